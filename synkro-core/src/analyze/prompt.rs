@@ -1,0 +1,52 @@
+//! The report prompt and the context the analyzer gets.
+
+use std::fmt::Write as _;
+
+use crate::model::{AuthorKind, Direction};
+use crate::pipeline::Dialog;
+use crate::report::ReportDocument;
+
+/// The default report prompt: a structured report on dialogs and deals.
+pub const DEFAULT_REPORT_PROMPT: &str = "You are a sales-communication analyst. From the numbers and the dialogs \
+below, write a structured report for the head of sales: results of the period, risks (unanswered clients, slow \
+replies, stalled deals), strengths of the team, and concrete recommendations per manager. Quote dialogs briefly \
+where it helps. Answer in the language of the dialogs.";
+
+/// The context of a report: its summary numbers and every dialog's transcript, in full.
+#[must_use]
+pub fn report_context(doc: &ReportDocument, dialogs: &[Dialog]) -> String {
+    let mut out = String::new();
+    let s = &doc.summary;
+    let _ = writeln!(
+        out,
+        "Period {} – {} ({}); deals {}, with dialogs {}, messages {} ({} in, {} out), calls {} ({} missed).",
+        doc.period_start,
+        doc.period_end,
+        doc.timezone,
+        s.deals,
+        s.deals_with_dialogs,
+        s.messages,
+        s.messages_inbound,
+        s.messages_outbound,
+        s.calls,
+        s.missed_calls
+    );
+    for d in dialogs {
+        let _ = writeln!(out, "\n## Deal {} «{}»", d.deal.id, d.deal.name);
+        for m in &d.messages {
+            let who = match (m.direction, m.author_kind) {
+                (_, AuthorKind::Bot) => "bot",
+                (_, AuthorKind::System) => "system",
+                (Direction::Inbound, _) => "client",
+                (Direction::Outbound, _) => "agent",
+            };
+            let _ = writeln!(
+                out,
+                "[{}] {who}: {}",
+                m.created_at.format("%Y-%m-%d %H:%M"),
+                m.text.as_deref().unwrap_or("")
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,242 @@
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::Duration;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::error::{RunError, chain};
+use crate::model::{NewRunEvent, RunId, Tenant, TenantRuntimeConfig, Timestamp, Window};
+use crate::report::{SourceState, SourceStatus};
+use crate::source::{CrmSource, MessengerSource};
+use crate::store::{ApplyReport, Store, SyncBatch};
+
+/// How a source's sync ended, as decided by [`RunContext::sync_source`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SourceOutcome {
+    /// Synced in this run.
+    Fresh,
+    /// Failed; the run goes on with data stored by an earlier run.
+    Stale,
+}
+
+/// Everything a [`PipelineMode`](crate::pipeline::PipelineMode) may touch during a run: the tenant
+/// and its config, the window, the sources, the store, the clock and the cancellation token.
+#[derive(Debug)]
+pub struct RunContext {
+    pub(crate) tenant: Tenant,
+    pub(crate) config: TenantRuntimeConfig,
+    pub(crate) run: RunId,
+    pub(crate) window: Window,
+    pub(crate) lookback: Duration,
+    pub(crate) crm: Option<Arc<dyn CrmSource>>,
+    pub(crate) messenger: Option<Arc<dyn MessengerSource>>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) state: Mutex<ContextState>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ContextState {
+    pub(crate) sources: Vec<SourceStatus>,
+    pub(crate) applied: BTreeMap<String, ApplyReport>,
+}
+
+impl RunContext {
+    /// The tenant.
+    #[must_use]
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
+    /// The tenant's runtime config for this run.
+    #[must_use]
+    pub fn config(&self) -> &TenantRuntimeConfig {
+        &self.config
+    }
+
+    /// The run.
+    #[must_use]
+    pub fn run_id(&self) -> RunId {
+        self.run
+    }
+
+    /// The report window.
+    #[must_use]
+    pub fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// The range sources are read over: the window widened backwards by the engine's lookback,
+    /// so entities updated just before the window (clock skew, late commits) are caught.
+    #[must_use]
+    pub fn read_range(&self) -> Window {
+        Window {
+            start: self.window.start - self.lookback,
+            end: self.window.end,
+        }
+    }
+
+    /// The CRM source.
+    ///
+    /// # Errors
+    /// [`RunError::MissingIntegration`] when the run has none.
+    pub fn crm(&self) -> Result<&Arc<dyn CrmSource>, RunError> {
+        self.crm.as_ref().ok_or_else(|| self.missing("crm"))
+    }
+
+    /// The messenger source.
+    ///
+    /// # Errors
+    /// [`RunError::MissingIntegration`] when the run has none.
+    pub fn messenger(&self) -> Result<&Arc<dyn MessengerSource>, RunError> {
+        self.messenger
+            .as_ref()
+            .ok_or_else(|| self.missing("messenger"))
+    }
+
+    fn missing(&self, kind: &str) -> RunError {
+        RunError::MissingIntegration {
+            mode: self.config.mode.clone(),
+            kind: kind.to_owned(),
+        }
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The current instant.
+    #[must_use]
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The cancellation point: call it before every page request and between units of work.
+    ///
+    /// # Errors
+    /// [`RunError::Cancelled`] once the run has been stopped.
+    pub async fn checkpoint(&self) -> Result<(), RunError> {
+        if self.cancel.is_cancelled() {
+            return Err(RunError::Cancelled);
+        }
+        tokio::task::yield_now().await;
+        Ok(())
+    }
+
+    /// Appends an event to the run's step log.
+    ///
+    /// # Errors
+    /// [`RunError::Store`] when the store fails.
+    pub async fn event(&self, event: NewRunEvent) -> Result<(), RunError> {
+        self.store
+            .record_event(self.tenant.id, self.run, &event, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Writes what was read from `source` (idempotent, newer wins) and counts it for the run's
+    /// summary.
+    ///
+    /// # Errors
+    /// [`RunError::Store`] when the store fails.
+    pub async fn apply(&self, source: &str, batch: &SyncBatch) -> Result<ApplyReport, RunError> {
+        if batch.is_empty() {
+            return Ok(ApplyReport::default());
+        }
+        let report = self.store.apply(self.tenant.id, source, batch).await?;
+        *self.lock().applied.entry(source.to_owned()).or_default() += report;
+        Ok(report)
+    }
+
+    /// Runs the sync of one source under the failing-source policy:
+    ///
+    /// - success: the source is marked synced now, and reported fresh;
+    /// - [`RunError::Source`] with stored data from an earlier sync: a warning event names the
+    ///   step and the error, the report will state which source failed and how stale its data
+    ///   is, and the run goes on ([`SourceOutcome::Stale`]);
+    /// - [`RunError::Source`] with nothing stored: the error is returned and fails the run;
+    /// - any other error (cancellation, store failure) is returned as is.
+    ///
+    /// # Errors
+    /// As above.
+    pub async fn sync_source<F>(&self, source: &str, fut: F) -> Result<SourceOutcome, RunError>
+    where
+        F: Future<Output = Result<(), RunError>> + Send,
+    {
+        let step = format!("sync.{source}");
+        match fut.await {
+            Ok(()) => {
+                let now = self.now();
+                self.store.record_sync(self.tenant.id, source, now).await?;
+                let counts = self.lock().applied.get(source).copied().unwrap_or_default();
+                let message = format!(
+                    "{source} synced: {} new, {} updated, {} unchanged records",
+                    counts.inserted, counts.updated, counts.unchanged
+                );
+                self.event(NewRunEvent::info(&step, message).data(json!({
+                    "inserted": counts.inserted, "updated": counts.updated, "unchanged": counts.unchanged,
+                })))
+                .await?;
+                self.push_status(source, &step, SourceState::Fresh, Some(now));
+                Ok(SourceOutcome::Fresh)
+            }
+            Err(RunError::Source {
+                step: failed_step,
+                source: err,
+            }) => {
+                let last = self.store.last_sync(self.tenant.id, source).await?;
+                let Some(last) = last else {
+                    return Err(RunError::Source {
+                        step: failed_step,
+                        source: err,
+                    });
+                };
+                let message = chain(&err);
+                self.event(
+                    NewRunEvent::warn(
+                        &failed_step,
+                        format!("{message}; continuing on data stored at the last successful sync ({last})"),
+                    )
+                    .data(json!({ "error_kind": err.kind(), "last_synced_at": last })),
+                )
+                .await?;
+                self.push_status(
+                    source,
+                    &failed_step,
+                    SourceState::Failed {
+                        error_kind: err.kind().to_owned(),
+                        error: message,
+                    },
+                    Some(last),
+                );
+                Ok(SourceOutcome::Stale)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn push_status(&self, source: &str, step: &str, state: SourceState, last: Option<Timestamp>) {
+        let now = self.now();
+        let status = SourceStatus {
+            source: source.to_owned(),
+            step: step.to_owned(),
+            state,
+            last_synced_at: last,
+            stale_for_s: last.map(|t| (now - t).num_seconds().max(0)),
+        };
+        self.lock().sources.push(status);
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, ContextState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,62 @@
+//! [`Dialog`]: what a mode hands to analysis — one deal with everything said and done about it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Call, Chat, Contact, Deal, Direction, Message, StageChange};
+
+/// One deal with its contacts, its messenger chat and messages, its calls and stage changes,
+/// restricted to the run's window (messages, calls, changes) by the mode that built it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dialog {
+    /// The deal (a synthetic one in `radist_only`).
+    pub deal: Deal,
+    /// The deal's contacts.
+    pub contacts: Vec<Contact>,
+    /// The chat linked to the deal, if any.
+    pub chat: Option<Chat>,
+    /// The chat's messages in the window, oldest first.
+    pub messages: Vec<Message>,
+    /// The deal's calls in the window, oldest first.
+    pub calls: Vec<Call>,
+    /// The deal's stage changes in the window, oldest first.
+    pub stage_changes: Vec<StageChange>,
+}
+
+impl Dialog {
+    /// A dialog of a deal with nothing attached yet.
+    #[must_use]
+    pub fn new(deal: Deal) -> Self {
+        Self {
+            deal,
+            contacts: Vec::new(),
+            chat: None,
+            messages: Vec::new(),
+            calls: Vec::new(),
+            stage_changes: Vec::new(),
+        }
+    }
+
+    /// Whether the deal has at least one message.
+    #[must_use]
+    pub fn has_messages(&self) -> bool {
+        !self.messages.is_empty()
+    }
+
+    /// Messages written towards the company.
+    #[must_use]
+    pub fn inbound_count(&self) -> usize {
+        self.messages
+            .iter()
+            .filter(|m| m.direction == Direction::Inbound)
+            .count()
+    }
+
+    /// Messages written by the company.
+    #[must_use]
+    pub fn outbound_count(&self) -> usize {
+        self.messages
+            .iter()
+            .filter(|m| m.direction == Direction::Outbound)
+            .count()
+    }
+}

@@ -1,0 +1,297 @@
+//! Paged, cancellable sync functions that every built-in mode uses and custom modes may reuse.
+//!
+//! Each function reads one stream page by page, calls [`RunContext::checkpoint`] before every
+//! request, and writes every page with [`RunContext::apply`] as soon as it arrives, so a large
+//! account is never held in memory and a cancelled run keeps what it committed. Source errors come
+//! back as [`RunError::Source`] naming the sub-step (`sync.amocrm.deals`, …). There are no caps:
+//! a listing ends only when the source says so.
+
+use std::collections::BTreeSet;
+
+use crate::error::{RunError, SourceError};
+use crate::model::{Chat, ContactId, Window};
+use crate::pipeline::RunContext;
+use crate::source::{
+    ActivityQuery, ChatQuery, ContactQuery, CrmSource, Cursor, DealQuery, MessageQuery,
+    MessengerSource, Page,
+};
+use crate::store::SyncBatch;
+
+fn source_err(source: &str, stream: &str) -> impl FnOnce(SourceError) -> RunError {
+    let step = format!("sync.{source}.{stream}");
+    move |e| RunError::Source { step, source: e }
+}
+
+/// Reads every page of one listing, writing each page as a [`SyncBatch`] built by `to_batch`.
+async fn pages<T, F, Fut, B>(
+    cx: &RunContext,
+    source: &str,
+    stream: &str,
+    mut fetch: F,
+    mut to_batch: B,
+) -> Result<(), RunError>
+where
+    F: FnMut(Option<Cursor>) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, SourceError>>,
+    B: FnMut(Vec<T>) -> SyncBatch,
+{
+    let mut cursor = None;
+    loop {
+        cx.checkpoint().await?;
+        let page = fetch(cursor.take())
+            .await
+            .map_err(source_err(source, stream))?;
+        let next = page.next;
+        cx.apply(source, &to_batch(page.items)).await?;
+        match next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Sales pipelines and managers.
+///
+/// # Errors
+/// [`RunError::Source`] (`sync.<crm>.sales_pipelines` / `.managers`), `Cancelled`, `Store`.
+pub async fn crm_reference(cx: &RunContext, crm: &dyn CrmSource) -> Result<(), RunError> {
+    let src = crm.backend();
+    cx.checkpoint().await?;
+    let sales_pipelines = crm
+        .fetch_sales_pipelines()
+        .await
+        .map_err(source_err(src, "sales_pipelines"))?;
+    cx.checkpoint().await?;
+    let managers = crm
+        .fetch_managers()
+        .await
+        .map_err(source_err(src, "managers"))?;
+    cx.apply(
+        src,
+        &SyncBatch {
+            sales_pipelines,
+            managers,
+            ..SyncBatch::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deals updated in `range`; returns the ids of their contacts.
+///
+/// # Errors
+/// [`RunError::Source`] (`sync.<crm>.deals`), `Cancelled`, `Store`.
+pub async fn deals(
+    cx: &RunContext,
+    crm: &dyn CrmSource,
+    range: Window,
+) -> Result<BTreeSet<ContactId>, RunError> {
+    let q = DealQuery::updated_in(range);
+    let mut contacts = BTreeSet::new();
+    pages(
+        cx,
+        crm.backend(),
+        "deals",
+        |c| {
+            let q = &q;
+            async move { crm.fetch_deals(q, c.as_ref()).await }
+        },
+        |deals| {
+            contacts.extend(deals.iter().flat_map(|d| d.contacts.iter().cloned()));
+            SyncBatch {
+                deals,
+                ..SyncBatch::default()
+            }
+        },
+    )
+    .await?;
+    Ok(contacts)
+}
+
+/// The contacts with these ids, in batches of the source's page size (never one request per
+/// contact).
+///
+/// # Errors
+/// [`RunError::Source`] (`sync.<crm>.contacts`), `Cancelled`, `Store`.
+pub async fn contacts(
+    cx: &RunContext,
+    crm: &dyn CrmSource,
+    ids: &BTreeSet<ContactId>,
+) -> Result<(), RunError> {
+    let batch = crm.capabilities().max_page_size.max(1) as usize;
+    let ids: Vec<ContactId> = ids.iter().cloned().collect();
+    for chunk in ids.chunks(batch) {
+        let q = ContactQuery::by_ids(chunk.to_vec());
+        pages(
+            cx,
+            crm.backend(),
+            "contacts",
+            |c| {
+                let q = &q;
+                async move { crm.fetch_contacts(q, c.as_ref()).await }
+            },
+            |contacts| SyncBatch {
+                contacts,
+                ..SyncBatch::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Calls, stage changes and responsible changes in `range`, each when the source has them.
+///
+/// # Errors
+/// [`RunError::Source`] (`sync.<crm>.calls` / `.stage_changes` / `.responsible_changes`),
+/// `Cancelled`, `Store`.
+pub async fn activities(
+    cx: &RunContext,
+    crm: &dyn CrmSource,
+    range: Window,
+) -> Result<(), RunError> {
+    let caps = crm.capabilities();
+    let q = ActivityQuery::in_range(range);
+    let src = crm.backend();
+    if caps.calls {
+        pages(
+            cx,
+            src,
+            "calls",
+            |c| {
+                let q = &q;
+                async move { crm.fetch_calls(q, c.as_ref()).await }
+            },
+            |calls| SyncBatch {
+                calls,
+                ..SyncBatch::default()
+            },
+        )
+        .await?;
+    }
+    if caps.stage_changes {
+        pages(
+            cx,
+            src,
+            "stage_changes",
+            |c| {
+                let q = &q;
+                async move { crm.fetch_stage_changes(q, c.as_ref()).await }
+            },
+            |stage_changes| SyncBatch {
+                stage_changes,
+                ..SyncBatch::default()
+            },
+        )
+        .await?;
+    }
+    if caps.responsible_changes {
+        pages(
+            cx,
+            src,
+            "responsible_changes",
+            |c| {
+                let q = &q;
+                async move { crm.fetch_responsible_changes(q, c.as_ref()).await }
+            },
+            |responsible_changes| SyncBatch {
+                responsible_changes,
+                ..SyncBatch::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The whole CRM sync of the built-in modes over the run's read range: reference data, deals,
+/// their contacts, activities.
+///
+/// # Errors
+/// As the functions it calls.
+pub async fn crm(cx: &RunContext, crm: &dyn CrmSource) -> Result<(), RunError> {
+    let range = cx.read_range();
+    crm_reference(cx, crm).await?;
+    let contact_ids = deals(cx, crm, range).await?;
+    contacts(cx, crm, &contact_ids).await?;
+    activities(cx, crm, range).await
+}
+
+/// Chats active since `since` (every chat when the source cannot filter), keeping and storing
+/// those `keep` accepts. Returns the kept chats.
+///
+/// # Errors
+/// [`RunError::Source`] (`sync.<messenger>.chats`), `Cancelled`, `Store`.
+pub async fn chats(
+    cx: &RunContext,
+    messenger: &dyn MessengerSource,
+    since: chrono::DateTime<chrono::Utc>,
+    mut keep: impl FnMut(&Chat) -> bool,
+) -> Result<Vec<Chat>, RunError> {
+    let q = ChatQuery {
+        active_since: Some(since),
+        page_size: Some(cx.config().radist_fetch_limit),
+        ..ChatQuery::default()
+    };
+    let mut kept = Vec::new();
+    pages(
+        cx,
+        messenger.backend(),
+        "chats",
+        |c| {
+            let q = &q;
+            async move { messenger.fetch_chats(q, c.as_ref()).await }
+        },
+        |chats| {
+            let chats: Vec<Chat> = chats
+                .into_iter()
+                .filter(|c| c.last_message_at.is_none_or(|t| t >= since) && keep(c))
+                .collect();
+            kept.extend(chats.iter().cloned());
+            SyncBatch {
+                chats,
+                ..SyncBatch::default()
+            }
+        },
+    )
+    .await?;
+    Ok(kept)
+}
+
+/// Every message in `range` of each chat. Chats whose last message is before the range are
+/// skipped without a request.
+///
+/// # Errors
+/// [`RunError::Source`] (`sync.<messenger>.messages`), `Cancelled`, `Store`.
+pub async fn messages(
+    cx: &RunContext,
+    messenger: &dyn MessengerSource,
+    chats: &[Chat],
+    range: Window,
+) -> Result<(), RunError> {
+    let q = MessageQuery {
+        range,
+        page_size: Some(cx.config().radist_fetch_limit),
+    };
+    for chat in chats
+        .iter()
+        .filter(|c| c.last_message_at.is_none_or(|t| t >= range.start))
+    {
+        pages(
+            cx,
+            messenger.backend(),
+            "messages",
+            |c| {
+                let q = &q;
+                async move { messenger.fetch_messages(&chat.id, q, c.as_ref()).await }
+            },
+            |messages| SyncBatch {
+                messages,
+                ..SyncBatch::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,160 @@
+use std::fmt::Write as _;
+
+use crate::report::{CountRow, ReportDocument, SourceState};
+
+/// The report as pretty-printed JSON (the versioned [`ReportDocument`] shape).
+///
+/// # Errors
+/// Only if serialization fails, which the document's types do not allow in practice.
+pub fn to_json(doc: &ReportDocument) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(doc)
+}
+
+/// The report as Markdown: header, data-freshness warnings, summary numbers, tables per stage and
+/// per manager, every section, then the narrative.
+#[must_use]
+pub fn to_markdown(doc: &ReportDocument) -> String {
+    let mut md = String::new();
+    let period = if doc.period_start == doc.period_end {
+        doc.period_start.to_string()
+    } else {
+        format!("{} – {}", doc.period_start, doc.period_end)
+    };
+    let _ = writeln!(md, "# Report for {}: {period}", escape(&doc.tenant_name));
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "Mode `{}`; window {} – {} UTC ({}).",
+        doc.mode,
+        doc.window.start.format("%Y-%m-%d %H:%M"),
+        doc.window.end.format("%Y-%m-%d %H:%M"),
+        doc.timezone
+    );
+    let _ = writeln!(md);
+
+    let failed: Vec<_> = doc.failed_sources().collect();
+    if !failed.is_empty() {
+        let _ = writeln!(md, "## ⚠ Data freshness");
+        let _ = writeln!(md);
+        for s in failed {
+            if let SourceState::Failed { error, .. } = &s.state {
+                let age = match (s.last_synced_at, s.stale_for_s) {
+                    (Some(at), Some(secs)) => format!(
+                        "this report uses its data from the last successful sync at {} UTC ({} old)",
+                        at.format("%Y-%m-%d %H:%M"),
+                        human_duration(secs)
+                    ),
+                    _ => "no earlier data was available".to_owned(),
+                };
+                let _ = writeln!(
+                    md,
+                    "- **{}** failed in this run ({}); {age}.",
+                    s.source,
+                    escape(error)
+                );
+            }
+        }
+        let _ = writeln!(md);
+    }
+
+    let s = &doc.summary;
+    let _ = writeln!(md, "## Summary");
+    let _ = writeln!(md);
+    let _ = writeln!(md, "| | |");
+    let _ = writeln!(md, "|---|---:|");
+    for (label, value) in [
+        ("Deals", s.deals),
+        ("Deals with dialogs", s.deals_with_dialogs),
+        ("Messages", s.messages),
+        ("— from clients", s.messages_inbound),
+        ("— from the company", s.messages_outbound),
+        ("Calls", s.calls),
+        ("— missed", s.missed_calls),
+        ("Stage changes", s.stage_changes),
+    ] {
+        let _ = writeln!(md, "| {label} | {value} |");
+    }
+    let _ = writeln!(md);
+    count_table(&mut md, "By stage", "Stage", &s.by_stage);
+    count_table(&mut md, "By responsible manager", "Manager", &s.by_manager);
+
+    for section in &doc.sections {
+        let _ = writeln!(md, "## {}", escape(&section.title));
+        let _ = writeln!(md);
+        let _ = writeln!(md, "{}", section.markdown.trim_end());
+        let _ = writeln!(md);
+    }
+
+    let _ = writeln!(md, "## Analysis");
+    let _ = writeln!(md);
+    if doc.narrative.fallback {
+        let _ = writeln!(md, "_The AI analysis failed; this is the plain summary._");
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md, "{}", doc.narrative.text.trim_end());
+    md
+}
+
+fn count_table(md: &mut String, title: &str, column: &str, rows: &[CountRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "### {title}");
+    let _ = writeln!(md);
+    let _ = writeln!(md, "| {column} | Deals | Messages |");
+    let _ = writeln!(md, "|---|---:|---:|");
+    for r in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            escape(&r.label),
+            r.deals,
+            r.messages
+        );
+    }
+    let _ = writeln!(md);
+}
+
+/// Escapes the characters that would break a Markdown table or start markup.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn human_duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (d, h) {
+        (0, 0) => format!("{m} min"),
+        (0, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_table_and_markup_characters() {
+        assert_eq!(escape("a|b *c*\nd"), "a\\|b \\*c\\* d");
+        assert_eq!(escape("Ольга"), "Ольга");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(59), "0 min");
+        assert_eq!(human_duration(3 * 3600 + 120), "3 h 2 min");
+        assert_eq!(human_duration(2 * 86_400 + 3600), "2 d 1 h");
+    }
+}

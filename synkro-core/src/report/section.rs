@@ -1,0 +1,50 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::BoxError;
+use crate::model::{Tenant, TenantRuntimeConfig, Window};
+use crate::pipeline::Dialog;
+
+/// One section of a report: structured data plus its Markdown rendering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// Stable id, e.g. `metrics.response_times`.
+    pub id: String,
+    /// Heading.
+    pub title: String,
+    /// The section's numbers, as JSON.
+    pub data: serde_json::Value,
+    /// The section rendered as Markdown (without its heading).
+    pub markdown: String,
+}
+
+/// What a section builder sees.
+#[derive(Debug, Clone, Copy)]
+pub struct SectionInput<'a> {
+    /// The tenant.
+    pub tenant: &'a Tenant,
+    /// Its runtime configuration.
+    pub config: &'a TenantRuntimeConfig,
+    /// The report window.
+    pub window: &'a Window,
+    /// The dialogs of the window.
+    pub dialogs: &'a [Dialog],
+}
+
+/// Builds one report section from the window's dialogs. This is the seam through which analytics
+/// (communication metrics, custom KPIs) enter a report.
+///
+/// # Contract
+/// - Deterministic: the same input gives the same section.
+/// - Pure: no I/O; the engine may call it on a blocking thread.
+pub trait SectionBuilder: Send + Sync + fmt::Debug {
+    /// The section id.
+    fn id(&self) -> &str;
+
+    /// Builds the section.
+    ///
+    /// # Errors
+    /// Any error fails the run's `report` step, naming the section.
+    fn build(&self, input: &SectionInput<'_>) -> Result<Section, BoxError>;
+}

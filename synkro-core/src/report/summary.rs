@@ -1,0 +1,123 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Manager, SalesPipeline};
+use crate::pipeline::Dialog;
+
+/// A count per key (stage or manager), with a display label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountRow {
+    /// Stable key (`pipeline/stage`, manager id, or `none`).
+    pub key: String,
+    /// Display name.
+    pub label: String,
+    /// Deals in this group.
+    pub deals: u64,
+    /// Messages of those deals.
+    pub messages: u64,
+}
+
+/// The old service's summary numbers: deals, deals with dialogs, messages, and counts per stage and
+/// per responsible manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SummaryNumbers {
+    /// Deals in the report.
+    pub deals: u64,
+    /// Deals with at least one message.
+    pub deals_with_dialogs: u64,
+    /// Messages in the window.
+    pub messages: u64,
+    /// Messages towards the company.
+    pub messages_inbound: u64,
+    /// Messages from the company.
+    pub messages_outbound: u64,
+    /// Calls in the window.
+    pub calls: u64,
+    /// Inbound calls nobody answered.
+    pub missed_calls: u64,
+    /// Stage changes in the window.
+    pub stage_changes: u64,
+    /// Per current stage, sorted by deals descending then key.
+    pub by_stage: Vec<CountRow>,
+    /// Per responsible manager, sorted by deals descending then key.
+    pub by_manager: Vec<CountRow>,
+}
+
+const NONE_KEY: &str = "none";
+
+impl SummaryNumbers {
+    /// Counts the dialogs. Names come from `pipelines` and `managers`; an id without a name is
+    /// shown as the id.
+    #[must_use]
+    pub fn from_dialogs(
+        dialogs: &[Dialog],
+        pipelines: &[SalesPipeline],
+        managers: &[Manager],
+    ) -> Self {
+        let mut out = Self::default();
+        let mut by_stage: BTreeMap<String, CountRow> = BTreeMap::new();
+        let mut by_manager: BTreeMap<String, CountRow> = BTreeMap::new();
+        for d in dialogs {
+            let messages = d.messages.len() as u64;
+            out.deals += 1;
+            out.deals_with_dialogs += u64::from(d.has_messages());
+            out.messages += messages;
+            out.messages_inbound += d.inbound_count() as u64;
+            out.messages_outbound += d.outbound_count() as u64;
+            out.calls += d.calls.len() as u64;
+            out.missed_calls += d.calls.iter().filter(|c| c.is_missed()).count() as u64;
+            out.stage_changes += d.stage_changes.len() as u64;
+
+            let (stage_key, stage_label) = match &d.deal.stage {
+                Some(stage) => {
+                    let label = pipelines
+                        .iter()
+                        .filter(|p| d.deal.pipeline.as_ref().is_none_or(|id| &p.id == id))
+                        .find_map(|p| p.stage(stage).map(|s| format!("{} / {}", p.name, s.name)))
+                        .unwrap_or_else(|| stage.to_string());
+                    // Stage ids such as amoCRM's 142 (won) repeat in every pipeline: key by both.
+                    let key = match &d.deal.pipeline {
+                        Some(p) => format!("{p}/{stage}"),
+                        None => stage.to_string(),
+                    };
+                    (key, label)
+                }
+                None => (NONE_KEY.to_owned(), "(no stage)".to_owned()),
+            };
+            bump(&mut by_stage, stage_key, stage_label, messages);
+
+            let (manager_key, manager_label) = match &d.deal.responsible {
+                Some(id) => {
+                    let label = managers
+                        .iter()
+                        .find(|m| &m.id == id)
+                        .map_or_else(|| id.to_string(), |m| m.name.clone());
+                    (id.to_string(), label)
+                }
+                None => (NONE_KEY.to_owned(), "(unassigned)".to_owned()),
+            };
+            bump(&mut by_manager, manager_key, manager_label, messages);
+        }
+        out.by_stage = sorted(by_stage);
+        out.by_manager = sorted(by_manager);
+        out
+    }
+}
+
+fn bump(map: &mut BTreeMap<String, CountRow>, key: String, label: String, messages: u64) {
+    let row = map.entry(key.clone()).or_insert(CountRow {
+        key,
+        label,
+        deals: 0,
+        messages: 0,
+    });
+    row.deals += 1;
+    row.messages += messages;
+}
+
+fn sorted(map: BTreeMap<String, CountRow>) -> Vec<CountRow> {
+    let mut rows: Vec<CountRow> = map.into_values().collect();
+    rows.sort_by(|a, b| b.deals.cmp(&a.deals).then_with(|| a.key.cmp(&b.key)));
+    rows
+}

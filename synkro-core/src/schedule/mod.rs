@@ -1,0 +1,9 @@
+//! Business days and report windows in a tenant's time zone.
+
+mod business_day;
+mod window;
+
+pub use business_day::{
+    business_day, business_day_containing, last_closed_business_day, local_to_utc,
+};
+pub use window::{period_dates, validate_forced_window};

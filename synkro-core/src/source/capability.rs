@@ -1,0 +1,55 @@
+use serde::{Deserialize, Serialize};
+
+/// What the engine may rely on from a CRM source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CrmCapabilities {
+    /// Deals come in ascending `updated_at` order.
+    pub deals_ordered_by_updated_at: bool,
+    /// The source has calls.
+    pub calls: bool,
+    /// The source has stage changes.
+    pub stage_changes: bool,
+    /// The source has responsible changes.
+    pub responsible_changes: bool,
+    /// The largest page the source serves.
+    pub max_page_size: u32,
+}
+
+impl CrmCapabilities {
+    /// A source with everything, serving pages of up to `max_page_size`.
+    #[must_use]
+    pub fn full(max_page_size: u32) -> Self {
+        Self {
+            deals_ordered_by_updated_at: true,
+            calls: true,
+            stage_changes: true,
+            responsible_changes: true,
+            max_page_size,
+        }
+    }
+}
+
+/// What the engine may rely on from a messenger source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MessengerCapabilities {
+    /// Chats come ordered by last activity, newest first, so paging may stop at a date bound.
+    pub chats_ordered_by_activity: bool,
+    /// The source honours [`ChatQuery::active_since`](crate::source::ChatQuery).
+    pub filters_chats_by_activity: bool,
+    /// The largest page the source serves.
+    pub max_page_size: u32,
+}
+
+impl MessengerCapabilities {
+    /// A source with no ordering or filtering guarantees.
+    #[must_use]
+    pub fn unordered(max_page_size: u32) -> Self {
+        Self {
+            chats_ordered_by_activity: false,
+            filters_chats_by_activity: false,
+            max_page_size,
+        }
+    }
+}

@@ -1,0 +1,40 @@
+use crate::model::{
+    Call, Chat, Contact, Deal, Manager, Message, ResponsibleChange, SalesPipeline, StageChange,
+    Timestamp,
+};
+
+/// A record with a natural id and the source's own update time, for idempotent newer-wins upserts.
+pub trait Versioned {
+    /// The source's natural id.
+    fn natural_id(&self) -> &str;
+
+    /// The source's update time; `None` when the source has none (the record is replaced whenever
+    /// it differs).
+    fn source_updated_at(&self) -> Option<Timestamp>;
+}
+
+macro_rules! versioned {
+    ($t:ty, |$s:ident| $id:expr, $at:expr) => {
+        impl Versioned for $t {
+            fn natural_id(&self) -> &str {
+                let $s = self;
+                $id
+            }
+            #[allow(unused_variables)]
+            fn source_updated_at(&self) -> Option<Timestamp> {
+                let $s = self;
+                $at
+            }
+        }
+    };
+}
+
+versioned!(Manager, |s| s.id.as_str(), s.updated_at);
+versioned!(SalesPipeline, |s| s.id.as_str(), None);
+versioned!(Deal, |s| s.id.as_str(), Some(s.updated_at));
+versioned!(Contact, |s| s.id.as_str(), Some(s.updated_at));
+versioned!(Chat, |s| s.id.as_str(), Some(s.updated_at));
+versioned!(Message, |s| s.id.as_str(), Some(s.updated_at()));
+versioned!(Call, |s| s.id.as_str(), Some(s.updated_at));
+versioned!(StageChange, |s| s.id.as_str(), Some(s.at));
+versioned!(ResponsibleChange, |s| s.id.as_str(), Some(s.at));

@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+
+pub mod data;
+pub mod fake;
+pub mod tenant;
+
+pub use data::{Dataset, DatasetSpec};
+pub use fake::{FakeAnalyzer, FakeCrm, FakeMessenger, Fault, RecordingNotifier, Request};
