@@ -132,7 +132,10 @@ async fn applying_a_batch_again_changes_nothing_and_older_data_never_wins() {
         .await
         .unwrap();
     assert_eq!(r.unchanged, 1);
-    let stored = store.deals_by_ids(t.id, std::slice::from_ref(&deal.id)).await.unwrap();
+    let stored = store
+        .deals_by_ids(t.id, std::slice::from_ref(&deal.id))
+        .await
+        .unwrap();
     assert_eq!(stored, vec![newer]);
 }
 
