@@ -14,9 +14,11 @@ pub struct DatasetSpec {
     pub timezone: Tz,
     /// CRM users who sell.
     pub managers: usize,
-    /// Client conversations (each client has a contact and, mostly, a chat and a deal).
+    /// Client conversations (each client has a contact, a deal and a chat). More are added when
+    /// the period is too short to hold `messages` in this many conversations.
     pub clients: usize,
-    /// Messages in all chats together (approximately; exact for a given spec).
+    /// Messages in all chats together, exactly (unless `clients` × 4 conversations cannot hold
+    /// them).
     pub messages: usize,
     /// Share of chats whose phone matches no CRM contact.
     pub unmatched_chat_share: f64,
