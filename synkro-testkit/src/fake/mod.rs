@@ -2,11 +2,13 @@
 //! filter and fail like real ones and log every request, a scripted analyzer and a recording
 //! notifier. Fake HTTP servers come with the adapter crates.
 
+pub mod amocrm_server;
 mod analyzer;
 mod crm;
 mod log;
 mod messenger;
 mod notifier;
+pub mod radist_server;
 
 pub use analyzer::FakeAnalyzer;
 pub use crm::FakeCrm;

@@ -1,0 +1,1 @@
+//! A stateful fake amoCRM API v4 server (work in progress).

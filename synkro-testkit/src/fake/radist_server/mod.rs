@@ -1,0 +1,1 @@
+//! A stateful fake Radist.Online v2 API server (work in progress).
