@@ -240,3 +240,46 @@ impl RunContext {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::model::TenantStatus;
+    use crate::store::{MemoryStore, NewTenant, TenantStore};
+
+    /// A context over a fresh memory store with one tenant, for unit tests of modes and sync
+    /// helpers. The window is 2026-03-10 (UTC), "now" is the window's end.
+    pub(crate) async fn context(
+        crm: Option<Arc<dyn CrmSource>>,
+        messenger: Option<Arc<dyn MessengerSource>>,
+    ) -> RunContext {
+        let store = Arc::new(MemoryStore::new());
+        let tenant = store
+            .create_tenant(&NewTenant {
+                name: "Test".into(),
+                slug: "test".into(),
+                status: TenantStatus::Active,
+                timezone: chrono_tz::UTC,
+            })
+            .await
+            .expect("a fresh store accepts a tenant");
+        let window = Window {
+            start: "2026-03-10T00:00:00Z".parse().expect("valid instant"),
+            end: "2026-03-11T00:00:00Z".parse().expect("valid instant"),
+        };
+        RunContext {
+            tenant,
+            config: TenantRuntimeConfig::default(),
+            run: RunId(1),
+            window,
+            lookback: Duration::minutes(10),
+            crm,
+            messenger,
+            store,
+            clock: Arc::new(ManualClock::new(window.end)),
+            cancel: CancellationToken::new(),
+            state: Mutex::new(ContextState::default()),
+        }
+    }
+}

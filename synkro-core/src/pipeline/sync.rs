@@ -295,3 +295,125 @@ pub async fn messages(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use mockall::Sequence;
+    use mockall::predicate::always;
+
+    use super::*;
+    use crate::model::{ContactId, Deal, DealId};
+    use crate::pipeline::context::testing::context;
+    use crate::source::{CrmCapabilities, MockCrmSource};
+    use crate::store::DataStore;
+
+    fn deal(id: u32, contacts: &[u32]) -> Deal {
+        let at = "2026-03-10T12:00:00Z".parse().expect("valid instant");
+        Deal {
+            id: DealId::new(id.to_string()),
+            name: format!("deal {id}"),
+            pipeline: None,
+            stage: None,
+            responsible: None,
+            price: None,
+            contacts: contacts
+                .iter()
+                .map(|c| ContactId::new(c.to_string()))
+                .collect(),
+            phones: Vec::new(),
+            loss_reason: None,
+            created_at: at,
+            updated_at: at,
+            closed_at: None,
+            custom_fields: serde_json::Value::Null,
+            synthetic: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn deals_are_read_over_the_read_range_page_by_page_until_no_next() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        let mut seq = Sequence::new();
+        let cx_range = Window {
+            start: "2026-03-09T23:50:00Z".parse().expect("valid instant"),
+            end: "2026-03-11T00:00:00Z".parse().expect("valid instant"),
+        };
+        crm.expect_fetch_deals()
+            .withf(move |q, page| q.updated == Some(cx_range) && page.is_none())
+            .times(1)
+            .in_sequence(&mut seq)
+            // A short page with a next cursor is not the end.
+            .returning(|_, _| {
+                Ok(Page {
+                    items: vec![deal(1, &[10, 11])],
+                    next: Some(Cursor::new("p2")),
+                })
+            });
+        crm.expect_fetch_deals()
+            .withf(|_, page| page.map(Cursor::as_str) == Some("p2"))
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(Page::last(vec![deal(2, &[11, 12])])));
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        let contacts = deals(&cx, crm.as_ref(), cx.read_range())
+            .await
+            .expect("sync succeeds");
+        let ids: Vec<&str> = contacts.iter().map(ContactId::as_str).collect();
+        assert_eq!(ids, ["10", "11", "12"]);
+        let stored = cx.store().deals(cx.tenant().id).await.expect("store reads");
+        assert_eq!(stored.len(), 2, "each page was written");
+    }
+
+    #[tokio::test]
+    async fn contacts_are_asked_for_in_batches_of_the_page_size() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities()
+            .return_const(CrmCapabilities::full(2));
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = asked.clone();
+        crm.expect_fetch_contacts()
+            .with(always(), always())
+            .times(3)
+            .returning(move |q, _| {
+                log.lock().expect("not poisoned").push(
+                    q.ids
+                        .iter()
+                        .map(|c| c.as_str().to_owned())
+                        .collect::<Vec<_>>(),
+                );
+                Ok(Page::last(Vec::new()))
+            });
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        let ids = ["1", "2", "3", "4", "5"]
+            .into_iter()
+            .map(ContactId::new)
+            .collect();
+        contacts(&cx, crm.as_ref(), &ids)
+            .await
+            .expect("sync succeeds");
+        assert_eq!(
+            *asked.lock().expect("not poisoned"),
+            [vec!["1", "2"], vec!["3", "4"], vec!["5"]]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_run_makes_no_further_request() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_fetch_deals().times(0);
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        cx.cancel.cancel();
+        let err = deals(&cx, crm.as_ref(), cx.read_range())
+            .await
+            .expect_err("cancelled");
+        assert!(matches!(err, RunError::Cancelled));
+    }
+}
