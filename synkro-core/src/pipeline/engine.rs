@@ -622,40 +622,31 @@ impl Engine {
             prompt: self.prompt.clone(),
             context: report_context(doc, dialogs),
         };
-        match analyzer.summarize(&req).await {
-            Ok(text) if !text.text.trim().is_empty() => Ok(Narrative {
-                text: text.text,
-                provider: Some(analyzer.backend().to_owned()),
-                model: Some(analyzer.model()),
-                fallback: false,
-            }),
-            Ok(_) => {
-                cx.event(NewRunEvent::warn(
-                    "analyze",
-                    "the analyzer returned an empty text; using the plain summary",
-                ))
-                .await?;
-                Ok(Narrative {
-                    text: plain,
+        let warning = match analyzer.summarize(&req).await {
+            Ok(text) if !text.text.trim().is_empty() => {
+                return Ok(Narrative {
+                    text: text.text,
                     provider: Some(analyzer.backend().to_owned()),
                     model: Some(analyzer.model()),
-                    fallback: true,
-                })
+                    fallback: false,
+                });
             }
+            Ok(_) => NewRunEvent::warn(
+                "analyze",
+                "the analyzer returned an empty text; using the plain summary",
+            ),
             Err(e) => {
-                cx.event(
-                    NewRunEvent::warn("analyze", format!("{}; using the plain summary", chain(&e)))
-                        .data(json!({ "error_kind": e.kind() })),
-                )
-                .await?;
-                Ok(Narrative {
-                    text: plain,
-                    provider: Some(analyzer.backend().to_owned()),
-                    model: Some(analyzer.model()),
-                    fallback: true,
-                })
+                NewRunEvent::warn("analyze", format!("{}; using the plain summary", chain(&e)))
+                    .data(json!({ "error_kind": e.kind() }))
             }
-        }
+        };
+        cx.event(warning).await?;
+        Ok(Narrative {
+            text: plain,
+            provider: Some(analyzer.backend().to_owned()),
+            model: Some(analyzer.model()),
+            fallback: true,
+        })
     }
 
     async fn deliver(
