@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+pub mod conformance;
 pub mod data;
+pub mod env;
 pub mod fake;
 pub mod tenant;
 

@@ -5,7 +5,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Secret;
+use crate::error::StoreError;
 use crate::model::TenantId;
+use crate::secret::KeyRing;
 
 /// Which external system an integration connects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -65,8 +68,8 @@ pub enum IntegrationStatus {
 
 /// An encrypted secret as stored: which key sealed it, the nonce and the ciphertext.
 ///
-/// Sealing and opening belong to the store's key ring; core only carries the bytes. `Debug` shows
-/// the key id and sizes, never the bytes.
+/// Seal and open it with a [`KeyRing`] (AES-256-GCM, bound to the tenant and the integration kind).
+/// `Debug` shows the key id and sizes, never the bytes.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SealedSecret {
     /// Id of the key that sealed the secret (keys rotate).
@@ -103,4 +106,68 @@ pub struct IntegrationConfig {
     pub last_error: Option<String>,
     /// When the connection was last checked.
     pub last_checked_at: Option<DateTime<Utc>>,
+}
+
+impl IntegrationConfig {
+    /// A new integration whose `secret` is sealed with `ring`'s active key for this tenant and
+    /// kind; status unknown, never checked.
+    ///
+    /// # Errors
+    /// [`StoreError::Crypto`] if sealing fails.
+    pub fn sealed(
+        tenant: TenantId,
+        kind: IntegrationKind,
+        settings: serde_json::Value,
+        secret: &Secret<String>,
+        ring: &KeyRing,
+    ) -> Result<Self, StoreError> {
+        let secret = ring.seal(tenant, &kind, secret)?;
+        Ok(Self {
+            tenant,
+            kind,
+            status: IntegrationStatus::Unknown,
+            settings,
+            secret,
+            last_error: None,
+            last_checked_at: None,
+        })
+    }
+
+    /// Opens the integration's secret.
+    ///
+    /// # Errors
+    /// [`StoreError::Crypto`] naming the tenant and the integration when it does not open (unknown
+    /// key id, wrong key, tampered or moved ciphertext). Never an empty secret.
+    pub fn open_secret(&self, ring: &KeyRing) -> Result<Secret<String>, StoreError> {
+        ring.open(self.tenant, &self.kind, &self.secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SealingKey;
+
+    #[test]
+    fn sealed_config_opens_and_a_broken_one_is_an_error_naming_it() {
+        let ring = KeyRing::new("k1", SealingKey::from_bytes([1; 32])).unwrap();
+        let cfg = IntegrationConfig::sealed(
+            TenantId(5),
+            IntegrationKind::Radist,
+            serde_json::json!({"company_id": 1}),
+            &Secret::new("key".into()),
+            &ring,
+        )
+        .unwrap();
+        assert_eq!(cfg.open_secret(&ring).unwrap().expose(), "key");
+        let dbg = format!("{cfg:?}");
+        assert!(
+            dbg.contains("ciphertext_len") && !dbg.contains("nonce: ["),
+            "{dbg}"
+        );
+        let mut broken = cfg;
+        broken.secret.ciphertext.truncate(3);
+        let err = broken.open_secret(&ring).unwrap_err().to_string();
+        assert!(err.contains("radist") && err.contains("tenant 5"), "{err}");
+    }
 }

@@ -14,8 +14,9 @@ use crate::model::{
     TenantRuntimeConfig, Timestamp, User, UserId, Window,
 };
 use crate::store::{
-    ApplyReport, AuditStore, CreateRun, DataStore, NewReport, NewTenant, NewUser, ReportStore,
-    RunStore, Store, SyncBatch, TenantStore, Versioned,
+    ApplyReport, AuditStore, CreateRun, CursorAdvance, CursorKey, DataStore, NewReport, NewTenant,
+    NewUser, PasswordHash, ReportStore, RunStore, Store, SyncBatch, SyncCursor, TenantStore,
+    Versioned,
 };
 
 /// Rows keyed by (tenant, source, natural id).
@@ -28,6 +29,7 @@ struct Inner {
     integrations: BTreeMap<(TenantId, String), IntegrationConfig>,
     users: BTreeMap<UserId, User>,
     memberships: BTreeMap<(UserId, Option<TenantId>), Membership>,
+    passwords: HashMap<UserId, PasswordHash>,
     managers: Table<Manager>,
     pipelines: Table<SalesPipeline>,
     deals: Table<Deal>,
@@ -38,6 +40,7 @@ struct Inner {
     stage_changes: Table<StageChange>,
     responsible_changes: Table<crate::model::ResponsibleChange>,
     syncs: HashMap<(TenantId, String), Timestamp>,
+    cursors: BTreeMap<CursorKey, SyncCursor>,
     runs: BTreeMap<RunId, JobRun>,
     cancel_flags: HashMap<RunId, Timestamp>,
     events: BTreeMap<RunId, Vec<RunEvent>>,
@@ -242,15 +245,42 @@ impl TenantStore for MemoryStore {
             .map(|(_, v)| v.clone())
             .collect())
     }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.get(&id).cloned())
+    }
+
+    async fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .lock()
+            .users
+            .values()
+            .find(|u| u.login == login)
+            .cloned())
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        if !g.users.contains_key(&user) {
+            return Err(not_found(format!("user {user}")));
+        }
+        g.passwords.insert(user, hash.clone());
+        Ok(())
+    }
+
+    async fn password_hash(&self, user: UserId) -> Result<Option<PasswordHash>, StoreError> {
+        Ok(self.lock().passwords.get(&user).cloned())
+    }
 }
 
 #[async_trait]
 impl DataStore for MemoryStore {
-    async fn apply(
+    async fn apply_with_cursors(
         &self,
         tenant: TenantId,
         source: &str,
         batch: &SyncBatch,
+        cursors: &[CursorAdvance],
     ) -> Result<ApplyReport, StoreError> {
         let mut g = self.lock();
         if !g.tenants.contains_key(&tenant) {
@@ -294,7 +324,38 @@ impl DataStore for MemoryStore {
             .responsible_changes
             .iter()
             .for_each(|x| upsert(&mut g.responsible_changes, tenant, source, x, &mut r));
+        let now = chrono::Utc::now();
+        for c in cursors {
+            let key = CursorKey {
+                tenant,
+                source: source.to_owned(),
+                stream: c.stream.clone(),
+                scope: c.scope.clone(),
+            };
+            match g.cursors.get_mut(&key) {
+                Some(cur) if c.at < cur.cursor_at => {}
+                Some(cur) => {
+                    cur.cursor_at = c.at;
+                    cur.position.clone_from(&c.position);
+                    cur.updated_at = now;
+                }
+                None => {
+                    g.cursors.insert(
+                        key,
+                        SyncCursor {
+                            cursor_at: c.at,
+                            position: c.position.clone(),
+                            updated_at: now,
+                        },
+                    );
+                }
+            }
+        }
         Ok(r)
+    }
+
+    async fn cursor(&self, key: &CursorKey) -> Result<Option<SyncCursor>, StoreError> {
+        Ok(self.lock().cursors.get(key).cloned())
     }
 
     async fn record_sync(
@@ -304,6 +365,9 @@ impl DataStore for MemoryStore {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut g = self.lock();
+        if !g.tenants.contains_key(&tenant) {
+            return Err(not_found(format!("tenant {tenant}")));
+        }
         let slot = g.syncs.entry((tenant, source.to_owned())).or_insert(at);
         *slot = (*slot).max(at);
         Ok(())
@@ -680,7 +744,11 @@ impl ReportStore for MemoryStore {
 #[async_trait]
 impl AuditStore for MemoryStore {
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.lock().audit.push(entry.clone());
+        let mut g = self.lock();
+        if !g.tenants.contains_key(&entry.tenant) {
+            return Err(not_found(format!("tenant {}", entry.tenant)));
+        }
+        g.audit.push(entry.clone());
         Ok(())
     }
 

@@ -24,8 +24,102 @@ use crate::model::{
 };
 use crate::report::ReportDocument;
 
+pub use crate::secret::{KEY_LEN, KeyRing, SealingKey};
 pub use memory::MemoryStore;
 pub use versioned::Versioned;
+
+/// A password hash in PHC string format (`$argon2id$v=19$...`), as the store keeps it.
+///
+/// Hashing and verifying belong to the store crate (argon2); core only carries the string. `Debug`
+/// shows the algorithm, never the hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    /// Wraps a PHC string.
+    pub fn new(phc: impl Into<String>) -> Self {
+        Self(phc.into())
+    }
+
+    /// The PHC string.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The algorithm the PHC string names, e.g. `argon2id`.
+    #[must_use]
+    pub fn algorithm(&self) -> &str {
+        self.0
+            .trim_start_matches('$')
+            .split('$')
+            .next()
+            .unwrap_or("")
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PasswordHash({}, [redacted])", self.algorithm())
+    }
+}
+
+/// Identifies one sync cursor: per tenant, source, stream and scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CursorKey {
+    /// Owning tenant.
+    pub tenant: TenantId,
+    /// Source backend, e.g. `amocrm`.
+    pub source: String,
+    /// Stream within the source, e.g. `deals`.
+    pub stream: String,
+    /// Sub-key such as a chat id, or empty.
+    pub scope: String,
+}
+
+impl CursorKey {
+    /// A cursor key with an empty scope.
+    pub fn new(tenant: TenantId, source: impl Into<String>, stream: impl Into<String>) -> Self {
+        Self {
+            tenant,
+            source: source.into(),
+            stream: stream.into(),
+            scope: String::new(),
+        }
+    }
+
+    /// The same key with a scope.
+    #[must_use]
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+}
+
+/// How far a stream has been synced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncCursor {
+    /// The newest source update time among committed rows.
+    pub cursor_at: Timestamp,
+    /// An opaque extra position, for sources whose progress is not a timestamp.
+    pub position: Option<String>,
+    /// When the cursor last moved.
+    pub updated_at: Timestamp,
+}
+
+/// A cursor advance committed together with a batch (see [`DataStore::apply_with_cursors`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CursorAdvance {
+    /// Stream within the batch's source.
+    pub stream: String,
+    /// Sub-key, or empty.
+    pub scope: String,
+    /// The new cursor value; the stored cursor becomes the greater of both.
+    pub at: Timestamp,
+    /// A new opaque position, replacing the stored one when `at` moves the cursor or is equal.
+    pub position: Option<String>,
+}
 
 /// A tenant to create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +215,30 @@ pub trait TenantStore: Send + Sync {
     /// # Errors
     /// Backend failures.
     async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError>;
+
+    /// A user by id.
+    ///
+    /// # Errors
+    /// Backend failures.
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// A user by login.
+    ///
+    /// # Errors
+    /// Backend failures.
+    async fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError>;
+
+    /// Sets a user's password hash (computed by the caller, e.g. argon2 in `synkro-store`).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown user.
+    async fn set_password_hash(&self, user: UserId, hash: &PasswordHash) -> Result<(), StoreError>;
+
+    /// A user's password hash; `None` when no password is set.
+    ///
+    /// # Errors
+    /// Backend failures.
+    async fn password_hash(&self, user: UserId) -> Result<Option<PasswordHash>, StoreError>;
 }
 
 /// Everything read from one source in one page or step, written idempotently.
@@ -194,16 +312,41 @@ pub trait DataStore: Send + Sync {
     ///
     /// - Idempotent: applying the same batch again changes nothing.
     /// - Older data never overwrites newer: a record whose [`Versioned::source_updated_at`] is
-    ///   older than the stored one is left out.
+    ///   older than the stored one is left out; an equal time replaces it only when the content
+    ///   differs.
+    /// - Child sets (a pipeline's stages, a contact's phones) are replaced with their parent.
     ///
     /// # Errors
-    /// Backend failures; on error nothing of the batch is written.
+    /// [`StoreError::NotFound`] for an unknown tenant; backend failures. On error nothing of the
+    /// batch is written.
     async fn apply(
         &self,
         tenant: TenantId,
         source: &str,
         batch: &SyncBatch,
+    ) -> Result<ApplyReport, StoreError> {
+        self.apply_with_cursors(tenant, source, batch, &[]).await
+    }
+
+    /// [`DataStore::apply`], and advances the `source`'s cursors in the same transaction.
+    ///
+    /// Cursors only move forward: each becomes the greater of its stored and its new value.
+    ///
+    /// # Errors
+    /// As [`DataStore::apply`]; on error neither rows nor cursors are written.
+    async fn apply_with_cursors(
+        &self,
+        tenant: TenantId,
+        source: &str,
+        batch: &SyncBatch,
+        cursors: &[CursorAdvance],
     ) -> Result<ApplyReport, StoreError>;
+
+    /// A stream's sync cursor; `None` before the first advance.
+    ///
+    /// # Errors
+    /// Backend failures.
+    async fn cursor(&self, key: &CursorKey) -> Result<Option<SyncCursor>, StoreError>;
 
     /// Records a completed sync of `source` at `at` (never moves backwards).
     ///
@@ -490,6 +633,29 @@ pub trait AuditStore: Send + Sync {
     /// # Errors
     /// Backend failures.
     async fn audit_log(&self, tenant: TenantId, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Re-seals, under the ring's active key, every integration secret of `tenant` that an older key
+/// sealed, and stores it. Returns how many were re-sealed. Run it for every tenant after
+/// [`KeyRing::rotate`]; then the old key can be removed from the ring.
+///
+/// # Errors
+/// [`StoreError::Crypto`] naming the tenant and integration whose secret does not open (nothing is
+/// changed for it; integrations re-sealed before it stay re-sealed); backend failures.
+pub async fn reseal_integrations(
+    store: &dyn Store,
+    tenant: TenantId,
+    ring: &KeyRing,
+) -> Result<usize, StoreError> {
+    let mut count = 0;
+    for mut cfg in store.integrations(tenant).await? {
+        if let Some(sealed) = ring.reseal(cfg.tenant, &cfg.kind, &cfg.secret)? {
+            cfg.secret = sealed;
+            store.put_integration(&cfg).await?;
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 /// A complete storage backend.

@@ -1,0 +1,223 @@
+//! Row ↔ domain mapping shared by both SQL backends: enum labels, JSON, and the rows of the
+//! communication tables.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use synkro_core::error::StoreError;
+use synkro_core::model::{EntityRef, Timestamp};
+use synkro_core::store::{SyncBatch, Versioned};
+
+use crate::error::corrupt;
+
+/// A value's snake_case serde label (`RunState::Queued` → `queued`).
+pub(crate) fn label<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Parses a snake_case label back into its enum.
+pub(crate) fn parse_label<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| corrupt(format!("{what}: `{text}` ({e})")))
+}
+
+pub(crate) fn to_json<T: Serialize>(
+    what: &str,
+    value: &T,
+) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(
+    what: &str,
+    value: serde_json::Value,
+) -> Result<T, StoreError> {
+    serde_json::from_value(value).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+/// One communication table: its name and the extra columns it fills.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Table {
+    pub(crate) name: &'static str,
+    /// Column for `Row::label` (display name or phone), if any.
+    pub(crate) label_col: Option<&'static str>,
+    /// Column for `Row::parent` (chat or deal id), if any.
+    pub(crate) parent_col: Option<&'static str>,
+    /// Column for `Row::at` (the instant windows filter on), if any.
+    pub(crate) at_col: Option<&'static str>,
+}
+
+pub(crate) const MANAGER: Table = Table {
+    name: "manager",
+    label_col: Some("name"),
+    parent_col: None,
+    at_col: None,
+};
+pub(crate) const PIPELINE: Table = Table {
+    name: "sales_pipeline",
+    label_col: Some("name"),
+    parent_col: None,
+    at_col: None,
+};
+pub(crate) const DEAL: Table = Table {
+    name: "deal",
+    label_col: Some("name"),
+    parent_col: None,
+    at_col: None,
+};
+pub(crate) const CONTACT: Table = Table {
+    name: "contact",
+    label_col: Some("name"),
+    parent_col: None,
+    at_col: None,
+};
+pub(crate) const CHAT: Table = Table {
+    name: "chat",
+    label_col: Some("phone"),
+    parent_col: None,
+    at_col: None,
+};
+pub(crate) const MESSAGE: Table = Table {
+    name: "message",
+    label_col: None,
+    parent_col: Some("chat_id"),
+    at_col: Some("created_at"),
+};
+pub(crate) const CALL: Table = Table {
+    name: "call",
+    label_col: None,
+    parent_col: Some("deal_id"),
+    at_col: Some("started_at"),
+};
+pub(crate) const STAGE_CHANGE: Table = Table {
+    name: "stage_change",
+    label_col: None,
+    parent_col: Some("deal_id"),
+    at_col: Some("changed_at"),
+};
+pub(crate) const RESPONSIBLE_CHANGE: Table = Table {
+    name: "responsible_change",
+    label_col: None,
+    parent_col: None,
+    at_col: Some("changed_at"),
+};
+
+/// One record ready for its table.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub(crate) id: String,
+    pub(crate) updated: Option<Timestamp>,
+    pub(crate) label: Option<String>,
+    pub(crate) parent: Option<String>,
+    pub(crate) at: Option<Timestamp>,
+    /// The record as JSON text.
+    pub(crate) data: String,
+}
+
+/// Turns records into rows, keeping one per id: the one that would win if applied in order
+/// (newer or equal source time, or no time). Returns the rows and how many were folded away.
+pub(crate) fn rows<T: Versioned + Serialize>(
+    items: &[T],
+    extra: impl Fn(&T) -> (Option<String>, Option<String>, Option<Timestamp>),
+) -> Result<(Vec<Row>, u64), StoreError> {
+    let mut out: Vec<Row> = Vec::with_capacity(items.len());
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut folded = 0u64;
+    for item in items {
+        let (label, parent, at) = extra(item);
+        let row = Row {
+            id: item.natural_id().to_owned(),
+            updated: item.source_updated_at(),
+            label,
+            parent,
+            at,
+            data: serde_json::to_string(item).map_err(|e| corrupt(format!("record: {e}")))?,
+        };
+        match index.get(item.natural_id()) {
+            Some(&i) => {
+                folded += 1;
+                let older = matches!((row.updated, out[i].updated), (Some(n), Some(o)) if n < o);
+                if !older {
+                    out[i] = row;
+                }
+            }
+            None => {
+                index.insert(item.natural_id(), out.len());
+                out.push(row);
+            }
+        }
+    }
+    Ok((out, folded))
+}
+
+/// Tables with their rows.
+pub(crate) type TableRows = Vec<(Table, Vec<Row>)>;
+
+/// Every table of a batch with its rows, in dependency order.
+pub(crate) fn batch_rows(batch: &SyncBatch) -> Result<(TableRows, u64), StoreError> {
+    let mut folded = 0;
+    let mut out = Vec::new();
+    let mut push = |t: Table, r: (Vec<Row>, u64)| {
+        folded += r.1;
+        if !r.0.is_empty() {
+            out.push((t, r.0));
+        }
+    };
+    push(
+        MANAGER,
+        rows(&batch.managers, |m| (Some(m.name.clone()), None, None))?,
+    );
+    push(
+        PIPELINE,
+        rows(&batch.sales_pipelines, |p| {
+            (Some(p.name.clone()), None, None)
+        })?,
+    );
+    push(
+        DEAL,
+        rows(&batch.deals, |d| (Some(d.name.clone()), None, None))?,
+    );
+    push(
+        CONTACT,
+        rows(&batch.contacts, |c| (Some(c.name.clone()), None, None))?,
+    );
+    push(CHAT, rows(&batch.chats, |c| (c.phone.clone(), None, None))?);
+    push(
+        MESSAGE,
+        rows(&batch.messages, |m| {
+            (None, Some(m.chat.to_string()), Some(m.created_at))
+        })?,
+    );
+    push(
+        CALL,
+        rows(&batch.calls, |c| {
+            (
+                None,
+                c.deal.as_ref().map(ToString::to_string),
+                Some(c.started_at),
+            )
+        })?,
+    );
+    push(
+        STAGE_CHANGE,
+        rows(&batch.stage_changes, |c| {
+            (None, Some(c.deal.to_string()), Some(c.at))
+        })?,
+    );
+    push(
+        RESPONSIBLE_CHANGE,
+        rows(&batch.responsible_changes, |c| {
+            let parent = match &c.entity {
+                EntityRef::Deal(d) => Some(d.to_string()),
+                _ => None,
+            };
+            (None, parent, Some(c.at))
+        })?,
+    );
+    Ok((out, folded))
+}

@@ -1,0 +1,144 @@
+//! Migrations: versioned, forward-only, and a database created by an older version migrates
+//! forward without losing rows.
+
+mod common;
+
+use synkro_core::model::TenantStatus;
+use synkro_core::store::{CursorAdvance, CursorKey, DataStore, NewTenant, TenantStore};
+use synkro_store::{PgOptions, PgStore, SqliteOptions, SqliteStore};
+
+#[tokio::test]
+async fn sqlite_database_at_version_1_migrates_forward_keeping_its_rows() {
+    let path =
+        std::env::temp_dir().join(format!("synkro-mig-{}.db", uuid::Uuid::new_v4().simple()));
+    let old = SqliteStore::open_with(&path, SqliteOptions::default().migrate(false))
+        .await
+        .unwrap();
+    synkro_store::sqlite::MIGRATOR
+        .run_to(1, old.pool())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', 0)")
+        .execute(old.pool())
+        .await
+        .unwrap();
+    let has_cursor: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = 'sync_cursor'")
+            .fetch_optional(old.pool())
+            .await
+            .unwrap();
+    assert_eq!(has_cursor, None, "version 1 has no cursor table");
+    old.pool().close().await;
+
+    // Opening with the current code applies 0002 and keeps the tenant.
+    let store = SqliteStore::open(&path).await.unwrap();
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(versions, vec![1, 2]);
+    let tenants = store.tenants().await.unwrap();
+    assert_eq!(tenants.len(), 1);
+    assert_eq!(tenants[0].slug, "old");
+    let t = tenants[0].id;
+    store
+        .apply_with_cursors(
+            t,
+            "amocrm",
+            &Default::default(),
+            &[CursorAdvance {
+                stream: "deals".into(),
+                scope: String::new(),
+                at: "2026-03-01T00:00:00Z".parse().unwrap(),
+                position: None,
+            }],
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .cursor(&CursorKey::new(t, "amocrm", "deals"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Re-opening is a no-op.
+    drop(store);
+    let again = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(again.tenants().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn opening_without_migrating_leaves_the_database_empty() {
+    let path =
+        std::env::temp_dir().join(format!("synkro-nomig-{}.db", uuid::Uuid::new_v4().simple()));
+    let store = SqliteStore::open_with(&path, SqliteOptions::default().migrate(false))
+        .await
+        .unwrap();
+    let err = store
+        .create_tenant(&NewTenant {
+            name: "x".into(),
+            slug: "x".into(),
+            status: TenantStatus::Active,
+            timezone: chrono_tz::UTC,
+        })
+        .await
+        .unwrap_err();
+    assert!(synkro_core::error::chain(&err).contains("tenant"), "{err}");
+    store.migrate().await.unwrap();
+    assert!(store.tenants().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn postgres_schema_at_version_1_migrates_forward_keeping_its_rows() {
+    let Some(url) = synkro_testkit::env::postgres_url() else {
+        return;
+    };
+    let schema = common::schema_name("migrate_forward");
+    let old = match PgStore::connect_with(
+        &url,
+        PgOptions::default().schema(schema.clone()).migrate(false),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            let _: Option<()> = synkro_testkit::env::postgres_unreachable(&e);
+            return;
+        }
+    };
+    synkro_store::postgres::MIGRATOR
+        .run_to(1, old.pool())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', now())")
+        .execute(old.pool())
+        .await
+        .unwrap();
+    let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass('sync_cursor')::text")
+        .fetch_one(old.pool())
+        .await
+        .unwrap();
+    assert_eq!(exists, None, "version 1 has no cursor table");
+    old.pool().close().await;
+
+    let store = PgStore::connect_with(&url, PgOptions::default().schema(schema.clone()))
+        .await
+        .unwrap();
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(versions, vec![1, 2]);
+    let tenants = store.tenants().await.unwrap();
+    assert_eq!(
+        tenants.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
+        ["old"]
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
