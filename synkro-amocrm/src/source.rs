@@ -1,0 +1,314 @@
+//! `impl CrmSource for AmoCrmClient`: each `fetch_*` is one upstream request (plus retries). The
+//! opaque [`Cursor`] carries the phase of a multi-part listing (an id batch, or lead notes then
+//! contact notes) and the server's `_links.next`, which is re-validated (same host, under
+//! `/api/v4/`) before it is followed.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use synkro_core::error::{ConfigError, SourceError};
+use synkro_core::model::{
+    Call, Contact, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
+};
+use synkro_core::source::{
+    ActivityQuery, ContactQuery, CrmCapabilities, CrmSource, Cursor, DealQuery, Page,
+};
+use url::Url;
+
+use crate::api::{
+    ContactFilter, EVENTS_LIMIT, EventFilter, ID_BATCH, LeadFilter, MAX_LIMIT, NoteEntity,
+    NoteFilter,
+};
+use crate::client::AmoCrmClient;
+use crate::convert::{self, NoteOwner};
+use crate::dto::{self, EventType, PageItems};
+use crate::error::{BACKEND, Failure};
+use crate::paging::{Listing, PageOut};
+
+/// The position in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Position {
+    /// Id batch, or note owner (0 leads, 1 contacts); 0 for plain listings.
+    #[serde(rename = "p")]
+    phase: usize,
+    /// The server's next link inside the phase; `None` = the phase's first page.
+    #[serde(rename = "u", skip_serializing_if = "Option::is_none", default)]
+    next: Option<String>,
+}
+
+fn decode_cursor(c: Option<&Cursor>) -> Result<Position, Failure> {
+    match c {
+        None => Ok(Position {
+            phase: 0,
+            next: None,
+        }),
+        Some(c) => serde_json::from_str(c.as_str()).map_err(|_| {
+            Failure::Invalid(ConfigError::invalid(
+                "cursor",
+                "not a cursor of this amoCRM source; start the listing again without one",
+            ))
+        }),
+    }
+}
+
+fn encode_cursor(p: &Position) -> Cursor {
+    Cursor::new(serde_json::to_string(p).unwrap_or_default())
+}
+
+fn page_size(asked: Option<u32>, max: u32) -> u32 {
+    asked.map_or(max, |s| s.clamp(1, max))
+}
+
+impl AmoCrmClient {
+    /// One page of a listing split into `phases` listings; returns the items and the cursor.
+    async fn phased_page<P: PageItems>(
+        &self,
+        cursor: Option<&Cursor>,
+        phases: usize,
+        listing_of: impl Fn(usize) -> Listing,
+    ) -> Result<(Vec<P::Item>, usize, Option<Cursor>), SourceError> {
+        let first = listing_of(0);
+        let op = first.operation();
+        let pos = decode_cursor(cursor).map_err(|f| f.into_source(&op))?;
+        if pos.phase >= phases.max(1) {
+            return Err(
+                Failure::Invalid(ConfigError::invalid("cursor", "phase out of range"))
+                    .into_source(&op),
+            );
+        }
+        let listing = listing_of(pos.phase);
+        let op = listing.operation();
+        let url: Url = match &pos.next {
+            Some(href) => self.checked_link(href).map_err(|f| f.into_source(&op))?,
+            None => self.first_page_url(&listing),
+        };
+        let page = self
+            .fetch_page::<P>(&url, &op)
+            .await
+            .map_err(|f| f.into_source(&op))?;
+        let (items, next) = match page {
+            Some(PageOut { items, next }) => (items, next),
+            None => (Vec::new(), None),
+        };
+        let cursor = match next {
+            Some(n) => Some(encode_cursor(&Position {
+                phase: pos.phase,
+                next: Some(n.to_string()),
+            })),
+            None if pos.phase + 1 < phases => Some(encode_cursor(&Position {
+                phase: pos.phase + 1,
+                next: None,
+            })),
+            None => None,
+        };
+        Ok((items, pos.phase, cursor))
+    }
+
+    fn activity_window(&self, q: &ActivityQuery) -> NoteFilter {
+        NoteFilter {
+            updated_from: Some(q.range.start),
+            updated_to: Some(q.range.end + self.inner.note_update_slack),
+            ..NoteFilter::calls()
+        }
+    }
+
+    async fn event_page(
+        &self,
+        kind: EventType,
+        q: &ActivityQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<(Vec<dto::Event>, Option<Cursor>), SourceError> {
+        let filter = EventFilter::of_types_in(vec![kind], q.range);
+        let limit = page_size(q.page_size, EVENTS_LIMIT);
+        let (items, _, next) = self
+            .phased_page::<dto::EventsPage>(cursor, 1, |_| {
+                Listing::new("/api/v4/events", filter.to_query(), limit)
+            })
+            .await?;
+        Ok((items, next))
+    }
+}
+
+fn convert_all<T, U>(
+    items: Vec<T>,
+    op: &str,
+    f: impl Fn(T) -> Result<U, convert::Missing>,
+) -> Result<Vec<U>, SourceError> {
+    items
+        .into_iter()
+        .map(f)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| {
+            Failure::Decode {
+                path: m.0,
+                body_len: 0,
+            }
+            .into_source(op)
+        })
+}
+
+fn parse_ids<T: AsRef<str>>(ids: &[T], what: &str) -> Result<Vec<i64>, SourceError> {
+    ids.iter()
+        .map(|i| {
+            i.as_ref()
+                .parse::<i64>()
+                .map_err(|_| SourceError::InvalidConfig {
+                    backend: BACKEND,
+                    source: ConfigError::invalid(
+                        what,
+                        format!("`{}` is not an amoCRM id (ids are integers)", i.as_ref()),
+                    ),
+                })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl CrmSource for AmoCrmClient {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    /// Deals come in `updated_at` order; calls come from call notes, stage and responsible changes
+    /// from events; pages hold up to 250 items (events 100).
+    fn capabilities(&self) -> CrmCapabilities {
+        CrmCapabilities::full(MAX_LIMIT)
+    }
+
+    async fn fetch_sales_pipelines(&self) -> Result<Vec<SalesPipeline>, SourceError> {
+        self.sales_pipelines().await
+    }
+
+    async fn fetch_managers(&self) -> Result<Vec<Manager>, SourceError> {
+        self.managers().await
+    }
+
+    async fn fetch_deals<'a>(
+        &self,
+        q: &DealQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<Deal>, SourceError> {
+        let ids = parse_ids(
+            &q.ids.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+            "deal id",
+        )?;
+        let batches: Vec<&[i64]> = ids.chunks(ID_BATCH).collect();
+        let limit = page_size(q.page_size, MAX_LIMIT);
+        let (items, _, next) = self
+            .phased_page::<dto::LeadsPage>(page, batches.len().max(1), |phase| {
+                let mut f = match q.updated {
+                    Some(w) => LeadFilter::updated_in(w),
+                    None => LeadFilter::default(),
+                };
+                f.ids = batches.get(phase).map(|b| b.to_vec()).unwrap_or_default();
+                Listing::new("/api/v4/leads", f.to_query(), limit)
+            })
+            .await?;
+        let phones = &self.inner.phone_field_ids;
+        Ok(Page {
+            items: convert_all(items, "GET /api/v4/leads", |l| convert::deal(l, phones))?,
+            next,
+        })
+    }
+
+    async fn fetch_contacts<'a>(
+        &self,
+        q: &ContactQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<Contact>, SourceError> {
+        let ids = parse_ids(
+            &q.ids.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "contact id",
+        )?;
+        let batches: Vec<&[i64]> = ids.chunks(ID_BATCH).collect();
+        let limit = page_size(q.page_size, MAX_LIMIT);
+        let (items, _, next) = self
+            .phased_page::<dto::ContactsPage>(page, batches.len().max(1), |phase| {
+                let f = ContactFilter {
+                    ids: batches.get(phase).map(|b| b.to_vec()).unwrap_or_default(),
+                    updated_from: q.updated.map(|w| w.start),
+                    updated_to: q.updated.map(|w| w.end),
+                };
+                Listing::new("/api/v4/contacts", f.to_query(), limit)
+            })
+            .await?;
+        let phones = &self.inner.phone_field_ids;
+        Ok(Page {
+            items: convert_all(items, "GET /api/v4/contacts", |c| {
+                convert::contact(c, phones)
+            })?,
+            next,
+        })
+    }
+
+    async fn fetch_calls<'a>(
+        &self,
+        q: &ActivityQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<Call>, SourceError> {
+        let filter = self.activity_window(q);
+        let limit = page_size(q.page_size, MAX_LIMIT);
+        let owners = [NoteEntity::Leads, NoteEntity::Contacts];
+        let (notes, phase, next) = self
+            .phased_page::<dto::NotesPage>(page, owners.len(), |phase| {
+                Listing::new(owners[phase].path(), filter.to_query(), limit)
+            })
+            .await?;
+        let owner = if phase == 0 {
+            NoteOwner::Lead
+        } else {
+            NoteOwner::Contact
+        };
+        let items = notes
+            .iter()
+            .filter_map(|n| convert::call(n, owner))
+            .filter(|c| q.range.contains(c.started_at))
+            .collect();
+        Ok(Page { items, next })
+    }
+
+    async fn fetch_stage_changes<'a>(
+        &self,
+        q: &ActivityQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<StageChange>, SourceError> {
+        let (events, next) = self
+            .event_page(EventType::LeadStatusChanged, q, page)
+            .await?;
+        Ok(Page {
+            items: events.iter().filter_map(convert::stage_change).collect(),
+            next,
+        })
+    }
+
+    async fn fetch_responsible_changes<'a>(
+        &self,
+        q: &ActivityQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<ResponsibleChange>, SourceError> {
+        let (events, next) = self
+            .event_page(EventType::EntityResponsibleChanged, q, page)
+            .await?;
+        Ok(Page {
+            items: events
+                .iter()
+                .filter_map(convert::responsible_change)
+                .collect(),
+            next,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let p = Position {
+            phase: 2,
+            next: Some("https://a.amocrm.ru/api/v4/leads?page=3".into()),
+        };
+        assert_eq!(decode_cursor(Some(&encode_cursor(&p))).unwrap(), p);
+        assert!(decode_cursor(Some(&Cursor::new("garbage"))).is_err());
+    }
+}
