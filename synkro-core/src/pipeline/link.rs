@@ -1,4 +1,9 @@
 //! Joining chats to deals by phone.
+//!
+//! Phones on both sides are normalized to E.164 with [`normalize::phone`] in the tenant's default
+//! region. When several chats share a phone (one client writing to several connections, or an old
+//! chat left over), the most recently active one is linked and the others are listed as shadowed,
+//! so the report's data-quality section can say what was left out and why.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -16,6 +21,16 @@ pub struct LinkResult {
     pub unmatched_chats: Vec<ChatId>,
     /// Deals with no usable phone on the deal or its contacts.
     pub deals_without_phone: Vec<DealId>,
+    /// Deals with a usable phone that no chat has.
+    #[serde(default)]
+    pub deals_without_chat: Vec<DealId>,
+    /// Chats with no phone, or a phone that is not a valid number (also in `unmatched_chats`).
+    #[serde(default)]
+    pub chats_without_phone: Vec<ChatId>,
+    /// Chats that share a phone with a more recently active chat, which won the link (also in
+    /// `unmatched_chats`).
+    #[serde(default)]
+    pub shadowed_chats: Vec<ChatId>,
 }
 
 /// The normalized phones of a deal: those on the deal and on its contacts.
@@ -45,14 +60,18 @@ pub fn by_phone(deals: &[Deal], contacts: &[Contact], chats: &[Chat], region: &s
     let contacts: HashMap<&ContactId, &Contact> = contacts.iter().map(|c| (&c.id, c)).collect();
     let activity = |c: &Chat| (c.last_message_at, c.updated_at, c.id.clone());
     let mut best_by_phone: HashMap<String, &Chat> = HashMap::new();
+    let mut out = LinkResult::default();
+    let mut phoned: Vec<(&Chat, String)> = Vec::new();
     for chat in chats {
         let Some(p) = chat
             .phone
             .as_deref()
             .and_then(|p| normalize::phone(p, region))
         else {
+            out.chats_without_phone.push(chat.id.clone());
             continue;
         };
+        phoned.push((chat, p.clone()));
         best_by_phone
             .entry(p)
             .and_modify(|cur| {
@@ -63,7 +82,11 @@ pub fn by_phone(deals: &[Deal], contacts: &[Contact], chats: &[Chat], region: &s
             .or_insert(chat);
     }
 
-    let mut out = LinkResult::default();
+    out.shadowed_chats = phoned
+        .iter()
+        .filter(|(chat, p)| best_by_phone.get(p).is_some_and(|best| best.id != chat.id))
+        .map(|(chat, _)| chat.id.clone())
+        .collect();
     for deal in deals {
         let phones = deal_phones(deal, &contacts, region);
         if phones.is_empty() {
@@ -76,6 +99,8 @@ pub fn by_phone(deals: &[Deal], contacts: &[Contact], chats: &[Chat], region: &s
             .max_by_key(|c| activity(c))
         {
             out.links.insert(deal.id.clone(), chat.id.clone());
+        } else {
+            out.deals_without_chat.push(deal.id.clone());
         }
     }
     let linked: BTreeSet<&ChatId> = out.links.values().collect();
@@ -147,6 +172,7 @@ mod tests {
             deal("d1", &["c1"], &[]),
             deal("d2", &[], &["8 (916) 000-00-02"]),
             deal("d3", &["c3"], &[]),
+            deal("d4", &[], &["+7 916 000-00-77"]),
         ];
         let contacts = [contact("c1", &["+7 916 000-00-01"]), contact("c3", &[])];
         let chats = [
@@ -155,6 +181,7 @@ mod tests {
             chat("two", Some("+79160000002"), "2026-01-01T10:00:00Z"),
             chat("stray", Some("+79160000099"), "2026-01-01T10:00:00Z"),
             chat("nophone", None, "2026-01-01T10:00:00Z"),
+            chat("badphone", Some("12-34"), "2026-01-01T10:00:00Z"),
         ];
         let r = by_phone(&deals, &contacts, &chats, "RU");
         assert_eq!(r.links.get(&DealId::new("d1")), Some(&ChatId::new("new")));
@@ -162,6 +189,12 @@ mod tests {
         assert_eq!(r.links.len(), 2);
         assert_eq!(r.deals_without_phone, vec![DealId::new("d3")]);
         let unmatched: Vec<&str> = r.unmatched_chats.iter().map(ChatId::as_str).collect();
-        assert_eq!(unmatched, ["old", "stray", "nophone"]);
+        assert_eq!(unmatched, ["old", "stray", "nophone", "badphone"]);
+        assert_eq!(r.deals_without_chat, vec![DealId::new("d4")]);
+        assert_eq!(
+            r.chats_without_phone,
+            vec![ChatId::new("nophone"), ChatId::new("badphone")]
+        );
+        assert_eq!(r.shadowed_chats, vec![ChatId::new("old")]);
     }
 }

@@ -1,54 +1,73 @@
 //! Normalization shared by every mode: phone numbers.
 //!
-//! Phone numbers follow rule L1 of the metric contract (metrics.md §1.5): keep the digits; with
-//! country code 7, an 11-digit number starting with 8 becomes 7…; a 10-digit number gets the
-//! region's country code; a valid result has 10 to 15 digits and is written `+<digits>`.
-//! This is the old service's rule, kept as the linking contract until the messenger issue brings
-//! full E.164 parsing with a phone-number library.
+//! Phones are parsed with the [`phonenumber`] crate (Google's libphonenumber metadata) and written
+//! in E.164 (`+79161234567`). A number written without a country code is read in the tenant's
+//! default region (`TenantRuntimeConfig::default_phone_region`, an ISO 3166 code such as `RU`);
+//! a number in digits only that is not valid there is tried once more as an international number
+//! (messengers such as Radist store `375291234567` with no `+`). Anything that is not a valid number
+//! for its country is rejected rather than guessed at, so two chats or contacts are only joined on a
+//! number a phone network could route.
 
-/// The calling code used for numbers written without one, for a tenant's ISO 3166 region.
-/// `None` for a region this table does not know; such numbers must carry their country code.
+use phonenumber::country::Id as Region;
+use phonenumber::{Mode, PhoneNumber};
+
+/// The longest input accepted, in characters; longer text is not a phone number.
+const MAX_INPUT: usize = 64;
+
+/// The calling code used for numbers written without one, for a tenant's ISO 3166 region, from
+/// libphonenumber's metadata. `None` for a code that is not a known region.
+///
+/// ```
+/// use synkro_core::pipeline::normalize::calling_code;
+/// assert_eq!(calling_code("RU"), Some(7));
+/// assert_eq!(calling_code("BY"), Some(375));
+/// assert_eq!(calling_code("XX"), None);
+/// ```
 #[must_use]
-pub fn calling_code(region: &str) -> Option<&'static str> {
-    Some(match region {
-        "RU" | "KZ" => "7",
-        "BY" => "375",
-        "UA" => "380",
-        "UZ" => "998",
-        "KG" => "996",
-        "AM" => "374",
-        "GE" => "995",
-        "AZ" => "994",
-        "US" | "CA" => "1",
-        "DE" => "49",
-        "GB" => "44",
-        "AE" => "971",
-        "TR" => "90",
-        _ => return None,
-    })
+pub fn calling_code(region: &str) -> Option<u16> {
+    let id: Region = region.parse().ok()?;
+    phonenumber::metadata::DATABASE
+        .by_id(id.as_ref())
+        .map(|m| m.country_code())
 }
 
-/// Normalizes a phone number as written by a person (`8 (916) 123-45-67`, `+7 916 1234567`,
-/// `9161234567`) to `+<digits>`, or `None` when it cannot be a phone number.
+fn parse_valid(region: Option<Region>, raw: &str) -> Option<PhoneNumber> {
+    phonenumber::parse(region, raw)
+        .ok()
+        .filter(phonenumber::is_valid)
+}
+
+/// Normalizes a phone number as written by a person or a messenger (`8 (916) 123-45-67`,
+/// `+7 916 1234567`, `9161234567`, `79161234567`) to E.164, or `None` when it is not a valid phone
+/// number. `region` is the ISO 3166 region used for numbers written without a country code; an
+/// unknown region only accepts numbers that carry their code.
+///
+/// The result is stable: normalizing it again gives it back.
 ///
 /// ```
 /// use synkro_core::pipeline::normalize::phone;
 /// assert_eq!(phone("8 (916) 123-45-67", "RU").as_deref(), Some("+79161234567"));
 /// assert_eq!(phone("916 123 45 67", "RU").as_deref(), Some("+79161234567"));
+/// assert_eq!(phone("375291234567", "RU").as_deref(), Some("+375291234567"));
 /// assert_eq!(phone("12-34", "RU"), None);
 /// ```
 #[must_use]
 pub fn phone(raw: &str, region: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let code = calling_code(region);
-    let digits = match (digits.len(), code) {
-        (11, Some("7")) if digits.starts_with('8') => format!("7{}", &digits[1..]),
-        (10, Some(code)) => format!("{code}{digits}"),
-        _ => digits,
-    };
-    (10..=15)
-        .contains(&digits.len())
-        .then(|| format!("+{digits}"))
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > MAX_INPUT || !raw.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let region: Option<Region> = region.parse().ok();
+    let number = parse_valid(region, raw).or_else(|| {
+        // Digits without `+` that are not a national number of the region: an international
+        // number with its `+` dropped, as messengers store them.
+        if raw.starts_with('+') {
+            return None;
+        }
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        parse_valid(None, &format!("+{digits}"))
+    })?;
+    Some(number.format().mode(Mode::E164).to_string())
 }
 
 #[cfg(test)]
@@ -63,7 +82,9 @@ mod tests {
             "8 916 123 45 67",
             "79161234567",
             "9161234567",
+            "89161234567",
             "tel: 8-916-123-4567",
+            "  +7-916-123-45-67  ",
         ] {
             assert_eq!(phone(raw, "RU").as_deref(), Some("+79161234567"), "{raw}");
         }
@@ -72,14 +93,63 @@ mod tests {
             Some("+49301234567")
         );
         assert_eq!(phone("", "RU"), None);
+        assert_eq!(phone("no phone", "RU"), None);
         assert_eq!(phone("1234567890123456", "RU"), None);
+        assert_eq!(phone(&"9".repeat(100), "RU"), None);
+    }
+
+    #[test]
+    fn the_region_decides_numbers_without_a_country_code() {
+        assert_eq!(
+            phone("(212) 555-0100", "US").as_deref(),
+            Some("+12125550100")
+        );
+        assert_eq!(
+            phone("029 123-45-67", "BY").as_deref(),
+            Some("+375291234567")
+        );
+        // Radist stores international numbers as bare digits.
+        assert_eq!(phone("12125550100", "RU").as_deref(), Some("+12125550100"));
+        // An unknown region accepts only numbers with their code.
+        assert_eq!(phone("9161234567", "ZZ"), None);
+        assert_eq!(
+            phone("+7 916 123 45 67", "ZZ").as_deref(),
+            Some("+79161234567")
+        );
+        assert_eq!(calling_code("KZ"), Some(7));
+    }
+
+    /// One Russian mobile number written in the ways people and messengers write it.
+    fn formats(n: &str) -> Vec<String> {
+        let (a, b, c, d) = (&n[0..3], &n[3..6], &n[6..8], &n[8..10]);
+        vec![
+            format!("+7 ({a}) {b}-{c}-{d}"),
+            format!("8 {a} {b} {c} {d}"),
+            format!("7{n}"),
+            format!("{n}"),
+            format!("+7{n}"),
+            format!("8({a}){b}{c}{d}"),
+            format!("tel:+7-{a}-{b}-{c}{d}"),
+        ]
     }
 
     proptest! {
         #[test]
-        fn normalization_is_idempotent(raw in "[0-9 +()-]{0,20}") {
-            if let Some(n) = phone(&raw, "RU") {
-                prop_assert_eq!(phone(&n, "RU"), Some(n.clone()));
+        fn normalization_is_idempotent(raw in "[0-9 +()-]{0,20}", region in "(RU|US|DE|BY|KZ|ZZ)") {
+            if let Some(n) = phone(&raw, &region) {
+                prop_assert_eq!(phone(&n, &region), Some(n.clone()));
+                prop_assert!(n.starts_with('+'));
+            }
+        }
+
+        #[test]
+        fn normalization_ignores_the_format(rest in "[0-9]{7}", op in "9[0-9]{2}") {
+            let national = format!("{op}{rest}");
+            let all: Vec<Option<String>> =
+                formats(&national).iter().map(|f| phone(f, "RU")).collect();
+            prop_assert!(all.iter().all(|p| p == &all[0]), "{:?} -> {:?}", national, all);
+            if let Some(p) = &all[0] {
+                prop_assert_eq!(p, &format!("+7{national}"));
             }
         }
     }
