@@ -1,0 +1,128 @@
+//! Throughput and peak memory of the full metric set over 1,000,000 generated messages.
+//!
+//! Run: `cargo bench -p synkro-core --bench analytics`
+//! (set `SYNKRO_BENCH_MESSAGES` to change the size).
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use synkro_core::analytics::{MetricsConfig, MetricsContext, ReferenceData, compute};
+use synkro_core::model::{Direction, Window};
+use synkro_core::pipeline::{Dialog, link};
+use synkro_testkit::{Dataset, DatasetSpec};
+
+fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
+    let linked = link::by_phone(&data.deals, &data.contacts, &data.chats, "RU");
+    let chats: HashMap<_, _> = data.chats.iter().map(|c| (&c.id, c)).collect();
+    let mut calls: HashMap<_, Vec<_>> = HashMap::new();
+    for c in &data.calls {
+        if let Some(d) = &c.deal {
+            calls.entry(d.clone()).or_default().push(c.clone());
+        }
+    }
+    let mut changes: HashMap<_, Vec<_>> = HashMap::new();
+    for s in &data.stage_changes {
+        changes.entry(s.deal.clone()).or_default().push(s.clone());
+    }
+    data.deals
+        .iter()
+        .map(|deal| {
+            let mut d = Dialog::new(deal.clone());
+            if let Some(chat) = linked.links.get(&deal.id).and_then(|id| chats.get(id)) {
+                d.messages = data.messages_of(&chat.id).to_vec();
+                d.chat = Some((*chat).clone());
+            }
+            d.calls = calls.remove(&deal.id).unwrap_or_default();
+            d.stage_changes = changes.remove(&deal.id).unwrap_or_default();
+            d
+        })
+        .collect()
+}
+
+fn ctx(data: &Dataset) -> MetricsContext {
+    let end = data.spec.end;
+    MetricsContext {
+        config: MetricsConfig::default(),
+        period: Window::new(data.start(), end).expect("a generated period"),
+        as_of: end,
+        report_tz: data.spec.timezone,
+        phone_region: "RU".into(),
+        reference: ReferenceData {
+            pipelines: data.sales_pipelines.clone(),
+            responsible_changes: data.responsible_changes.clone(),
+            ..ReferenceData::default()
+        },
+    }
+}
+
+/// `VmHWM` / `VmRSS` of this process in KiB (Linux).
+fn proc_status(key: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+fn main() {
+    let n: usize = std::env::var("SYNKRO_BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let end = "2026-03-11T00:00:00Z".parse().expect("a valid instant");
+    let data = Dataset::generate(&DatasetSpec::with_messages(7, end, n));
+    let dialogs = dialogs_of(&data);
+    let linked: usize = dialogs.iter().map(|d| d.messages.len()).sum();
+    let data_ctx = ctx(&data);
+
+    // One measured run for peak memory: reset the high-water mark (Linux clear_refs 5).
+    let rss_before = proc_status("VmRSS:").unwrap_or(0);
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let t = Instant::now();
+    let report = compute(data_ctx.clone(), &dialogs).expect("valid config");
+    let took = t.elapsed();
+    let hwm = proc_status("VmHWM:").unwrap_or(0);
+    println!(
+        "analytics: {linked} linked messages ({n} generated, {} chats), full metric set in {:.3} s = {:.0} messages/s; waits {}, dialogs {}",
+        dialogs.iter().filter(|d| d.chat.is_some()).count(),
+        took.as_secs_f64(),
+        linked as f64 / took.as_secs_f64(),
+        report.totals.waits.total,
+        report.totals.dialogs.new
+    );
+    println!(
+        "analytics: RSS before {} MiB, peak during the run {} MiB (high-water mark reset: {reset}), so the run added at most {} MiB",
+        rss_before / 1024,
+        hwm / 1024,
+        hwm.saturating_sub(rss_before) / 1024
+    );
+    drop(report);
+
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .warm_up_time(Duration::from_secs(2))
+        .configure_from_args();
+    let mut g = c.benchmark_group("analytics");
+    g.throughput(Throughput::Elements(linked as u64));
+    g.bench_function("baseline_count_by_direction", |b| {
+        b.iter(|| {
+            let mut inbound = 0u64;
+            for d in &dialogs {
+                inbound += d
+                    .messages
+                    .iter()
+                    .filter(|m| m.direction == Direction::Inbound)
+                    .count() as u64;
+            }
+            black_box(inbound)
+        });
+    });
+    g.bench_function("full_metric_set", |b| {
+        b.iter(|| black_box(compute(data_ctx.clone(), black_box(&dialogs)).expect("valid config")));
+    });
+    g.finish();
+    c.final_summary();
+}

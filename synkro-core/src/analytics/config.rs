@@ -1,0 +1,439 @@
+//! The metrics configuration (metrics.md §7) with its defaults, read from the tenant runtime
+//! config's `metadata.metrics` object. Durations are in seconds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analytics::MetricsError;
+use crate::analytics::calendar::CalendarSpec;
+
+/// Which client message anchors a wait's measured start (W2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitAnchor {
+    /// The first unanswered substantive message (what the client experienced).
+    #[default]
+    First,
+    /// The last substantive message before the reply.
+    Last,
+}
+
+/// Wait attribution (§5.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    /// The replier; unanswered → responsible at the wait's end.
+    #[default]
+    Replier,
+    /// Responsible at wait start.
+    OwnerAtStart,
+    /// Responsible at reply (unanswered → at the wait's end).
+    OwnerAtReply,
+}
+
+/// Time basis of an SLA or follow-up rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Working time of the item's calendar.
+    #[default]
+    Business,
+    /// Elapsed real time.
+    Calendar,
+}
+
+/// What a call must be to count as a speed-to-lead touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallRule {
+    /// Any outbound attempt.
+    #[default]
+    Attempt,
+    /// Only connected calls.
+    Connected,
+}
+
+/// How unknown-author outbound messages are classified (O7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownOutboundAs {
+    /// Human manager without an author id.
+    #[default]
+    Manager,
+    /// Kept as unknown (never a reply).
+    Unknown,
+}
+
+/// Funnel mode (§3.12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunnelMode {
+    /// A later stage passes every earlier one.
+    #[default]
+    PassThrough,
+    /// Only actual entries count.
+    Strict,
+}
+
+/// Win-rate attribution (§3.14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WinAttribution {
+    /// Responsible at close.
+    #[default]
+    AtClose,
+    /// Responsible at creation.
+    AtCreation,
+}
+
+/// A breakdown dimension (§6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// Attributed manager.
+    Manager,
+    /// Team of that manager.
+    Team,
+    /// Messenger channel.
+    Channel,
+    /// Connection.
+    Connection,
+    /// Pipeline of the lead at the anchor.
+    Pipeline,
+    /// Local day of the anchor.
+    Day,
+    /// Local hour of the anchor.
+    Hour,
+    /// Weekday of the anchor.
+    Weekday,
+    /// Direct or group chat.
+    ChatKind,
+    /// Session initiator.
+    Initiator,
+    /// Anchor inside working time.
+    InHours,
+}
+
+/// All metric settings of §7 (durations in seconds). Unknown keys are rejected so a typo never
+/// silently keeps a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// S3 session gap.
+    pub session_gap: i64,
+    /// S3: a lead close also closes the chat's session.
+    pub close_on_lead_closed: bool,
+    /// W2.
+    pub wait_anchor: WaitAnchor,
+    /// W6 (calendar seconds).
+    pub wait_expiry: i64,
+    /// W7: `chat`, `call`.
+    pub reply_channels: Vec<String>,
+    /// §1.3 connected-call minimum talk.
+    pub reply_call_min_talk_s: u32,
+    /// §1.2.
+    pub undelivered_replies_count: bool,
+    /// §3.1: `client`, `bot`, `manager`, `unknown`.
+    pub frt_initiators: Vec<String>,
+    /// G4.
+    pub group_chats_in_waits: bool,
+    /// I2: participant id → manager id.
+    pub staff_participants: BTreeMap<String, String>,
+    /// O2.
+    pub bot_author_ids: Vec<String>,
+    /// O5 regexes.
+    pub bot_text_patterns: Vec<String>,
+    /// O7.
+    pub unknown_outbound_as: UnknownOutboundAs,
+    /// §1.7.
+    pub ack_filter: bool,
+    /// N4.
+    pub ack_phrases: Vec<String>,
+    /// N3.
+    pub ack_emoji_only: bool,
+    /// N3.
+    pub ack_max_chars: usize,
+    /// §1.2.
+    pub sticker_webp_heuristic: bool,
+    /// §3.3 targets in seconds.
+    pub sla_targets: Vec<i64>,
+    /// §3.3.
+    pub sla_basis: Basis,
+    /// §5.5.
+    pub attribution: Attribution,
+    /// §3.6 targets.
+    pub stl_targets: Vec<i64>,
+    /// K18.
+    pub stl_basis: Basis,
+    /// §3.6.
+    pub stl_call_rule: CallRule,
+    /// §3.6.
+    pub stl_include_manual_leads: bool,
+    /// §3.6.
+    pub stl_expiry: i64,
+    /// §3.7.
+    pub missed_call_merge_window: i64,
+    /// §3.7.
+    pub callback_requires_answer: bool,
+    /// §3.7.
+    pub callback_targets: Vec<i64>,
+    /// K18.
+    pub callback_basis: Basis,
+    /// §3.7.
+    pub callback_expiry: i64,
+    /// §3.11.
+    pub followup_days: u32,
+    /// §3.11.
+    pub followup_basis: Basis,
+    /// §3.11 stage ids.
+    pub followup_excluded_stages: Vec<String>,
+    /// §3.12.
+    pub funnel_mode: FunnelMode,
+    /// §3.14.
+    pub win_attribution: WinAttribution,
+    /// L3.
+    pub lead_link_ahead: i64,
+    /// L3.
+    pub lead_link_behind: i64,
+    /// §5.2 extra levels, per mille.
+    pub percentiles: Vec<u32>,
+    /// P1 local end of the reporting day, `HH:MM` (default `24:00`).
+    pub report_day_end: String,
+    /// C7.
+    pub history_lookback: i64,
+    /// §3.15.
+    pub dq_sample_size: usize,
+
+    /// Business calendars (§4.1). Empty: the tenant calendar is `always` in the tenant zone.
+    pub calendars: Vec<CalendarSpec>,
+    /// The tenant calendar id.
+    pub tenant_calendar: Option<String>,
+    /// Manager id → calendar id.
+    pub manager_calendars: BTreeMap<String, String>,
+    /// Team id → calendar id.
+    pub team_calendars: BTreeMap<String, String>,
+    /// Manager id → team id.
+    pub manager_teams: BTreeMap<String, String>,
+    /// Known manager ids (O6); empty: every author that is not a bot is a known manager.
+    pub managers: Vec<String>,
+    /// Manager id → display name.
+    pub manager_names: BTreeMap<String, String>,
+    /// Breakdowns to publish, each a list of dimensions combined.
+    pub breakdowns: Vec<Vec<Dimension>>,
+}
+
+/// The default ack phrases of N4.
+pub const DEFAULT_ACK_PHRASES: &[&str] = &[
+    "ok",
+    "ок",
+    "окей",
+    "okay",
+    "хорошо",
+    "ладно",
+    "понял",
+    "поняла",
+    "понятно",
+    "ясно",
+    "принято",
+    "спасибо",
+    "спасибо большое",
+    "большое спасибо",
+    "благодарю",
+    "спс",
+    "thanks",
+    "thank you",
+    "thx",
+    "+",
+    "до свидания",
+    "всего доброго",
+    "хорошего дня",
+];
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        let day = 86_400;
+        Self {
+            session_gap: day,
+            close_on_lead_closed: false,
+            wait_anchor: WaitAnchor::First,
+            wait_expiry: 7 * day,
+            reply_channels: vec!["chat".into()],
+            reply_call_min_talk_s: 1,
+            undelivered_replies_count: false,
+            frt_initiators: vec!["client".into(), "bot".into()],
+            group_chats_in_waits: false,
+            staff_participants: BTreeMap::new(),
+            bot_author_ids: vec!["0".into()],
+            bot_text_patterns: Vec::new(),
+            unknown_outbound_as: UnknownOutboundAs::Manager,
+            ack_filter: true,
+            ack_phrases: DEFAULT_ACK_PHRASES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            ack_emoji_only: true,
+            ack_max_chars: 40,
+            sticker_webp_heuristic: true,
+            sla_targets: vec![900],
+            sla_basis: Basis::Business,
+            attribution: Attribution::Replier,
+            stl_targets: vec![300],
+            stl_basis: Basis::Business,
+            stl_call_rule: CallRule::Attempt,
+            stl_include_manual_leads: false,
+            stl_expiry: 7 * day,
+            missed_call_merge_window: 15 * 60,
+            callback_requires_answer: false,
+            callback_targets: vec![900],
+            callback_basis: Basis::Business,
+            callback_expiry: 7 * day,
+            followup_days: 3,
+            followup_basis: Basis::Business,
+            followup_excluded_stages: Vec::new(),
+            funnel_mode: FunnelMode::PassThrough,
+            win_attribution: WinAttribution::AtClose,
+            lead_link_ahead: 3600,
+            lead_link_behind: 30 * day,
+            percentiles: vec![500, 900],
+            report_day_end: "24:00".into(),
+            history_lookback: 30 * day,
+            dq_sample_size: 20,
+
+            calendars: Vec::new(),
+            tenant_calendar: None,
+            manager_calendars: BTreeMap::new(),
+            team_calendars: BTreeMap::new(),
+            manager_teams: BTreeMap::new(),
+            managers: Vec::new(),
+            manager_names: BTreeMap::new(),
+            breakdowns: vec![
+                vec![Dimension::Manager],
+                vec![Dimension::Channel],
+                vec![Dimension::Pipeline],
+                vec![Dimension::Day],
+                vec![Dimension::Hour],
+                vec![Dimension::Weekday, Dimension::Hour],
+            ],
+        }
+    }
+}
+
+impl MetricsConfig {
+    /// Reads `metadata.metrics` (absent → defaults) and validates it.
+    ///
+    /// # Errors
+    /// [`MetricsError::Config`] naming the key that is wrong and what is accepted.
+    pub fn from_metadata(metadata: &serde_json::Value) -> Result<Self, MetricsError> {
+        let cfg = match metadata.get("metrics") {
+            None | Some(serde_json::Value::Null) => Self::default(),
+            Some(v) => serde_json::from_value::<Self>(v.clone()).map_err(|e| {
+                MetricsError::config(
+                    "metadata.metrics",
+                    format!("{e}; see metrics.md §7 for the keys"),
+                )
+            })?,
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks ranges and cross-key rules.
+    ///
+    /// # Errors
+    /// [`MetricsError::Config`] for the first key out of range.
+    pub fn validate(&self) -> Result<(), MetricsError> {
+        let pos = |key: &str, v: i64| {
+            if v > 0 {
+                Ok(())
+            } else {
+                Err(MetricsError::config(
+                    key,
+                    format!("{v} must be a positive number of seconds"),
+                ))
+            }
+        };
+        pos("session_gap", self.session_gap)?;
+        pos("wait_expiry", self.wait_expiry)?;
+        pos("stl_expiry", self.stl_expiry)?;
+        pos("callback_expiry", self.callback_expiry)?;
+        pos("missed_call_merge_window", self.missed_call_merge_window)?;
+        if self.history_lookback < self.wait_expiry + self.session_gap {
+            return Err(MetricsError::config(
+                "history_lookback",
+                "must be at least wait_expiry + session_gap (C7)",
+            ));
+        }
+        for (key, ts) in [
+            ("sla_targets", &self.sla_targets),
+            ("stl_targets", &self.stl_targets),
+            ("callback_targets", &self.callback_targets),
+        ] {
+            for t in ts {
+                pos(key, *t)?;
+            }
+        }
+        if let Some(k) = self.percentiles.iter().find(|k| !(1..=1000).contains(*k)) {
+            return Err(MetricsError::config(
+                "percentiles",
+                format!("{k} is outside 1..=1000 per mille"),
+            ));
+        }
+        if let Some(b) = self
+            .breakdowns
+            .iter()
+            .find(|b| b.is_empty() || b.len() > crate::analytics::agg::MAX_DIMS)
+        {
+            return Err(MetricsError::config(
+                "breakdowns",
+                format!("{b:?}: combine 1 to 4 dimensions"),
+            ));
+        }
+        for c in &self.reply_channels {
+            if !["chat", "call"].contains(&c.as_str()) {
+                return Err(MetricsError::config(
+                    "reply_channels",
+                    format!("`{c}`: use chat or call"),
+                ));
+            }
+        }
+        for p in &self.bot_text_patterns {
+            regex::Regex::new(p)
+                .map_err(|e| MetricsError::config("bot_text_patterns", e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides_from_metadata() {
+        let c = MetricsConfig::from_metadata(&serde_json::json!({})).unwrap();
+        assert_eq!(c, MetricsConfig::default());
+        assert_eq!(c.session_gap, 86_400);
+        assert_eq!(c.ack_phrases.len(), 23);
+        let c = MetricsConfig::from_metadata(&serde_json::json!({"metrics": {
+            "sla_targets": [900, 3600], "attribution": "owner_at_start", "wait_anchor": "last"
+        }}))
+        .unwrap();
+        assert_eq!(c.sla_targets, vec![900, 3600]);
+        assert_eq!(c.attribution, Attribution::OwnerAtStart);
+        let e = MetricsConfig::from_metadata(&serde_json::json!({"metrics": {"sla_target": 5}}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sla_target"), "{e}");
+        let e = MetricsConfig::from_metadata(&serde_json::json!({"metrics": {"wait_expiry": 0}}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("wait_expiry"), "{e}");
+        let e = MetricsConfig::from_metadata(
+            &serde_json::json!({"metrics": {"bot_text_patterns": ["("]}}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("bot_text_patterns"), "{e}");
+    }
+}

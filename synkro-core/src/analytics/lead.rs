@@ -1,0 +1,185 @@
+//! Leads as the metrics see them: state at an instant (L3–L5), pipelines and stage kinds.
+
+use std::collections::HashMap;
+
+use crate::analytics::calendar::Micros;
+use crate::model::{
+    Deal, EntityRef, ResponsibleChange, SalesPipeline, StageChange, StageId, StageKind,
+};
+
+/// amoCRM's fixed won status id.
+pub const WON_STATUS: &str = "142";
+/// amoCRM's fixed lost status id.
+pub const LOST_STATUS: &str = "143";
+
+fn us(t: chrono::DateTime<chrono::Utc>) -> Micros {
+    t.timestamp_micros()
+}
+
+/// Reference data the metrics need beyond the dialogs: pipelines (stage order and kinds) and
+/// responsible-manager history. Everything is optional; without pipelines the amoCRM status ids
+/// 142/143 mark won/lost, without responsible history the deal's current responsible is used.
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceData {
+    /// Sales pipelines with their stages.
+    pub pipelines: Vec<SalesPipeline>,
+    /// Responsible changes of deals and contacts.
+    pub responsible_changes: Vec<ResponsibleChange>,
+    /// Who created each lead (deal id → CRM user id; `0` = robot), for speed to lead.
+    pub created_by: HashMap<String, String>,
+}
+
+impl ReferenceData {
+    /// The kind of a stage (won / lost / open).
+    #[must_use]
+    pub fn stage_kind(&self, stage: &StageId) -> StageKind {
+        for p in &self.pipelines {
+            if let Some(s) = p.stage(stage) {
+                return s.kind;
+            }
+        }
+        match stage.as_str() {
+            WON_STATUS => StageKind::Won,
+            LOST_STATUS => StageKind::Lost,
+            _ => StageKind::Open,
+        }
+    }
+
+    /// Responsible changes grouped by deal id.
+    #[must_use]
+    pub fn deal_responsible_changes(&self) -> HashMap<&str, Vec<&ResponsibleChange>> {
+        let mut out: HashMap<&str, Vec<&ResponsibleChange>> = HashMap::new();
+        for c in &self.responsible_changes {
+            if let EntityRef::Deal(d) = &c.entity {
+                out.entry(d.as_str()).or_default().push(c);
+            }
+        }
+        for v in out.values_mut() {
+            v.sort_by_key(|c| c.at);
+        }
+        out
+    }
+}
+
+/// A lead with its histories, answering state-at-instant questions (K5: an event at t has
+/// happened at t).
+#[derive(Debug, Clone)]
+pub struct LeadView<'a> {
+    /// The deal.
+    pub deal: &'a Deal,
+    /// Stage changes, oldest first.
+    pub stages: Vec<&'a StageChange>,
+    /// Responsible changes, oldest first.
+    pub responsible: Vec<&'a ResponsibleChange>,
+    /// Creation instant.
+    pub created: Micros,
+    /// Close instant, if closed.
+    pub closed: Option<Micros>,
+}
+
+impl<'a> LeadView<'a> {
+    /// A view of a deal with its histories (any order).
+    #[must_use]
+    pub fn new(
+        deal: &'a Deal,
+        stages: impl IntoIterator<Item = &'a StageChange>,
+        responsible: impl IntoIterator<Item = &'a ResponsibleChange>,
+    ) -> Self {
+        let mut stages: Vec<_> = stages.into_iter().filter(|s| s.deal == deal.id).collect();
+        stages.sort_by_key(|s| s.at);
+        let mut responsible: Vec<_> = responsible.into_iter().collect();
+        responsible.sort_by_key(|c| c.at);
+        Self {
+            deal,
+            stages,
+            responsible,
+            created: us(deal.created_at),
+            closed: deal.closed_at.map(us),
+        }
+    }
+
+    /// Whether the lead is open at t (created ≤ t, not closed at t).
+    #[must_use]
+    pub fn open_at(&self, t: Micros) -> bool {
+        self.created <= t && self.closed.is_none_or(|c| c > t)
+    }
+
+    /// L4: responsible at t.
+    #[must_use]
+    pub fn responsible_at(&self, t: Micros) -> Option<&'a str> {
+        let i = self.responsible.partition_point(|c| us(c.at) <= t);
+        if i == 0 {
+            match self.responsible.first() {
+                Some(first) => first.from.as_ref().map(|m| m.as_str()),
+                None => self.deal.responsible.as_ref().map(|m| m.as_str()),
+            }
+        } else {
+            self.responsible[i - 1].to.as_ref().map(|m| m.as_str())
+        }
+    }
+
+    /// L5: (pipeline, stage) at t.
+    #[must_use]
+    pub fn stage_at(&self, t: Micros) -> (Option<&'a str>, Option<&'a str>) {
+        let i = self.stages.partition_point(|c| us(c.at) <= t);
+        if i == 0 {
+            match self.stages.first() {
+                Some(first) => (
+                    first.from_pipeline.as_ref().map(|p| p.as_str()).or(self
+                        .deal
+                        .pipeline
+                        .as_ref()
+                        .map(|p| p.as_str())),
+                    first.from_stage.as_ref().map(|s| s.as_str()),
+                ),
+                None => (
+                    self.deal.pipeline.as_ref().map(|p| p.as_str()),
+                    self.deal.stage.as_ref().map(|s| s.as_str()),
+                ),
+            }
+        } else {
+            let c = self.stages[i - 1];
+            (
+                c.to_pipeline.as_ref().map(|p| p.as_str()).or(self
+                    .deal
+                    .pipeline
+                    .as_ref()
+                    .map(|p| p.as_str())),
+                c.to_stage.as_ref().map(|s| s.as_str()),
+            )
+        }
+    }
+}
+
+/// L3: the lead of a chat at t among candidate leads.
+#[must_use]
+pub fn lead_at<'l, 'a>(
+    leads: &'l [LeadView<'a>],
+    t: Micros,
+    ahead: Micros,
+    behind: Micros,
+) -> Option<&'l LeadView<'a>> {
+    if leads.len() == 1 {
+        let l = &leads[0];
+        let ok = l.open_at(t)
+            || (l.created > t && l.created <= t + ahead)
+            || l.closed.is_some_and(|c| c <= t && c >= t - behind);
+        return ok.then_some(l);
+    }
+    leads
+        .iter()
+        .filter(|l| l.open_at(t))
+        .max_by_key(|l| (l.created, l.deal.id.as_str()))
+        .or_else(|| {
+            leads
+                .iter()
+                .filter(|l| l.created > t && l.created <= t + ahead)
+                .min_by_key(|l| (l.created, l.deal.id.as_str()))
+        })
+        .or_else(|| {
+            leads
+                .iter()
+                .filter(|l| l.closed.is_some_and(|c| c <= t && c >= t - behind))
+                .max_by_key(|l| (l.closed, l.deal.id.as_str()))
+        })
+}

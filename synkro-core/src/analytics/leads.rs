@@ -1,0 +1,481 @@
+//! Lead metrics: speed to lead (§3.6), follow-up discipline (§3.11), funnel conversion (§3.12),
+//! time in stage and sales cycle (§3.13), win rate and loss reasons (§3.14).
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+
+use crate::analytics::agg::Pair;
+use crate::analytics::calendar::Micros;
+use crate::analytics::config::{Basis, CallRule, FunnelMode, WinAttribution};
+use crate::analytics::engine::{LeadInput, MetricsEngine, SEC};
+use crate::analytics::report::{DurationMetric, Funnel, FunnelStep, LossReason, StageTime};
+use crate::analytics::stats::{ItemState, classify};
+use crate::model::{ChatKind, Direction, StageKind};
+
+/// Lead-level state kept until the report is published (pipeline metrics are always computed
+/// from items).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LeadsState {
+    /// pipeline → per lead: first pass instant of every open stage (in order), then won.
+    passes: BTreeMap<String, Vec<Vec<Option<Micros>>>>,
+    /// (pipeline, stage) → (completed stays, open stays).
+    stays: BTreeMap<(String, String), (Pair, Pair)>,
+    /// reason → (count, by manager).
+    losses: BTreeMap<String, (u64, BTreeMap<String, u64>)>,
+}
+
+impl LeadsState {
+    pub(crate) fn merge(&mut self, o: Self) {
+        for (k, v) in o.passes {
+            self.passes.entry(k).or_default().extend(v);
+        }
+        for (k, (c, op)) in o.stays {
+            let e = self.stays.entry(k).or_default();
+            e.0.cal.merge(&c.cal);
+            e.0.bus.merge(&c.bus);
+            e.1.cal.merge(&op.cal);
+            e.1.bus.merge(&op.bus);
+        }
+        for (k, (n, by)) in o.losses {
+            let e = self.losses.entry(k).or_default();
+            e.0 += n;
+            for (m, c) in by {
+                *e.1.entry(m).or_insert(0) += c;
+            }
+        }
+    }
+
+    pub(crate) fn publish(
+        &self,
+        eng: &MetricsEngine,
+        levels: &[u32],
+    ) -> (Vec<Funnel>, Vec<StageTime>, Vec<LossReason>) {
+        let mut funnels = Vec::new();
+        for p in &eng.reference.pipelines {
+            let Some(leads) = self.passes.get(p.id.as_str()) else {
+                continue;
+            };
+            let mut open: Vec<_> = p
+                .stages
+                .iter()
+                .filter(|s| s.kind == StageKind::Open)
+                .collect();
+            open.sort_by_key(|s| s.sort);
+            let names: Vec<String> = open
+                .iter()
+                .map(|s| s.id.0.clone())
+                .chain(["won".to_owned()])
+                .collect();
+            let step = |x: usize, y: usize| {
+                let cohort: Vec<_> = leads
+                    .iter()
+                    .filter(|l| l[x].is_some_and(|t| eng.in_period(t)))
+                    .collect();
+                let converted = cohort
+                    .iter()
+                    .filter(|l| l[y].is_some_and(|t| t <= eng.a))
+                    .count() as u64;
+                let n = cohort.len() as u64;
+                FunnelStep {
+                    from: names[x].clone(),
+                    to: names[y].clone(),
+                    cohort: n,
+                    converted,
+                    rate: (n > 0).then(|| converted as f64 / n as f64),
+                }
+            };
+            let mut steps = Vec::new();
+            for i in 0..names.len().saturating_sub(1) {
+                steps.push(step(i, i + 1));
+            }
+            for j in 2..names.len() {
+                steps.push(step(0, j));
+            }
+            funnels.push(Funnel {
+                pipeline: p.id.0.clone(),
+                name: p.name.clone(),
+                steps,
+            });
+        }
+        let stage_times = self
+            .stays
+            .iter()
+            .map(|((p, s), (c, o))| StageTime {
+                pipeline: p.clone(),
+                stage: s.clone(),
+                completed: DurationMetric {
+                    calendar: c.cal.summary(levels),
+                    business: c.bus.summary(levels),
+                },
+                open: DurationMetric {
+                    calendar: o.cal.summary(levels),
+                    business: o.bus.summary(levels),
+                },
+            })
+            .collect();
+        let lost: u64 = self.losses.values().map(|v| v.0).sum();
+        let loss_reasons = self
+            .losses
+            .iter()
+            .map(|(r, (n, by))| LossReason {
+                reason: r.clone(),
+                count: *n,
+                share: (lost > 0).then(|| *n as f64 / lost as f64),
+                by_manager: by.clone(),
+            })
+            .collect();
+        (funnels, stage_times, loss_reasons)
+    }
+}
+
+impl MetricsEngine {
+    /// Processes one lead: speed to lead, win/loss, cycle, funnel passes, stays, follow-up.
+    pub fn add_lead(&mut self, input: &LeadInput<'_, '_>) {
+        let l = input.lead;
+        let created = l.created;
+        let deal_id = l.deal.id.0.clone();
+        // Touches at or after creation (K7), sorted.
+        let min_talk = self.cfg.reply_call_min_talk_s;
+        let mut touches: Vec<(Micros, Option<String>)> = input
+            .chat_touches
+            .iter()
+            .filter(|t| t.at >= created && t.at <= self.a)
+            .map(|t| {
+                (
+                    t.at,
+                    (t.manager != 0).then(|| self.managers.name(t.manager).to_owned()),
+                )
+            })
+            .collect();
+        for c in input.calls {
+            let t = c.started_at.timestamp_micros();
+            let connected = c.answered() && c.talk_s >= min_talk;
+            let ok = match c.direction {
+                Direction::Outbound => self.cfg.stl_call_rule == CallRule::Attempt || connected,
+                Direction::Inbound => connected,
+            };
+            if ok && t >= created && t <= self.a {
+                touches.push((t, c.manager.as_ref().map(|m| m.0.clone())));
+            }
+        }
+        touches.sort();
+
+        self.speed_to_lead(input, &touches);
+        self.win_loss(input);
+        self.stages(input);
+        self.followup(input, &touches);
+        let _ = deal_id;
+    }
+
+    fn speed_to_lead(&mut self, input: &LeadInput<'_, '_>, touches: &[(Micros, Option<String>)]) {
+        let l = input.lead;
+        let created = l.created;
+        if !self.in_period(created) {
+            return;
+        }
+        let pipeline = l.stage_at(created).0;
+        let manual = self
+            .reference
+            .created_by
+            .get(l.deal.id.as_str())
+            .is_some_and(|by| {
+                !self.cfg.bot_author_ids.contains(by)
+                    && (self.cfg.managers.is_empty() || self.cfg.managers.contains(by))
+            });
+        if manual && !self.cfg.stl_include_manual_leads {
+            let mgr = self.manager_id(l.responsible_at(created));
+            let key = self.key(created, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+            self.acc.apply(&key, |a| a.stl_excluded += 1);
+            return;
+        }
+        let expiry = created + self.cfg.stl_expiry * SEC;
+        let first = touches
+            .first()
+            .filter(|t| t.0 <= expiry && l.closed.is_none_or(|c| t.0 <= c));
+        let (outcome, end, who, state) = match first {
+            Some((t, m)) => (
+                "touched",
+                *t,
+                m.clone()
+                    .or_else(|| l.responsible_at(*t).map(str::to_owned)),
+                ItemState::Answered,
+            ),
+            None => {
+                let e_resp = l.responsible_at(self.e).map(str::to_owned);
+                match l.closed.filter(|c| *c <= self.a && *c <= expiry) {
+                    Some(c) => ("closed", c, e_resp, ItemState::EndedUnanswered),
+                    None if self.a >= expiry => {
+                        ("expired", expiry, e_resp, ItemState::EndedUnanswered)
+                    }
+                    None => ("open", self.a, e_resp, ItemState::Open),
+                }
+            }
+        };
+        let mgr = self.manager_id(who.as_deref());
+        let cal = (end - created).max(0);
+        let bus = {
+            let p = self.cal_pos(mgr);
+            self.cals.at(p)
+        }
+        .business_micros(created, end);
+        let measure = if self.cfg.stl_basis == Basis::Business {
+            bus
+        } else {
+            cal
+        };
+        let targets = self.cfg.stl_targets.clone();
+        let key = self.key(created, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+        self.acc.apply(&key, |a| {
+            a.stl_items += 1;
+            *a.stl_outcomes.entry(outcome).or_insert(0) += 1;
+            if outcome == "touched" {
+                a.stl.push(cal, bus);
+            }
+            for (i, t) in targets.iter().enumerate() {
+                a.stl_sla[i].add(classify(measure, *t, state));
+            }
+        });
+    }
+
+    fn win_loss(&mut self, input: &LeadInput<'_, '_>) {
+        let l = input.lead;
+        let mut last: Option<(Micros, StageKind, Option<String>)> = None;
+        for c in &l.stages {
+            let t = c.at.timestamp_micros();
+            if !self.in_period(t) || t > self.a {
+                continue;
+            }
+            if let Some(s) = &c.to_stage {
+                let k = self.reference.stage_kind(s);
+                if k != StageKind::Open {
+                    last = Some((t, k, c.from_stage.as_ref().map(|s| s.0.clone())));
+                }
+            }
+        }
+        if last.is_none()
+            && l.stages.is_empty()
+            && let (Some(c), Some(s)) = (l.closed, &l.deal.stage)
+        {
+            let k = self.reference.stage_kind(s);
+            if k != StageKind::Open && self.in_period(c) && c <= self.a {
+                last = Some((c, k, None));
+            }
+        }
+        let Some((at, kind, _from)) = last else {
+            return;
+        };
+        let who = match self.cfg.win_attribution {
+            WinAttribution::AtClose => l.responsible_at(at),
+            WinAttribution::AtCreation => l.responsible_at(l.created),
+        };
+        let mgr = self.manager_id(who);
+        let won = kind == StageKind::Won;
+        let price = l.deal.price.unwrap_or(0);
+        let cal = (at - l.created).max(0);
+        let bus = {
+            let p = self.cal_pos(mgr);
+            self.cals.at(p)
+        }
+        .business_micros(l.created, at);
+        let pipeline = l.stage_at(at).0;
+        let key = self.key(at, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+        self.acc.apply(&key, |a| {
+            if won {
+                a.won += 1;
+                a.won_amount += price;
+            } else {
+                a.lost += 1;
+            }
+            a.cycle.push(cal, bus);
+        });
+        if !won {
+            let reason = l
+                .deal
+                .loss_reason
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or_else(|| "(none)".to_owned());
+            let name = self.managers.name(mgr).to_owned();
+            let e = self.leads.losses.entry(reason).or_default();
+            e.0 += 1;
+            *e.1.entry(name).or_insert(0) += 1;
+        }
+    }
+
+    /// Positions of the lead: (instant, pipeline, stage), the first at creation.
+    fn positions(
+        &self,
+        input: &LeadInput<'_, '_>,
+    ) -> Vec<(Micros, Option<String>, Option<String>)> {
+        let l = input.lead;
+        let mut out = Vec::new();
+        let (p0, s0) = match l.stages.first() {
+            Some(f) => (
+                f.from_pipeline
+                    .as_ref()
+                    .or(l.deal.pipeline.as_ref())
+                    .map(|p| p.0.clone()),
+                f.from_stage.as_ref().map(|s| s.0.clone()),
+            ),
+            None => (
+                l.deal.pipeline.as_ref().map(|p| p.0.clone()),
+                l.deal.stage.as_ref().map(|s| s.0.clone()),
+            ),
+        };
+        out.push((l.created, p0, s0));
+        for c in &l.stages {
+            let t = c.at.timestamp_micros();
+            if t > self.a {
+                break;
+            }
+            let p = c
+                .to_pipeline
+                .as_ref()
+                .or(l.deal.pipeline.as_ref())
+                .map(|p| p.0.clone());
+            out.push((t, p, c.to_stage.as_ref().map(|s| s.0.clone())));
+        }
+        out
+    }
+
+    fn stages(&mut self, input: &LeadInput<'_, '_>) {
+        let l = input.lead;
+        if l.created > self.a {
+            return;
+        }
+        let pos = self.positions(input);
+        // Funnel passes per pipeline.
+        let mut per_pipeline: BTreeMap<String, Vec<Option<Micros>>> = BTreeMap::new();
+        for (t, p, s) in &pos {
+            let (Some(p), Some(s)) = (p, s) else { continue };
+            let Some(pipe) = self.reference.pipelines.iter().find(|x| x.id.as_str() == p) else {
+                continue;
+            };
+            let mut open: Vec<_> = pipe
+                .stages
+                .iter()
+                .filter(|s| s.kind == StageKind::Open)
+                .collect();
+            open.sort_by_key(|s| s.sort);
+            let n = open.len();
+            let passes = per_pipeline
+                .entry(p.clone())
+                .or_insert_with(|| vec![None; n + 1]);
+            let kind = self
+                .reference
+                .stage_kind(&crate::model::StageId::new(s.as_str()));
+            let mut mark = |i: usize| {
+                if passes[i].is_none() {
+                    passes[i] = Some(*t);
+                }
+            };
+            match kind {
+                StageKind::Open => {
+                    if let Some(i) = open.iter().position(|x| x.id.as_str() == s) {
+                        match self.cfg.funnel_mode {
+                            FunnelMode::PassThrough => (0..=i).for_each(&mut mark),
+                            FunnelMode::Strict => mark(i),
+                        }
+                    }
+                }
+                StageKind::Won => {
+                    if self.cfg.funnel_mode == FunnelMode::PassThrough {
+                        (0..n).for_each(&mut mark);
+                    }
+                    mark(n);
+                }
+                StageKind::Lost => {}
+            }
+        }
+        for (p, v) in per_pipeline {
+            self.leads.passes.entry(p).or_default().push(v);
+        }
+        // Stays (actual moves only).
+        for (i, (t, p, s)) in pos.iter().enumerate() {
+            let Some(s) = s else { continue };
+            if self
+                .reference
+                .stage_kind(&crate::model::StageId::new(s.as_str()))
+                != StageKind::Open
+                || !self.in_period(*t)
+            {
+                continue;
+            }
+            let exit = pos.get(i + 1).map(|x| x.0);
+            let mgr = self.manager_id(l.responsible_at(*t));
+            let end = exit.unwrap_or(self.a);
+            let cal = (end - t).max(0);
+            let bus = {
+                let p = self.cal_pos(mgr);
+                self.cals.at(p)
+            }
+            .business_micros(*t, end);
+            let e = self
+                .leads
+                .stays
+                .entry((p.clone().unwrap_or_default(), s.clone()))
+                .or_default();
+            if exit.is_some() {
+                e.0.push(cal, bus)
+            } else {
+                e.1.push(cal, bus)
+            }
+        }
+    }
+
+    fn followup(&mut self, input: &LeadInput<'_, '_>, touches: &[(Micros, Option<String>)]) {
+        let l = input.lead;
+        let e = self.e;
+        if !l.open_at(e) {
+            return;
+        }
+        let (pipeline, stage) = l.stage_at(e);
+        if let Some(s) = stage
+            && (self.reference.stage_kind(&crate::model::StageId::new(s)) != StageKind::Open
+                || self.cfg.followup_excluded_stages.iter().any(|x| x == s))
+        {
+            return;
+        }
+        let last = touches.iter().rev().find(|t| t.0 <= e).map(|t| t.0);
+        let never = last.is_none();
+        let last = last.unwrap_or(l.created);
+        let mgr = self.manager_id(l.responsible_at(e));
+        let stale_from = match self.cfg.followup_basis {
+            Basis::Calendar => last + i64::from(self.cfg.followup_days) * 86_400 * SEC,
+            Basis::Business => {
+                let cal = {
+                    let p = self.cal_pos(mgr);
+                    self.cals.at(p)
+                }
+                .calendar();
+                let mut d = cal.local_date(last);
+                let mut counted = 0;
+                let mut guard = 0;
+                while counted < self.cfg.followup_days && guard < 3660 {
+                    d += Duration::days(1);
+                    guard += 1;
+                    if cal.is_working_date(d) {
+                        counted += 1;
+                    }
+                }
+                if counted < self.cfg.followup_days {
+                    i64::MAX
+                } else {
+                    cal.day_start(d + Duration::days(1))
+                }
+            }
+        };
+        let stale = e >= stale_from;
+        let key = self.key(e - 1, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+        self.acc.apply(&key, |a| {
+            a.fu_considered += 1;
+            if stale {
+                a.fu_stale += 1;
+                if never {
+                    a.fu_never += 1;
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,34 @@
+//! CSV exports of the metrics: one row per dialog and one per manager.
+
+use crate::analytics::MetricsReport;
+use crate::report::table::{Cell, dialog_table, manager_table};
+
+fn write(header: &[&str], rows: &[Vec<Cell>]) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r.iter().map(Cell::text))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// One row per dialog (S5), columns [`DIALOG_COLUMNS`](crate::report::DIALOG_COLUMNS).
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn dialogs_csv(r: &MetricsReport) -> Result<String, csv::Error> {
+    let (h, rows) = dialog_table(r);
+    write(&h, &rows)
+}
+
+/// One row per manager, columns [`MANAGER_COLUMNS`](crate::report::MANAGER_COLUMNS).
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn managers_csv(r: &MetricsReport) -> Result<String, csv::Error> {
+    let (h, rows) = manager_table(r);
+    write(&h, &rows)
+}

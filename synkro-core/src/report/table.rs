@@ -1,0 +1,199 @@
+//! The columns of the metrics exports, shared by CSV, XLSX and HTML so every format shows the
+//! same numbers.
+
+use crate::analytics::{DialogRow, METRICS_SECTION_ID, ManagerRow, MetricsReport};
+use crate::report::ReportDocument;
+
+/// One exported cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number; `None` is an empty cell (a statistic over no items, rule C6).
+    Num(Option<f64>),
+}
+
+impl Cell {
+    /// The cell as CSV/HTML text: numbers in their shortest exact form, empty for `None`.
+    #[must_use]
+    pub fn text(&self) -> String {
+        match self {
+            Self::Text(s) => s.clone(),
+            Self::Num(None) => String::new(),
+            Self::Num(Some(v)) => format_num(*v),
+        }
+    }
+}
+
+/// A number as text: integers without a fraction, others rounded to 6 decimals.
+#[must_use]
+pub fn format_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+fn n(v: u64) -> Cell {
+    Cell::Num(Some(v as f64))
+}
+fn o(v: Option<f64>) -> Cell {
+    Cell::Num(v)
+}
+fn t(s: &str) -> Cell {
+    Cell::Text(s.to_owned())
+}
+
+type ManagerCol = (&'static str, fn(&ManagerRow) -> Cell);
+type DialogCol = (&'static str, fn(&DialogRow) -> Cell);
+
+/// Columns of the per-manager export.
+pub const MANAGER_COLUMNS: &[ManagerCol] = &[
+    ("manager", |m| t(&m.manager)),
+    ("name", |m| t(&m.name)),
+    ("messages_in", |m| n(m.values.messages.inbound)),
+    ("messages_out_human", |m| n(m.values.messages.out_human)),
+    ("messages_out_bot", |m| n(m.values.messages.out_bot)),
+    ("message_ratio", |m| o(m.values.messages.ratio)),
+    ("dialogs_new", |m| n(m.values.dialogs.new)),
+    ("dialogs_participation", |m| {
+        n(m.values.dialogs.participation)
+    }),
+    ("waits", |m| n(m.values.waits.total)),
+    ("waits_answered", |m| n(m.values.waits.answered)),
+    ("first_response_n", |m| {
+        n(m.values.waits.first_response.business.n)
+    }),
+    ("first_response_p50_calendar_s", |m| {
+        o(m.values.waits.first_response.calendar.p50)
+    }),
+    ("first_response_p50_business_s", |m| {
+        o(m.values.waits.first_response.business.p50)
+    }),
+    ("reply_n", |m| n(m.values.waits.reply.business.n)),
+    ("reply_mean_calendar_s", |m| {
+        o(m.values.waits.reply.calendar.mean)
+    }),
+    ("reply_mean_business_s", |m| {
+        o(m.values.waits.reply.business.mean)
+    }),
+    ("reply_p50_calendar_s", |m| {
+        o(m.values.waits.reply.calendar.p50)
+    }),
+    ("reply_p50_business_s", |m| {
+        o(m.values.waits.reply.business.p50)
+    }),
+    ("reply_p90_calendar_s", |m| {
+        o(m.values.waits.reply.calendar.p90)
+    }),
+    ("reply_p90_business_s", |m| {
+        o(m.values.waits.reply.business.p90)
+    }),
+    ("reply_max_calendar_s", |m| {
+        o(m.values.waits.reply.calendar.max)
+    }),
+    ("reply_max_business_s", |m| {
+        o(m.values.waits.reply.business.max)
+    }),
+    ("sla_hits", |m| {
+        n(m.values.waits.sla.first().map_or(0, |s| s.hits))
+    }),
+    ("sla_misses", |m| {
+        n(m.values.waits.sla.first().map_or(0, |s| s.misses))
+    }),
+    ("sla_pending", |m| {
+        n(m.values.waits.sla.first().map_or(0, |s| s.pending))
+    }),
+    ("sla_hit_rate", |m| {
+        o(m.values.waits.sla.first().and_then(|s| s.hit_rate))
+    }),
+    ("open_at_end", |m| n(m.values.waits.open_at_end)),
+    ("never_answered_lost", |m| {
+        n(m.values.dialogs.never_answered_expired + m.values.dialogs.never_answered_closed)
+    }),
+    ("never_answered_awaiting", |m| {
+        n(m.values.dialogs.never_answered_awaiting)
+    }),
+    ("calls_in", |m| n(m.values.calls.inbound)),
+    ("calls_out", |m| n(m.values.calls.outbound)),
+    ("calls_missed", |m| n(m.values.calls.missed)),
+    ("callback_p50_business_s", |m| {
+        o(m.values.calls.callback.business.p50)
+    }),
+    ("speed_to_lead_p50_business_s", |m| {
+        o(m.values.leads.speed_to_lead.business.p50)
+    }),
+    ("won", |m| n(m.values.leads.won)),
+    ("lost", |m| n(m.values.leads.lost)),
+    ("win_rate", |m| o(m.values.leads.win_rate)),
+    ("won_amount", |m| {
+        Cell::Num(Some(m.values.leads.won_amount as f64))
+    }),
+    ("followup_stale", |m| n(m.values.leads.followup_stale)),
+];
+
+/// Columns of the per-dialog export.
+pub const DIALOG_COLUMNS: &[DialogCol] = &[
+    ("chat", |d| t(&d.chat)),
+    ("session_no", |d| n(u64::from(d.session_no))),
+    ("lead", |d| t(d.lead.as_deref().unwrap_or(""))),
+    ("channel", |d| t(&d.channel)),
+    ("chat_kind", |d| t(&d.chat_kind)),
+    ("start", |d| t(&d.start.to_rfc3339())),
+    ("end", |d| {
+        t(&d.end.map(|e| e.to_rfc3339()).unwrap_or_default())
+    }),
+    ("end_reason", |d| t(&d.end_reason)),
+    ("initiator", |d| t(&d.initiator)),
+    ("responsible", |d| t(&d.responsible)),
+    ("client_messages", |d| n(u64::from(d.client_messages))),
+    ("client_substantive", |d| n(u64::from(d.client_substantive))),
+    ("human_messages", |d| n(u64::from(d.human_messages))),
+    ("bot_messages", |d| n(u64::from(d.bot_messages))),
+    ("waits", |d| n(u64::from(d.waits))),
+    ("answered_waits", |d| n(u64::from(d.answered_waits))),
+    ("first_response_calendar_s", |d| {
+        o(d.first_response_calendar_s)
+    }),
+    ("first_response_business_s", |d| {
+        o(d.first_response_business_s)
+    }),
+    ("never_answered", |d| {
+        t(d.never_answered.as_deref().unwrap_or(""))
+    }),
+];
+
+/// The metrics report inside a document, if its metrics section is there.
+///
+/// # Errors
+/// When the section's data is not a metrics report of this schema.
+pub fn metrics_of(doc: &ReportDocument) -> Result<Option<MetricsReport>, serde_json::Error> {
+    doc.sections
+        .iter()
+        .find(|s| s.id == METRICS_SECTION_ID)
+        .map(|s| MetricsReport::from_section_data(&s.data))
+        .transpose()
+}
+
+/// A table: header and rows of cells.
+pub(crate) fn manager_table(r: &MetricsReport) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+    (
+        MANAGER_COLUMNS.iter().map(|c| c.0).collect(),
+        r.managers
+            .iter()
+            .map(|m| MANAGER_COLUMNS.iter().map(|c| (c.1)(m)).collect())
+            .collect(),
+    )
+}
+
+pub(crate) fn dialog_table(r: &MetricsReport) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+    (
+        DIALOG_COLUMNS.iter().map(|c| c.0).collect(),
+        r.dialogs
+            .iter()
+            .map(|d| DIALOG_COLUMNS.iter().map(|c| (c.1)(d)).collect())
+            .collect(),
+    )
+}

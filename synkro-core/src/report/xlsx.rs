@@ -1,0 +1,50 @@
+//! XLSX export of the metrics: a summary sheet, one row per dialog and one per manager.
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::analytics::MetricsReport;
+use crate::report::table::{Cell, dialog_table, manager_table};
+
+fn sheet(
+    wb: &mut Workbook,
+    name: &str,
+    header: &[&str],
+    rows: &[Vec<Cell>],
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            match cell {
+                Cell::Text(s) => {
+                    ws.write_string(r, c as u16, s)?;
+                }
+                Cell::Num(Some(v)) => {
+                    ws.write_number(r, c as u16, *v)?;
+                }
+                Cell::Num(None) => {}
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// The workbook: sheets `Managers` and `Dialogs` with the same columns as the CSV exports.
+///
+/// # Errors
+/// [`XlsxError`] if the workbook cannot be assembled.
+pub fn metrics_xlsx(r: &MetricsReport) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let (h, rows) = manager_table(r);
+    sheet(&mut wb, "Managers", &h, &rows, &bold)?;
+    let (h, rows) = dialog_table(r);
+    sheet(&mut wb, "Dialogs", &h, &rows, &bold)?;
+    wb.save_to_buffer()
+}

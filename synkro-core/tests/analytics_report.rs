@@ -1,0 +1,240 @@
+//! The metrics section through the engine, period-split/merge agreement, and the same numbers
+//! in JSON, Markdown, HTML, CSV and XLSX.
+
+mod analytics_support;
+mod common;
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use calamine::{Data, Reader, Xlsx};
+use common::{data_end, env_with};
+use synkro_core::analytics::*;
+use synkro_core::model::{RunState, Window};
+use synkro_core::pipeline::{Dialog, Engine};
+use synkro_core::report::*;
+use synkro_testkit::{Dataset, DatasetSpec};
+
+async fn metrics_doc() -> ReportDocument {
+    let e = env_with("amocrm_radist", |c| {
+        c.metadata = serde_json::json!({"metrics": {"sla_targets": [900, 3600]}});
+    })
+    .await;
+    let engine = Engine::builder(e.store.clone())
+        .clock(e.clock.clone())
+        .section(Arc::new(MetricsSection::new()))
+        .build();
+    let res = engine
+        .run(&e.daily(), &e.adapters(), Default::default())
+        .await
+        .unwrap();
+    assert_eq!(res.run.state, RunState::Succeeded, "{:?}", res.run);
+    res.report.unwrap().document
+}
+
+#[tokio::test]
+async fn the_metrics_section_is_typed_and_additive() {
+    let doc = metrics_doc().await;
+    let m = metrics_of(&doc).unwrap().expect("metrics section");
+    assert_eq!(m.schema_version, METRICS_SCHEMA_VERSION);
+    let t = &m.totals;
+    assert!(t.messages.inbound > 0 && t.waits.total > 0, "{t:?}");
+    assert_eq!(t.waits.sla.len(), 2);
+    // P2: additive measures add up over every breakdown.
+    for b in &m.breakdowns {
+        let sum = |f: fn(&MetricValues) -> u64| b.rows.iter().map(|r| f(&r.values)).sum::<u64>();
+        assert_eq!(
+            sum(|v| v.messages.inbound),
+            t.messages.inbound,
+            "{:?}",
+            b.dimensions
+        );
+        assert_eq!(
+            sum(|v| v.messages.out_human),
+            t.messages.out_human,
+            "{:?}",
+            b.dimensions
+        );
+        assert_eq!(sum(|v| v.waits.total), t.waits.total, "{:?}", b.dimensions);
+        assert_eq!(
+            sum(|v| v.waits.sla[0].hits),
+            t.waits.sla[0].hits,
+            "{:?}",
+            b.dimensions
+        );
+        assert_eq!(sum(|v| v.dialogs.new), t.dialogs.new, "{:?}", b.dimensions);
+        assert_eq!(
+            sum(|v| v.calls.missed),
+            t.calls.missed,
+            "{:?}",
+            b.dimensions
+        );
+    }
+    assert_eq!(m.dialogs.len() as u64, t.dialogs.new);
+    assert!(m.dq("dq.msg_without_lead").is_some());
+    let md = to_markdown(&doc);
+    assert!(md.contains("## Communication metrics"), "{md}");
+    assert!(
+        md.contains(&format!("| Reply time | {} |", t.waits.reply.business.n)),
+        "{md}"
+    );
+}
+
+#[tokio::test]
+async fn every_format_shows_the_same_numbers() {
+    let doc = metrics_doc().await;
+    let m = metrics_of(&doc).unwrap().unwrap();
+    assert!(!m.managers.is_empty());
+    // CSV, per manager: every cell equals the typed value.
+    let csv = managers_csv(&m).unwrap();
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        MANAGER_COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>()
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), m.managers.len());
+    for (rec, mgr) in rows.iter().zip(&m.managers) {
+        for (i, (name, f)) in MANAGER_COLUMNS.iter().enumerate() {
+            assert_eq!(rec[i], f(mgr).text(), "{name} of {}", mgr.manager);
+        }
+        let waits: u64 = rec[8].parse().unwrap();
+        assert_eq!(waits, mgr.values.waits.total);
+    }
+    // CSV, per dialog.
+    let dcsv = dialogs_csv(&m).unwrap();
+    assert_eq!(dcsv.lines().count(), m.dialogs.len() + 1);
+    // XLSX: read back, same cells.
+    let bytes = metrics_xlsx(&m).unwrap();
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let sheet = wb.worksheet_range("Managers").unwrap();
+    for (r, mgr) in m.managers.iter().enumerate() {
+        for (c, (name, f)) in MANAGER_COLUMNS.iter().enumerate() {
+            let got = sheet.get_value(((r + 1) as u32, c as u32));
+            match (f(mgr), got) {
+                (Cell::Text(s), Some(Data::String(x))) => assert_eq!(&s, x, "{name}"),
+                (Cell::Num(Some(v)), Some(Data::Float(x))) => assert_eq!(v, *x, "{name}"),
+                (Cell::Num(Some(v)), Some(Data::Int(x))) => assert_eq!(v, *x as f64, "{name}"),
+                (Cell::Num(None), None | Some(Data::Empty)) => {}
+                (want, got) => panic!("{name}: {want:?} vs {got:?}"),
+            }
+        }
+    }
+    let dialogs = wb.worksheet_range("Dialogs").unwrap();
+    assert_eq!(dialogs.height(), m.dialogs.len() + 1);
+    // HTML: self-contained, with the charts and the same manager cells.
+    let html = to_html(&doc);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script") && !html.contains("href=\"http") && !html.contains("src="));
+    for label in [
+        "reply-time distribution",
+        "messages by day",
+        "hour-of-day heatmap",
+    ] {
+        assert!(html.contains(label), "{label}");
+    }
+    let table = &html[html.find("<table id=\"managers\">").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    for mgr in &m.managers {
+        let row: String = MANAGER_COLUMNS
+            .iter()
+            .map(|(_, f)| format!("<td>{}</td>", escape_html(&f(mgr).text())))
+            .collect();
+        assert!(
+            table.contains(&format!("<tr>{row}</tr>")),
+            "{}",
+            mgr.manager
+        );
+    }
+    // JSON round trip.
+    let back: ReportDocument = serde_json::from_str(&to_json(&doc).unwrap()).unwrap();
+    assert_eq!(metrics_of(&back).unwrap().unwrap(), m);
+}
+
+fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
+    data.deals
+        .iter()
+        .map(|deal| {
+            let mut d = Dialog::new(deal.clone());
+            // One chat per deal, matched by the generated phone shape (the deal's contact).
+            let phones: Vec<String> = data
+                .contacts
+                .iter()
+                .filter(|c| deal.contacts.contains(&c.id))
+                .flat_map(|c| c.phones.iter().map(|p| common::tail10(p)))
+                .collect();
+            if let Some(chat) = data.chats.iter().find(|c| {
+                c.phone
+                    .as_deref()
+                    .is_some_and(|p| phones.contains(&common::tail10(p)))
+            }) {
+                d.messages = data.messages_of(&chat.id).to_vec();
+                d.chat = Some(chat.clone());
+            }
+            d.calls = data
+                .calls
+                .iter()
+                .filter(|c| c.deal.as_ref() == Some(&deal.id))
+                .cloned()
+                .collect();
+            d.stage_changes = data
+                .stage_changes
+                .iter()
+                .filter(|s| s.deal == deal.id)
+                .cloned()
+                .collect();
+            d
+        })
+        .collect()
+}
+
+#[test]
+fn splitting_the_period_and_merging_gives_the_same_counts_and_percentiles() {
+    let data = Dataset::generate(&DatasetSpec::small(5, data_end()));
+    let dialogs = dialogs_of(&data);
+    let end = data_end();
+    let mid = end - chrono::Duration::days(1);
+    let start = end - chrono::Duration::days(3);
+    let ctx = |from, to| MetricsContext {
+        config: MetricsConfig::default(),
+        period: Window::new(from, to).unwrap(),
+        as_of: end,
+        report_tz: chrono_tz::Europe::Moscow,
+        phone_region: "RU".into(),
+        reference: ReferenceData {
+            pipelines: data.sales_pipelines.clone(),
+            ..ReferenceData::default()
+        },
+    };
+    let whole = compute(ctx(start, end), &dialogs).unwrap();
+    let feed = |c: MetricsContext| {
+        let mut e = MetricsEngine::new(c).unwrap();
+        for d in &dialogs {
+            let lead = LeadView::new(&d.deal, d.stage_changes.iter(), []);
+            let leads = [lead];
+            if let Some(chat) = &d.chat {
+                e.add_chat(&ChatInput {
+                    chat,
+                    messages: &d.messages,
+                    leads: &leads,
+                    calls: &[],
+                });
+            }
+        }
+        e
+    };
+    let mut a = feed(ctx(start, mid));
+    let b = feed(ctx(mid, end));
+    a.merge(b);
+    let merged = a.finish();
+    let (w, m) = (&whole.totals, &merged.totals);
+    assert!(w.waits.total > 10, "{w:?}");
+    assert_eq!(m.messages, w.messages);
+    assert_eq!(
+        (m.waits.total, m.waits.answered, &m.waits.sla),
+        (w.waits.total, w.waits.answered, &w.waits.sla)
+    );
+    assert_eq!(m.waits.reply, w.waits.reply);
+    assert_eq!(m.dialogs.new, w.dialogs.new);
+}

@@ -1,0 +1,276 @@
+//! Classification, group-chat, delivery and data-quality rules of metrics.md §1.6, §2.3, §3.15.
+
+mod analytics_support;
+
+use analytics_support::*;
+use synkro_core::analytics::*;
+use synkro_core::model::*;
+use synkro_core::report::{SectionBuilder, SectionInput};
+
+fn one_day(cfg: MetricsConfig, ds: &[synkro_core::pipeline::Dialog]) -> MetricsReport {
+    run(cfg, ds, "2025-11-11", "2025-11-12")
+}
+
+#[test]
+fn group_chat_waits_are_left_out_unless_configured() {
+    let mk = || {
+        let mut d = dialog(
+            "g",
+            vec![
+                client(
+                    "g",
+                    "m1",
+                    msk("2025-11-11 10:00:00"),
+                    "Коллеги, когда поставка?",
+                ),
+                staff("g", "m2", msk("2025-11-11 10:05:00"), "anna", "Завтра"),
+            ],
+        );
+        d.chat.as_mut().unwrap().kind = ChatKind::Group;
+        d
+    };
+    let r = one_day(fixture_config(), &[mk()]);
+    assert_eq!(
+        (r.totals.waits.total, r.totals.waits.group_excluded),
+        (0, 1)
+    );
+    assert_eq!((r.totals.dialogs.new, r.totals.messages.inbound), (1, 1));
+    let cfg = MetricsConfig {
+        group_chats_in_waits: true,
+        ..fixture_config()
+    };
+    assert_eq!(one_day(cfg, &[mk()]).totals.waits.answered, 1);
+}
+
+#[test]
+fn staff_in_a_group_chat_is_a_manager() {
+    let mut d = dialog(
+        "g",
+        vec![
+            client("g", "m1", msk("2025-11-11 10:00:00"), "Когда поставка?"),
+            message(
+                "g",
+                "m2",
+                msk("2025-11-11 10:03:00"),
+                Direction::Inbound,
+                Some("+79990001122"),
+                "Завтра",
+            ),
+        ],
+    );
+    d.chat.as_mut().unwrap().kind = ChatKind::Group;
+    let mut cfg = MetricsConfig {
+        group_chats_in_waits: true,
+        ..fixture_config()
+    };
+    cfg.staff_participants
+        .insert("+79990001122".into(), "boris".into());
+    let r = one_day(cfg, &[d]);
+    assert_eq!(
+        (r.totals.messages.inbound, r.totals.messages.out_human),
+        (1, 1)
+    );
+    assert_eq!(r.manager("boris").unwrap().values.waits.answered, 1);
+}
+
+#[test]
+fn authorless_outbound_is_human_by_default_and_counted_in_dq() {
+    let msgs = || {
+        vec![
+            client("c", "m1", msk("2025-11-11 10:00:00"), "Вопрос"),
+            message(
+                "c",
+                "m2",
+                msk("2025-11-11 10:02:00"),
+                Direction::Outbound,
+                None,
+                "Ответ с телефона",
+            ),
+        ]
+    };
+    let r = one_day(fixture_config(), &[dialog("c", msgs())]);
+    assert_eq!(r.totals.waits.answered, 1);
+    assert_eq!(r.dq("dq.outbound_without_author").unwrap().count, 1);
+    // Attributed to the responsible at reply (Anna).
+    assert_eq!(r.manager("anna").unwrap().values.waits.answered, 1);
+    let cfg = MetricsConfig {
+        unknown_outbound_as: UnknownOutboundAs::Unknown,
+        ..fixture_config()
+    };
+    let r = one_day(cfg, &[dialog("c", msgs())]);
+    assert_eq!(
+        (
+            r.totals.waits.answered,
+            r.totals.waits.open,
+            r.totals.messages.out_unknown
+        ),
+        (0, 1, 1)
+    );
+}
+
+#[test]
+fn templates_broadcasts_patterns_and_undelivered_replies_do_not_close_a_wait() {
+    let mut tpl = staff(
+        "c",
+        "m2",
+        msk("2025-11-11 10:01:00"),
+        "integration-7",
+        "Шаблон",
+    );
+    tpl.is_template = true;
+    let mut bc = staff("c", "m3", msk("2025-11-11 10:02:00"), "anna", "Акция!");
+    bc.is_broadcast = true;
+    let away = staff(
+        "c",
+        "m4",
+        msk("2025-11-11 10:03:00"),
+        "anna",
+        "Я в отпуске до понедельника",
+    );
+    let mut failed = staff("c", "m5", msk("2025-11-11 10:04:00"), "anna", "Ответ");
+    failed.error_type = Some("131047".into());
+    failed.error_at = Some(msk("2025-11-11 10:04:01"));
+    let ok = staff(
+        "c",
+        "m6",
+        msk("2025-11-11 10:10:00"),
+        "anna",
+        "Ответ ещё раз",
+    );
+    let mut cfg = fixture_config();
+    cfg.bot_text_patterns = vec!["(?i)в отпуске".into()];
+    let d = dialog(
+        "c",
+        vec![
+            client("c", "m1", msk("2025-11-11 10:00:00"), "Вопрос"),
+            tpl,
+            bc,
+            away,
+            failed,
+            ok,
+        ],
+    );
+    let r = one_day(cfg, &[d]);
+    let m = &r.totals.messages;
+    assert_eq!(m.out_bot, 3);
+    assert_eq!(
+        (
+            m.out_bot_by_reason.get("template"),
+            m.out_bot_by_reason.get("broadcast"),
+            m.out_bot_by_reason.get("text_pattern")
+        ),
+        (Some(&1), Some(&1), Some(&1))
+    );
+    assert_eq!((m.out_human, m.out_undelivered), (2, 1));
+    assert_eq!(secs(r.totals.waits.reply.calendar.max), Some(600));
+    assert_eq!(r.dq("dq.undelivered_outbound").unwrap().count, 1);
+    // K6: the undelivered reply is not in the ratio's numerator.
+    assert_eq!(m.ratio, Some(1.0));
+}
+
+#[test]
+fn a_template_from_a_known_manager_is_a_human_reply() {
+    let mut tpl = staff("c", "m2", msk("2025-11-11 10:01:00"), "anna", "Шаблон");
+    tpl.is_template = true;
+    let d = dialog(
+        "c",
+        vec![client("c", "m1", msk("2025-11-11 10:00:00"), "Вопрос"), tpl],
+    );
+    assert_eq!(one_day(fixture_config(), &[d]).totals.waits.answered, 1);
+}
+
+#[test]
+fn data_quality_counts_chats_without_crm_leads_and_invalid_phones() {
+    let mut synthetic = dialog(
+        "s",
+        vec![client("s", "m1", msk("2025-11-11 10:00:00"), "Вопрос")],
+    );
+    synthetic.deal.synthetic = true;
+    let mut calls = dialog("k", vec![]);
+    calls.calls = vec![
+        call(
+            "k1",
+            msk("2025-11-11 11:00:00"),
+            Direction::Inbound,
+            CallStatus::NoAnswer,
+            0,
+            None,
+            "8 (999) 123-45-67",
+        ),
+        call(
+            "k2",
+            msk("2025-11-11 11:05:00"),
+            Direction::Inbound,
+            CallStatus::NoAnswer,
+            0,
+            None,
+            "+7 999 123 45 67",
+        ),
+        call(
+            "k3",
+            msk("2025-11-11 11:06:00"),
+            Direction::Inbound,
+            CallStatus::NoAnswer,
+            0,
+            None,
+            "12-34",
+        ),
+    ];
+    let r = one_day(
+        fixture_config(),
+        &[
+            synthetic,
+            dialog(
+                "c",
+                vec![client("c", "m1", msk("2025-11-11 10:00:00"), "Вопрос")],
+            ),
+            calls,
+        ],
+    );
+    let u = r.dq("dq.unmatched_chats").unwrap();
+    assert_eq!(
+        (u.count, u.denominator, u.samples.clone()),
+        (1, 2, vec!["s".to_owned()])
+    );
+    assert_eq!(r.dq("dq.invalid_phone").unwrap().count, 1);
+    // Both spellings of +79991234567 are one phone: the two missed calls form one episode.
+    assert_eq!((r.totals.calls.missed, r.totals.calls.episodes), (3, 2));
+}
+
+#[test]
+fn a_bad_metrics_config_fails_the_section_with_the_key() {
+    let tenant = Tenant {
+        id: TenantId(1),
+        name: "Acme".into(),
+        slug: "acme".into(),
+        status: TenantStatus::Active,
+        timezone: MSK,
+    };
+    let config = TenantRuntimeConfig {
+        metadata: serde_json::json!({"metrics": {"sla_targets": [-5]}}),
+        ..TenantRuntimeConfig::default()
+    };
+    let window = Window::new(msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00")).unwrap();
+    let input = SectionInput {
+        tenant: &tenant,
+        config: &config,
+        window: &window,
+        dialogs: &[],
+    };
+    let e = MetricsSection::new().build(&input).unwrap_err().to_string();
+    assert!(e.contains("sla_targets"), "{e}");
+    let ok = TenantRuntimeConfig::default();
+    let input = SectionInput {
+        tenant: &tenant,
+        config: &ok,
+        window: &window,
+        dialogs: &[],
+    };
+    let s = MetricsSection::new().build(&input).unwrap();
+    let r = MetricsReport::from_section_data(&s.data).unwrap();
+    assert_eq!(
+        (r.totals.waits.total, r.totals.waits.reply.business.mean),
+        (0, None)
+    );
+    assert!(s.markdown.contains("Reply time"));
+}

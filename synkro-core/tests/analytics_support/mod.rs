@@ -1,0 +1,197 @@
+//! Fixture F of metrics.md §8 and builders for the worked examples.
+#![allow(dead_code, unreachable_pub)]
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc, Weekday::*};
+use chrono_tz::Tz;
+use synkro_core::analytics::{
+    CalendarSpec, MetricsConfig, MetricsContext, MetricsReport, ReferenceData, compute,
+};
+use synkro_core::model::*;
+use synkro_core::pipeline::Dialog;
+
+pub const MSK: Tz = chrono_tz::Europe::Moscow;
+
+/// A local wall time in `tz` ("2025-11-11 10:00:00") as UTC.
+pub fn at(tz: Tz, s: &str) -> DateTime<Utc> {
+    let n = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    tz.from_local_datetime(&n)
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub fn msk(s: &str) -> DateTime<Utc> {
+    at(MSK, s)
+}
+
+pub fn msk_9_18() -> CalendarSpec {
+    CalendarSpec::weekly(
+        "MSK-9-18",
+        "Europe/Moscow",
+        &[Mon, Tue, Wed, Thu, Fri],
+        &["09:00-18:00"],
+    )
+}
+
+/// Fixture F: MSK-9-18 tenant calendar, managers anna, boris, carl, robot 0.
+pub fn fixture_config() -> MetricsConfig {
+    MetricsConfig {
+        calendars: vec![msk_9_18()],
+        tenant_calendar: Some("MSK-9-18".into()),
+        managers: vec!["anna".into(), "boris".into(), "carl".into()],
+        ..MetricsConfig::default()
+    }
+}
+
+pub fn message(
+    chat: &str,
+    id: &str,
+    t: DateTime<Utc>,
+    dir: Direction,
+    author: Option<&str>,
+    text: &str,
+) -> Message {
+    Message {
+        id: MessageId::new(id),
+        chat: ChatId::new(chat),
+        channel: Channel::Whatsapp,
+        direction: dir,
+        author_kind: if dir == Direction::Inbound {
+            AuthorKind::Client
+        } else {
+            AuthorKind::Unknown
+        },
+        author_id: author.map(str::to_owned),
+        kind: MessageKind::Text,
+        text: Some(text.to_owned()),
+        attachments: Vec::new(),
+        is_template: false,
+        is_broadcast: false,
+        created_at: t,
+        delivered_at: None,
+        read_at: None,
+        error_at: None,
+        error_type: None,
+    }
+}
+
+pub fn client(chat: &str, id: &str, t: DateTime<Utc>, text: &str) -> Message {
+    message(chat, id, t, Direction::Inbound, None, text)
+}
+
+pub fn staff(chat: &str, id: &str, t: DateTime<Utc>, author: &str, text: &str) -> Message {
+    message(chat, id, t, Direction::Outbound, Some(author), text)
+}
+
+pub fn deal(id: &str, responsible: &str, created: DateTime<Utc>) -> Deal {
+    Deal {
+        id: DealId::new(id),
+        name: format!("Deal {id}"),
+        pipeline: Some(SalesPipelineId::new("p1")),
+        stage: Some(StageId::new("s1")),
+        responsible: Some(ManagerId::new(responsible)),
+        price: None,
+        contacts: Vec::new(),
+        phones: Vec::new(),
+        loss_reason: None,
+        created_at: created,
+        updated_at: created,
+        closed_at: None,
+        custom_fields: serde_json::json!({}),
+        synthetic: false,
+    }
+}
+
+pub fn chat(id: &str) -> Chat {
+    Chat {
+        id: ChatId::new(id),
+        channel: Channel::Whatsapp,
+        kind: ChatKind::Direct,
+        connection: Some("wa-1".into()),
+        phone: None,
+        contact_name: None,
+        last_message_at: None,
+        updated_at: msk("2025-10-01 00:00:00"),
+    }
+}
+
+/// A direct WhatsApp chat linked to one lead of Anna created long before.
+pub fn dialog(chat_id: &str, messages: Vec<Message>) -> Dialog {
+    let mut d = Dialog::new(deal(
+        &format!("lead-{chat_id}"),
+        "anna",
+        msk("2025-09-01 09:00:00"),
+    ));
+    d.chat = Some(chat(chat_id));
+    d.messages = messages;
+    d
+}
+
+pub fn call(
+    id: &str,
+    t: DateTime<Utc>,
+    dir: Direction,
+    status: CallStatus,
+    talk: u32,
+    manager: Option<&str>,
+    phone: &str,
+) -> Call {
+    Call {
+        id: CallId::new(id),
+        direction: dir,
+        started_at: t,
+        talk_s: talk,
+        status,
+        manager: manager.map(ManagerId::new),
+        phone: Some(phone.to_owned()),
+        deal: None,
+        contact: None,
+        updated_at: t,
+    }
+}
+
+pub fn stage_change(id: &str, deal: &str, t: DateTime<Utc>, from: &str, to: &str) -> StageChange {
+    StageChange {
+        id: EventId::new(id),
+        deal: DealId::new(deal),
+        at: t,
+        from_pipeline: Some(SalesPipelineId::new("p1")),
+        from_stage: Some(StageId::new(from)),
+        to_pipeline: Some(SalesPipelineId::new("p1")),
+        to_stage: Some(StageId::new(to)),
+        by: None,
+    }
+}
+
+pub fn run_with(
+    cfg: MetricsConfig,
+    reference: ReferenceData,
+    dialogs: &[Dialog],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    as_of: DateTime<Utc>,
+    tz: Tz,
+) -> MetricsReport {
+    let ctx = MetricsContext {
+        config: cfg,
+        period: Window::new(from, to).unwrap(),
+        as_of,
+        report_tz: tz,
+        phone_region: "RU".into(),
+        reference,
+    };
+    compute(ctx, dialogs).unwrap()
+}
+
+/// Period = local days `first ..= last` (Moscow), A = period end.
+pub fn run(cfg: MetricsConfig, dialogs: &[Dialog], first: &str, last_excl: &str) -> MetricsReport {
+    let (from, to) = (
+        msk(&format!("{first} 00:00:00")),
+        msk(&format!("{last_excl} 00:00:00")),
+    );
+    run_with(cfg, ReferenceData::default(), dialogs, from, to, to, MSK)
+}
+
+pub fn secs(x: Option<f64>) -> Option<i64> {
+    x.map(|v| v.round() as i64)
+}
