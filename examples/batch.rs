@@ -2,25 +2,54 @@
 //!
 //! Run with: `cargo run --example batch -- --demo`
 //!
-//! `--demo` generates a tenant (managers, deals, contacts, chats, messages, calls) with the test
-//! kit, serves it through in-memory CRM and messenger fakes, runs the tenant's pipeline mode for
-//! the last closed business day (or `--from`/`--to`), and prints the run's step log and the
-//! report. No credentials and no setup are needed.
+//! - `--demo` generates a tenant with the test kit, serves it through in-memory CRM and messenger
+//!   fakes, stores everything in a fresh SQLite file under the system temp dir, and prints the run's
+//!   step log and the report. No credentials and no setup.
+//! - `--config FILE` (TOML) runs a real tenant: amoCRM and Radist credentials, the tenant's runtime
+//!   settings and the store URL. Every credential can come from the environment instead
+//!   (`SYNKRO_AMOCRM_BASE_URL`, `SYNKRO_AMOCRM_TOKEN` or the OAuth variables, `SYNKRO_RADIST_API_KEY`,
+//!   `SYNKRO_RADIST_COMPANY_ID`, …). The store defaults to `synkro.sqlite` under the system temp
+//!   dir, so a later run can fall back on what an earlier one stored.
 //!
-//! Runs against real amoCRM and Radist accounts arrive with the adapter crates; until then this
-//! example refuses to run without `--demo` and says so.
+//! ```toml
+//! [tenant]
+//! name = "Acme"
+//! slug = "acme"
+//!
+//! [runtime]            # any TenantRuntimeConfig key; the rest take their defaults
+//! mode = "amocrm_radist"
+//! timezone = "Europe/Moscow"
+//!
+//! [amocrm]
+//! base_url = "https://acme.amocrm.ru"
+//! token = "…"
+//!
+//! [radist]
+//! api_key = "…"
+//! company_id = 12345
+//!
+//! [store]
+//! url = "sqlite:///var/lib/synkro/synkro.sqlite"   # or postgres://…
+//! ```
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use synkro::clock::SystemClock;
+use serde::Deserialize;
+use synkro::analytics::MetricsSection;
 use synkro::error::chain;
-use synkro::model::{EventLevel, RunState, TenantRuntimeConfig, Trigger, Window};
+use synkro::model::{
+    EventLevel, RunState, Tenant, TenantRuntimeConfig, TenantStatus, Trigger, Window,
+};
 use synkro::pipeline::{Adapters, Engine, TriggerRequest};
-use synkro::report::to_json;
-use synkro::store::{MemoryStore, RunStore};
+use synkro::report::{to_html, to_json};
+use synkro::source::{CrmSource, MessengerSource};
+use synkro::store::{NewTenant, Store};
+use synkro_amocrm::{AmoCrmClient, AmoCrmConfig};
+use synkro_radist::{RadistClient, RadistConfig};
 use synkro_testkit::{Dataset, DatasetSpec, FakeCrm, FakeMessenger};
 use tokio_util::sync::CancellationToken;
 
@@ -29,20 +58,26 @@ use tokio_util::sync::CancellationToken;
 #[command(version, about)]
 struct Args {
     /// Use a generated tenant and in-memory fake sources (no credentials needed).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     demo: bool,
-    /// Pipeline mode: amocrm_radist, radist_only or amocrm_only.
-    #[arg(long, default_value = "amocrm_radist")]
-    mode: String,
+    /// A TOML file with the tenant, its sources and the store (see the example's docs).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Pipeline mode (overrides the config): amocrm_radist, radist_only or amocrm_only.
+    #[arg(long)]
+    mode: Option<String>,
     /// Start of a forced window (RFC 3339, e.g. 2026-11-26T00:00:00+03:00).
     #[arg(long, requires = "to")]
     from: Option<DateTime<Utc>>,
     /// End of a forced window (RFC 3339).
     #[arg(long, requires = "from")]
     to: Option<DateTime<Utc>>,
-    /// The tenant's IANA time zone.
-    #[arg(long, default_value = "Europe/Moscow")]
-    timezone: chrono_tz::Tz,
+    /// The tenant's IANA time zone (overrides the config).
+    #[arg(long)]
+    timezone: Option<chrono_tz::Tz>,
+    /// Store URL (`sqlite://PATH`, `postgres://…`); overrides the config.
+    #[arg(long)]
+    store: Option<String>,
     /// Seed of the generated demo data.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -51,7 +86,45 @@ struct Args {
     messages: usize,
     /// Write the report as JSON to this file.
     #[arg(long)]
-    json_out: Option<std::path::PathBuf>,
+    json_out: Option<PathBuf>,
+    /// Write the report as a self-contained HTML page to this file.
+    #[arg(long)]
+    html_out: Option<PathBuf>,
+}
+
+/// The `--config` file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    tenant: TenantFile,
+    #[serde(default)]
+    runtime: TenantRuntimeConfig,
+    amocrm: Option<AmoCrmConfig>,
+    radist: Option<RadistConfig>,
+    store: Option<StoreFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct TenantFile {
+    name: String,
+    slug: String,
+}
+
+impl Default for TenantFile {
+    fn default() -> Self {
+        Self {
+            name: "Default tenant".into(),
+            slug: "default".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreFile {
+    url: String,
 }
 
 #[tokio::main]
@@ -59,8 +132,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
-    let args = Args::parse();
-    match run(args).await {
+    match run(Args::parse()).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -71,50 +143,41 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<bool, String> {
-    if !args.demo {
-        return Err(
-            "only --demo runs are available yet: the amoCRM and Radist adapters (with --config) \
-                    are not part of this build. Try: cargo run --example batch -- --demo"
-                .into(),
-        );
-    }
-    let now = Utc::now();
-    let cfg = TenantRuntimeConfig {
-        mode: args.mode.clone(),
-        timezone: args.timezone,
-        ..TenantRuntimeConfig::default()
+    let file = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            toml::from_str::<FileConfig>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None if args.demo => FileConfig::default(),
+        None => {
+            return Err(
+                "give --demo for a generated tenant, or --config FILE for a real one \
+                        (see `cargo run --example batch -- --help`)"
+                    .into(),
+            );
+        }
     };
+    let mut cfg = file.runtime.clone();
+    if let Some(mode) = &args.mode {
+        cfg.mode.clone_from(mode);
+    }
+    if let Some(tz) = args.timezone {
+        cfg.timezone = tz;
+    }
     cfg.validate()
         .map_err(|e| format!("invalid configuration: {e}"))?;
 
-    let mut spec = DatasetSpec::with_messages(args.seed, now, args.messages);
-    spec.days = 3;
-    spec.timezone = args.timezone;
-    let data = Arc::new(Dataset::generate(&spec));
-    println!(
-        "demo tenant: {} managers, {} deals, {} chats, {} messages, {} calls over the last {} days\n",
-        data.managers.len(),
-        data.deals.len(),
-        data.chats.len(),
-        data.messages.len(),
-        data.calls.len(),
-        spec.days
-    );
-
-    let store = Arc::new(MemoryStore::new());
-    let tenant = synkro_testkit::tenant::create_tenant(store.as_ref(), "demo", &cfg)
-        .await
-        .map_err(|e| chain(&e))?;
-    let engine = Engine::builder(store.clone())
-        .clock(Arc::new(SystemClock))
-        .build();
-    let adapters = Adapters {
-        crm: Some(Arc::new(FakeCrm::new(data.clone()))),
-        messenger: Some(Arc::new(FakeMessenger::new(data.clone()))),
-        // No LLM in the demo: the report's analysis is the plain summary.
-        analyzer: None,
-        delivery: None,
+    let store = open_store(&args, &file).await?;
+    let (tenant, adapters) = if args.demo {
+        demo(&args, &cfg, store.as_ref()).await?
+    } else {
+        real(&file, &cfg, store.as_ref()).await?
     };
+
+    let engine = Engine::builder(store.clone())
+        .section(Arc::new(MetricsSection::new()))
+        .build();
     let (trigger, window) = match (args.from, args.to) {
         (Some(start), Some(end)) => (Trigger::Forced, Some(Window { start, end })),
         _ => (Trigger::Manual, None),
@@ -125,7 +188,6 @@ async fn run(args: Args) -> Result<bool, String> {
         window,
         requested_by: None,
     };
-
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
@@ -139,8 +201,12 @@ async fn run(args: Args) -> Result<bool, String> {
         .map_err(|e| chain(&e))?;
 
     println!(
-        "run {} ({}), window {} – {}",
-        result.run.id, result.run.mode, result.run.window.start, result.run.window.end
+        "run {} ({}), window {} – {}, store {}",
+        result.run.id,
+        result.run.mode,
+        result.run.window.start,
+        result.run.window.end,
+        store.backend()
     );
     for ev in store
         .run_events(tenant.id, result.run.id)
@@ -150,14 +216,12 @@ async fn run(args: Args) -> Result<bool, String> {
         let level = match ev.event.level {
             EventLevel::Info => "info ",
             EventLevel::Warn => "WARN ",
-            EventLevel::Error => "ERROR",
-            _ => "?    ",
+            _ => "ERROR",
         };
         let progress = ev
             .event
             .progress
-            .map(|p| format!("{p:>3}%"))
-            .unwrap_or_else(|| "    ".into());
+            .map_or_else(|| "    ".into(), |p| format!("{p:>3}%"));
         println!(
             "  {} {level} {progress} {:<28} {}",
             ev.at.format("%H:%M:%S%.3f"),
@@ -166,23 +230,156 @@ async fn run(args: Args) -> Result<bool, String> {
         );
     }
     println!();
-    match (&result.run.state, &result.report) {
-        (RunState::Succeeded, Some(report)) => {
-            println!("{}", report.summary_text);
-            if let Some(path) = &args.json_out {
-                let json = to_json(&report.document).map_err(|e| e.to_string())?;
-                std::fs::write(path, json)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                println!("JSON report written to {}", path.display());
-            }
-            Ok(true)
-        }
-        (state, _) => {
-            println!(
-                "run ended {state:?}: {}",
-                result.run.error.as_deref().unwrap_or("no report")
-            );
-            Ok(false)
-        }
+    let (RunState::Succeeded, Some(report)) = (&result.run.state, &result.report) else {
+        println!(
+            "run ended {:?}: {}",
+            result.run.state,
+            result.run.error.as_deref().unwrap_or("no report")
+        );
+        return Ok(false);
+    };
+    println!("{}", report.summary_text);
+    if let Some(path) = &args.json_out {
+        let json = to_json(&report.document).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("JSON report written to {}", path.display());
     }
+    if let Some(path) = &args.html_out {
+        std::fs::write(path, to_html(&report.document))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("HTML report written to {}", path.display());
+    }
+    Ok(true)
+}
+
+async fn open_store(args: &Args, file: &FileConfig) -> Result<Arc<dyn Store>, String> {
+    let url = args
+        .store
+        .clone()
+        .or_else(|| file.store.as_ref().map(|s| s.url.clone()));
+    let store: Arc<dyn Store> = match url {
+        Some(url) => synkro_store::connect(&url)
+            .await
+            .map_err(|e| format!("store {url}: {}", chain(&e)))?,
+        // A fresh file per demo run; a persistent one for real tenants.
+        None if args.demo => Arc::new(
+            synkro_store::SqliteStore::open_temp()
+                .await
+                .map_err(|e| chain(&e))?,
+        ),
+        None => {
+            let path = std::env::temp_dir().join("synkro.sqlite");
+            Arc::new(
+                synkro_store::SqliteStore::open(&path)
+                    .await
+                    .map_err(|e| format!("{}: {}", path.display(), chain(&e)))?,
+            )
+        }
+    };
+    Ok(store)
+}
+
+async fn tenant_for(
+    store: &dyn Store,
+    name: &str,
+    slug: &str,
+    cfg: &TenantRuntimeConfig,
+) -> Result<Tenant, String> {
+    let existing = store
+        .tenants()
+        .await
+        .map_err(|e| chain(&e))?
+        .into_iter()
+        .find(|t| t.slug == slug);
+    let tenant = match existing {
+        Some(t) => t,
+        None => store
+            .create_tenant(&NewTenant {
+                name: name.to_owned(),
+                slug: slug.to_owned(),
+                status: TenantStatus::Active,
+                timezone: cfg.timezone,
+            })
+            .await
+            .map_err(|e| chain(&e))?,
+    };
+    store
+        .put_runtime_config(tenant.id, cfg)
+        .await
+        .map_err(|e| chain(&e))?;
+    Ok(tenant)
+}
+
+async fn demo(
+    args: &Args,
+    cfg: &TenantRuntimeConfig,
+    store: &dyn Store,
+) -> Result<(Tenant, Adapters), String> {
+    let mut spec = DatasetSpec::with_messages(args.seed, Utc::now(), args.messages);
+    spec.days = 3;
+    spec.timezone = cfg.timezone;
+    let data = Arc::new(Dataset::generate(&spec));
+    println!(
+        "demo tenant: {} managers, {} deals, {} chats, {} messages, {} calls over the last {} days\n",
+        data.managers.len(),
+        data.deals.len(),
+        data.chats.len(),
+        data.messages.len(),
+        data.calls.len(),
+        spec.days
+    );
+    let tenant = tenant_for(store, "Demo company «demo»", "demo", cfg).await?;
+    let adapters = Adapters {
+        crm: Some(Arc::new(FakeCrm::new(data.clone()))),
+        messenger: Some(Arc::new(FakeMessenger::new(data))),
+        // No LLM in the demo: the report's analysis is the plain summary.
+        ..Adapters::default()
+    };
+    Ok((tenant, adapters))
+}
+
+async fn real(
+    file: &FileConfig,
+    cfg: &TenantRuntimeConfig,
+    store: &dyn Store,
+) -> Result<(Tenant, Adapters), String> {
+    let amocrm = match &file.amocrm {
+        Some(c) => Some(c.clone()),
+        None if std::env::var_os("SYNKRO_AMOCRM_BASE_URL").is_some() => Some(
+            AmoCrmConfig::from_env()
+                .map_err(|e| format!("amoCRM settings from the environment: {e}"))?,
+        ),
+        None => None,
+    };
+    let radist = match &file.radist {
+        Some(c) => Some(c.clone()),
+        None if std::env::var_os("SYNKRO_RADIST_API_KEY").is_some() => Some(
+            RadistConfig::from_env()
+                .map_err(|e| format!("Radist settings from the environment: {e}"))?,
+        ),
+        None => None,
+    };
+    let crm = match amocrm {
+        Some(c) => Some(
+            Arc::new(AmoCrmClient::from_config(&c).map_err(|e| format!("amoCRM: {e}"))?)
+                as Arc<dyn CrmSource>,
+        ),
+        None => None,
+    };
+    let messenger = match radist {
+        Some(c) => Some(
+            Arc::new(RadistClient::from_config(&c).map_err(|e| format!("Radist: {e}"))?)
+                as Arc<dyn MessengerSource>,
+        ),
+        None => None,
+    };
+    let tenant = tenant_for(store, &file.tenant.name, &file.tenant.slug, cfg).await?;
+    Ok((
+        tenant,
+        Adapters {
+            crm,
+            messenger,
+            ..Adapters::default()
+        },
+    ))
 }

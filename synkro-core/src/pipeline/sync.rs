@@ -307,7 +307,6 @@ mod tests {
     use crate::model::{ContactId, Deal, DealId};
     use crate::pipeline::context::testing::context;
     use crate::source::{CrmCapabilities, MockCrmSource};
-    use crate::store::DataStore;
 
     fn deal(id: u32, contacts: &[u32]) -> Deal {
         let at = "2026-03-10T12:00:00Z".parse().expect("valid instant");

@@ -1,6 +1,6 @@
 //! In-memory fakes of the ports over a [`Dataset`](crate::data::Dataset): sources that page,
 //! filter and fail like real ones and log every request, a scripted analyzer and a recording
-//! notifier. Fake HTTP servers come with the adapter crates.
+//! notifier; and fake amoCRM and Radist HTTP servers for the adapters' tests.
 
 pub mod amocrm_server;
 mod analyzer;
