@@ -182,14 +182,24 @@ pub(crate) fn message(m: &dto::Message, chat: &ChatId, channel: Channel) -> Mess
         ),
         other => (
             MessageKind::Other,
-            // A type this client does not know: the text if there is one, else a marker; the
-            // raw JSON stays available through `RawMessage`.
+            // A type this client does not know: the text if there is one, else a marker; its
+            // payload is kept as raw JSON in `Message::raw`.
             m.text
                 .as_ref()
                 .and_then(|t| non_empty(&t.text))
                 .or_else(|| Some(format!("[unsupported message type `{other}`]"))),
         ),
     };
+    // The payload of an unknown type, under its own key, kept as raw JSON.
+    let raw = (kind == MessageKind::Other)
+        .then(|| {
+            m.message_type
+                .as_deref()
+                .and_then(|t| m.other.get(t))
+                .cloned()
+                .map(|payload| serde_json::json!({ "message_type": m.message_type, "payload": payload }))
+        })
+        .flatten();
     let is_template = kind == MessageKind::Template;
     let author_kind = match direction {
         Direction::Inbound => AuthorKind::Client,
@@ -217,6 +227,7 @@ pub(crate) fn message(m: &dto::Message, chat: &ChatId, channel: Channel) -> Mess
         read_at: m.read_at,
         error_at: m.error_at,
         error_type: m.error_type.clone(),
+        raw,
     }
 }
 
@@ -324,6 +335,11 @@ mod tests {
         assert_eq!(m.text.as_deref(), Some("[order: 1500 RUB] asap"));
         let m = base("sticker_v9", serde_json::json!({"sticker_v9": {"id": 1}}));
         assert_eq!(m.kind, MessageKind::Other);
+        assert_eq!(
+            m.raw,
+            Some(serde_json::json!({"message_type": "sticker_v9", "payload": {"id": 1}})),
+            "an unknown type is kept as raw JSON"
+        );
         assert!(m.text.unwrap().contains("sticker_v9"));
     }
 

@@ -200,6 +200,9 @@ pub(crate) struct Message {
     /// Not in the spec; decoded when a newer API sends it.
     #[serde(default)]
     pub(crate) contact: Option<ContactCardContent>,
+    /// Every other key, so the payload of an unknown content type is kept.
+    #[serde(flatten)]
+    pub(crate) other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -259,41 +259,52 @@ pub async fn chats(
     Ok(kept)
 }
 
-/// Every message in `range` of each chat. Chats whose last message is before the range are
-/// skipped without a request.
+/// How many chats' messages are read at once: enough to keep a rate-limited source busy while
+/// responses are in flight (the source's own limiter still bounds the request rate).
+pub const MESSAGE_CHATS_IN_FLIGHT: usize = 4;
+
+/// Every message in `range` of each chat, up to [`MESSAGE_CHATS_IN_FLIGHT`] chats at a time (the
+/// pages of one chat stay in order). Chats whose last message is before the range are skipped
+/// without a request.
 ///
 /// # Errors
-/// [`RunError::Source`] (`sync.<messenger>.messages`), `Cancelled`, `Store`.
+/// [`RunError::Source`] (`sync.<messenger>.messages`), `Cancelled`, `Store`; the first error stops
+/// the other chats' reads (reads have no side effects; committed pages stay).
 pub async fn messages(
     cx: &RunContext,
     messenger: &dyn MessengerSource,
     chats: &[Chat],
     range: Window,
 ) -> Result<(), RunError> {
+    use futures::{StreamExt, TryStreamExt};
+
     let q = MessageQuery {
         range,
         page_size: Some(cx.config().radist_fetch_limit),
     };
-    for chat in chats
-        .iter()
-        .filter(|c| c.last_message_at.is_none_or(|t| t >= range.start))
-    {
-        pages(
+    let q = &q;
+    // The futures are built up front (they are lazy): a stream of closures here would not be
+    // provably `Send` for every lifetime inside `#[async_trait]` modes.
+    let mut reads = Vec::with_capacity(chats.len());
+    for chat in chats {
+        if chat.last_message_at.is_some_and(|t| t < range.start) {
+            continue;
+        }
+        reads.push(pages(
             cx,
             messenger.backend(),
             "messages",
-            |c| {
-                let q = &q;
-                async move { messenger.fetch_messages(&chat.id, q, c.as_ref()).await }
-            },
+            move |c| async move { messenger.fetch_messages(&chat.id, q, c.as_ref()).await },
             |messages| SyncBatch {
                 messages,
                 ..SyncBatch::default()
             },
-        )
-        .await?;
+        ));
     }
-    Ok(())
+    futures::stream::iter(reads)
+        .buffer_unordered(MESSAGE_CHATS_IN_FLIGHT)
+        .try_collect::<()>()
+        .await
 }
 
 #[cfg(test)]

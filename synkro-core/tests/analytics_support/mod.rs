@@ -72,6 +72,7 @@ pub fn message(
         read_at: None,
         error_at: None,
         error_type: None,
+        raw: None,
     }
 }
 

@@ -554,6 +554,7 @@ impl<'a> Generator<'a> {
             read_at: read_at.filter(|r| *r < self.spec.end),
             error_at: failed.then_some(at + Duration::seconds(2)),
             error_type: failed.then(|| "131047".to_owned()),
+            raw: None,
         });
         *k += 1;
     }

@@ -113,6 +113,10 @@ pub struct Message {
     pub error_at: Option<DateTime<Utc>>,
     /// The delivery error, if any.
     pub error_type: Option<String>,
+    /// The source's payload of a content type the adapter does not know, kept as it came so that
+    /// nothing is lost; `None` for known types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<serde_json::Value>,
 }
 
 impl Message {
