@@ -1,0 +1,686 @@
+//! One chat at a time: author classification (§1.6), sessions (§2.1), waits (§2.2) and message
+//! volumes (§3.8).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// How a message counts (§1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    System,
+    Client {
+        substantive: bool,
+    },
+    /// Human staff message; `reply` = it can close a wait (delivered or counted anyway).
+    Human {
+        reply: bool,
+        undelivered: bool,
+    },
+    Bot(usize),
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Answered,
+    Open,
+    Closed,
+    Expired,
+}
+
+#[derive(Debug)]
+struct WaitState {
+    start: Micros,
+    last_sub: Micros,
+    first: bool,
+}
+
+#[derive(Debug)]
+struct SessionState {
+    no: u32,
+    start: Micros,
+    initiator: u8,
+    last_act: Micros,
+    client: u32,
+    client_sub: u32,
+    human: u32,
+    bot: u32,
+    unknown: u32,
+    waits: u32,
+    answered: u32,
+    last_outcome: Option<Outcome>,
+    last_wait_end: Option<Micros>,
+    pending_close: Option<Micros>,
+    first_response: Option<(i64, i64)>,
+    key: Key,
+    lead: Option<String>,
+    responsible: u32,
+    active_keys: Vec<Key>,
+    participants: Vec<u32>,
+}
+
+impl MetricsEngine {
+    fn is_known_manager(&self, id: &str) -> bool {
+        !self.bot_ids.contains(id) && self.known.as_ref().is_none_or(|k| k.contains(id))
+    }
+
+    /// §1.6 author classification; returns the class and the staff author id.
+    fn classify<'m>(&self, m: &'m Message, group: bool) -> (Class, Option<Cow<'m, str>>, bool) {
+        let author = m.author_id.as_deref();
+        let borrowed = author.map(Cow::Borrowed);
+        if m.author_kind == AuthorKind::System {
+            return (Class::System, borrowed.clone(), false);
+        }
+        if m.direction == Direction::Inbound {
+            if group && author.is_some_and(|a| self.cfg.staff_participants.contains_key(a)) {
+                let staff = author
+                    .and_then(|a| self.cfg.staff_participants.get(a))
+                    .map(|x| Cow::Owned(x.clone()));
+                return (
+                    Class::Human {
+                        reply: true,
+                        undelivered: false,
+                    },
+                    staff,
+                    false,
+                );
+            }
+            if m.author_kind == AuthorKind::Manager {
+                return (
+                    Class::Human {
+                        reply: true,
+                        undelivered: false,
+                    },
+                    borrowed.clone(),
+                    false,
+                );
+            }
+            return (
+                Class::Client {
+                    substantive: self.ack.is_substantive(m),
+                },
+                None,
+                false,
+            );
+        }
+        if author.is_some_and(|a| self.bot_ids.contains(a)) {
+            return (Class::Bot(0), borrowed.clone(), false);
+        }
+        let known = author.is_some_and(|a| self.is_known_manager(a));
+        if m.is_template && !known {
+            return (Class::Bot(1), borrowed.clone(), false);
+        }
+        if m.is_broadcast {
+            return (Class::Bot(2), borrowed.clone(), false);
+        }
+        if let Some(t) = m.text.as_deref()
+            && self.patterns.iter().any(|p| p.is_match(t))
+        {
+            return (Class::Bot(3), borrowed.clone(), false);
+        }
+        if m.author_kind == AuthorKind::Bot {
+            return (Class::Bot(4), borrowed.clone(), false);
+        }
+        let undelivered = m.is_undelivered();
+        let reply = !undelivered || self.cfg.undelivered_replies_count;
+        if known {
+            return (Class::Human { reply, undelivered }, borrowed.clone(), false);
+        }
+        match self.cfg.unknown_outbound_as {
+            UnknownOutboundAs::Manager => (Class::Human { reply, undelivered }, None, true),
+            UnknownOutboundAs::Unknown => (Class::Unknown, None, true),
+        }
+    }
+
+    /// Processes one chat: its sessions, waits and messages. Returns the human touches (for
+    /// speed to lead and follow-up).
+    pub fn add_chat(&mut self, input: &ChatInput<'_, '_>) -> Vec<Touch> {
+        let chat = input.chat;
+        let group = chat.kind == ChatKind::Group;
+        let channel = chat.channel.as_str();
+        let connection = chat.connection.as_deref();
+        let (channel_id, connection_id) = (
+            self.channels.id(Some(channel)),
+            self.connections.id(connection),
+        );
+        let mut active_in_period = false;
+        let mut dq_lead = (0u64, 0u64);
+        let mut dq_author = (0u64, 0u64);
+        let mut dq_undelivered = (0u64, 0u64);
+        // Events: (instant, class, seq) — C5.
+        let mut ev: Vec<(Micros, u8, u32)> = Vec::with_capacity(input.messages.len());
+        for (i, m) in input.messages.iter().enumerate() {
+            let t = us(m.created_at);
+            if t > self.a || t < self.history_start {
+                continue;
+            }
+            ev.push((t, u8::from(m.direction == Direction::Outbound), i as u32));
+        }
+        // De-duplicate by id (a duplicate carries the same instant, so it sorts next to it).
+        ev.sort_unstable();
+        let before = ev.len();
+        ev.dedup_by(|b, a| {
+            a.0 == b.0
+                && a.1 == b.1
+                && input.messages[a.2 as usize].id == input.messages[b.2 as usize].id
+        });
+        for _ in ev.len()..before {
+            self.dq_add("dq.timestamp_anomalies", true, || {
+                format!("duplicate message in chat {}", chat.id)
+            });
+        }
+        if self.reply_by_call {
+            for (i, c) in input.calls.iter().enumerate() {
+                let t = us(c.started_at);
+                if t <= self.a && c.answered() && c.talk_s >= self.cfg.reply_call_min_talk_s {
+                    ev.push((t, 2, i as u32));
+                }
+            }
+        }
+        if self.cfg.close_on_lead_closed {
+            for (i, l) in input.leads.iter().enumerate() {
+                if let Some(c) = l.closed.filter(|c| *c <= self.a) {
+                    ev.push((c, 3, i as u32));
+                }
+            }
+        }
+        ev.sort_unstable();
+
+        let mut touches = Vec::new();
+        let mut sess: Option<SessionState> = None;
+        let mut wait: Option<WaitState> = None;
+        let mut session_no = 0u32;
+        let ahead = self.cfg.lead_link_ahead * SEC;
+        let behind = self.cfg.lead_link_behind * SEC;
+        let expiry = self.cfg.wait_expiry * SEC;
+        let gap = self.cfg.session_gap * SEC;
+
+        for &(t, class, idx) in &ev {
+            // W6: expiry before anything at t (K1: an event exactly at expiry still closes).
+            if wait.as_ref().is_some_and(|w| t > w.start + expiry) {
+                let w = wait.take().unwrap_or_else(|| unreachable!());
+                self.end_wait(
+                    &w,
+                    Outcome::Expired,
+                    Some(w.start + expiry),
+                    None,
+                    sess.as_mut(),
+                    input,
+                    group,
+                );
+            }
+            match class {
+                3 => {
+                    if let Some(w) = wait.take() {
+                        self.end_wait(
+                            &w,
+                            Outcome::Closed,
+                            Some(t),
+                            None,
+                            sess.as_mut(),
+                            input,
+                            group,
+                        );
+                    }
+                    if let Some(s) = sess.as_mut() {
+                        s.pending_close.get_or_insert(t);
+                    }
+                }
+                2 => {
+                    let c = &input.calls[idx as usize];
+                    if wait.as_ref().is_some_and(|w| t > w.start) {
+                        let w = wait.take().unwrap_or_else(|| unreachable!());
+                        let who = c.manager.as_ref().map(|m| m.as_str());
+                        self.end_wait(
+                            &w,
+                            Outcome::Answered,
+                            Some(t),
+                            Some((who, true)),
+                            sess.as_mut(),
+                            input,
+                            group,
+                        );
+                    }
+                }
+                _ => {
+                    let m = &input.messages[idx as usize];
+                    let (cls, author_cow, no_author) = self.classify(m, group);
+                    let author = author_cow.as_deref();
+                    if cls == Class::System {
+                        continue;
+                    }
+                    let lead = lead_at(input.leads, t, ahead, behind);
+                    let responsible = lead.and_then(|l| l.responsible_at(t));
+                    let in_period = self.in_period(t);
+                    // S2/S3: session boundaries.
+                    let split = match &sess {
+                        None => true,
+                        Some(s) => {
+                            s.pending_close.is_some() || (wait.is_none() && t - s.last_act >= gap)
+                        }
+                    };
+                    if split {
+                        if let Some(s) = sess.take() {
+                            self.end_session(s, None, &wait, input);
+                        }
+                        session_no += 1;
+                        let initiator = match cls {
+                            Class::Client { .. } => 1,
+                            Class::Human { .. } => 2,
+                            Class::Bot(_) => 3,
+                            _ => 4,
+                        };
+                        let resp = self.manager_id(responsible);
+                        let pipeline = lead.and_then(|l| l.stage_at(t).0);
+                        let key =
+                            self.key(t, resp, channel, connection, pipeline, chat.kind, initiator);
+                        sess = Some(SessionState {
+                            no: session_no,
+                            start: t,
+                            initiator,
+                            last_act: t,
+                            client: 0,
+                            client_sub: 0,
+                            human: 0,
+                            bot: 0,
+                            unknown: 0,
+                            waits: 0,
+                            answered: 0,
+                            last_outcome: None,
+                            last_wait_end: None,
+                            pending_close: None,
+                            first_response: None,
+                            key,
+                            lead: lead.map(|l| l.deal.id.0.clone()),
+                            responsible: resp,
+                            active_keys: Vec::new(),
+                            participants: Vec::new(),
+                        });
+                    }
+                    let Some(s) = sess.as_mut() else { continue };
+                    s.last_act = t;
+                    let msg_manager = match cls {
+                        Class::Human { .. } => author.or(responsible),
+                        _ => responsible,
+                    };
+                    match cls {
+                        Class::Client { substantive } => {
+                            s.client += 1;
+                            if substantive {
+                                s.client_sub += 1;
+                                match wait.as_mut() {
+                                    Some(w) => w.last_sub = t,
+                                    None => {
+                                        s.waits += 1;
+                                        wait = Some(WaitState {
+                                            start: t,
+                                            last_sub: t,
+                                            first: s.waits == 1,
+                                        });
+                                    }
+                                }
+                            }
+                        }
+                        Class::Human { reply, .. } => {
+                            s.human += 1;
+                            let who = self.manager_id(author);
+                            touches.push(Touch {
+                                at: t,
+                                manager: who,
+                            });
+                            if reply && wait.is_some() {
+                                let w = wait.take().unwrap_or_else(|| unreachable!());
+                                self.end_wait(
+                                    &w,
+                                    Outcome::Answered,
+                                    Some(t),
+                                    Some((author, false)),
+                                    sess.as_mut(),
+                                    input,
+                                    group,
+                                );
+                            }
+                        }
+                        Class::Bot(_) => s.bot += 1,
+                        Class::Unknown => s.unknown += 1,
+                        Class::System => {}
+                    }
+                    if !in_period {
+                        continue;
+                    }
+                    active_in_period = true;
+                    // Message volumes.
+                    let mgr = self.manager_id(msg_manager);
+                    let pipeline = lead.and_then(|l| l.stage_at(t).0);
+                    let key =
+                        self.key_ids(t, mgr, channel_id, connection_id, pipeline, chat.kind, 0);
+                    if let Some(s) = sess.as_mut() {
+                        let mut akey = key;
+                        akey.manager = s.responsible;
+                        akey.initiator = s.initiator;
+                        akey.team = self.manager_team.get(&s.responsible).copied().unwrap_or(0);
+                        if !s.active_keys.contains(&akey) {
+                            s.active_keys.push(akey);
+                        }
+                        if matches!(cls, Class::Human { .. }) && !s.participants.contains(&mgr) {
+                            s.participants.push(mgr);
+                        }
+                    }
+                    let udc = self.cfg.undelivered_replies_count;
+                    let chars = m.text.as_deref().map_or(0, |x| x.chars().count() as u64);
+                    self.acc.add_messages(key, |c| match cls {
+                        Class::Client { substantive } => {
+                            c.inbound += 1;
+                            c.chars_client += chars;
+                            if substantive {
+                                c.substantive += 1
+                            } else {
+                                c.ack += 1
+                            }
+                        }
+                        Class::Human { undelivered, .. } => {
+                            c.human += 1;
+                            if undelivered {
+                                c.undelivered += 1;
+                            }
+                            if !undelivered || udc {
+                                c.human_delivered += 1;
+                                c.chars_human += chars;
+                            }
+                        }
+                        Class::Bot(r) => c.bot[r] += 1,
+                        Class::Unknown => c.unknown += 1,
+                        Class::System => {}
+                    });
+                    dq_lead.1 += 1;
+                    if lead.is_none() {
+                        dq_lead.0 += 1;
+                        self.dq_sample("dq.msg_without_lead", || m.id.0.clone());
+                    }
+                    if m.direction == Direction::Outbound {
+                        dq_author.1 += 1;
+                        dq_undelivered.1 += 1;
+                        if no_author {
+                            dq_author.0 += 1;
+                            self.dq_sample("dq.outbound_without_author", || m.id.0.clone());
+                        }
+                        if m.is_undelivered() {
+                            dq_undelivered.0 += 1;
+                            self.dq_sample("dq.undelivered_outbound", || m.id.0.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for (id, (count, den)) in [
+            ("dq.msg_without_lead", dq_lead),
+            ("dq.outbound_without_author", dq_author),
+            ("dq.undelivered_outbound", dq_undelivered),
+        ] {
+            let e = self.dq.entry(id).or_default();
+            e.count += count;
+            e.denominator += den;
+        }
+        if active_in_period {
+            let unmatched = input.leads.iter().all(|l| l.deal.synthetic);
+            self.dq_add("dq.unmatched_chats", unmatched, || chat.id.0.clone());
+        }
+        // End of the loaded data: expiry at or before A, else open.
+        if let Some(w) = wait.take() {
+            if self.a >= w.start + expiry {
+                self.end_wait(
+                    &w,
+                    Outcome::Expired,
+                    Some(w.start + expiry),
+                    None,
+                    sess.as_mut(),
+                    input,
+                    group,
+                );
+            } else {
+                self.end_wait(&w, Outcome::Open, None, None, sess.as_mut(), input, group);
+                if let Some(s) = sess.as_mut() {
+                    s.last_wait_end = None;
+                }
+                if let Some(s) = sess.take() {
+                    self.end_session(s, None, &Some(w), input);
+                }
+                return touches;
+            }
+        }
+        if let Some(s) = sess.take() {
+            self.end_session(s, None, &None, input);
+        }
+        touches
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn end_wait(
+        &mut self,
+        w: &WaitState,
+        outcome: Outcome,
+        end: Option<Micros>,
+        reply: Option<(Option<&str>, bool)>,
+        sess: Option<&mut SessionState>,
+        input: &ChatInput<'_, '_>,
+        group: bool,
+    ) {
+        let Some(s) = sess else { return };
+        s.last_outcome = Some(outcome);
+        s.last_wait_end = end;
+        if outcome == Outcome::Answered {
+            s.answered += 1;
+        }
+        let in_period = self.in_period(w.start);
+        let open_at_e = w.start < self.e && end.is_none_or(|x| x > self.e);
+        if !in_period && !open_at_e {
+            return;
+        }
+        if group && !self.cfg.group_chats_in_waits {
+            if in_period {
+                let key = s.key;
+                self.acc.apply(&key, |a| a.group_excluded += 1);
+            }
+            return;
+        }
+        let ahead = self.cfg.lead_link_ahead * SEC;
+        let behind = self.cfg.lead_link_behind * SEC;
+        let resp =
+            |t: Micros| lead_at(input.leads, t, ahead, behind).and_then(|l| l.responsible_at(t));
+        let end_at = end.unwrap_or(self.a);
+        let attributed = match (self.cfg.attribution, outcome) {
+            (Attribution::OwnerAtStart, _) => resp(w.start),
+            (Attribution::Replier, Outcome::Answered) => {
+                reply.and_then(|r| r.0).or_else(|| resp(end_at))
+            }
+            _ => resp(end_at),
+        };
+        let mgr = self.manager_id(attributed);
+        let mstart = match self.cfg.wait_anchor {
+            WaitAnchor::First => w.start,
+            WaitAnchor::Last => w.last_sub,
+        };
+        let cal_ix = {
+            let p = self.cal_pos(mgr);
+            self.cals.at(p)
+        };
+        let cal = (end_at - mstart).max(0);
+        let bus = cal_ix.business_micros(mstart, end_at);
+        let measure = if self.cfg.sla_basis == Basis::Business {
+            bus
+        } else {
+            cal
+        };
+        let state = match outcome {
+            Outcome::Answered => ItemState::Answered,
+            Outcome::Open => ItemState::Open,
+            _ => ItemState::EndedUnanswered,
+        };
+        // Snapshot at E (§3.4).
+        let (age_cal, age_bus) = if open_at_e {
+            (
+                (self.e - mstart).max(0),
+                cal_ix.business_micros(mstart, self.e),
+            )
+        } else {
+            (0, 0)
+        };
+        let age_measure = if self.cfg.sla_basis == Basis::Business {
+            age_bus
+        } else {
+            age_cal
+        };
+        let lead = lead_at(input.leads, w.start, ahead, behind);
+        let pipeline = lead.and_then(|l| l.stage_at(w.start).0);
+        let chat = input.chat;
+        let key = self.key(
+            w.start,
+            mgr,
+            chat.channel.as_str(),
+            chat.connection.as_deref(),
+            pipeline,
+            chat.kind,
+            s.initiator,
+        );
+        let first_frt = w.first && self.frt[s.initiator as usize];
+        if w.first && outcome == Outcome::Answered && self.frt[s.initiator as usize] {
+            s.first_response = Some((cal, bus));
+        }
+        if open_at_e {
+            let mut ekey = key;
+            let (day, hour, weekday) = self.buckets.get(self.e - 1);
+            (ekey.day, ekey.hour, ekey.weekday) = (day, hour, weekday);
+            self.acc.apply(&ekey, |a| {
+                a.open_end += 1;
+                a.open_end_age.push(age_cal, age_bus);
+                for i in 0..a.sla.len() {
+                    if age_measure > a.sla[i].target_s * SEC {
+                        a.overdue[i] += 1;
+                    }
+                }
+            });
+        }
+        if !in_period {
+            return;
+        }
+        self.acc.apply(&key, |a| {
+            a.waits += 1;
+            match outcome {
+                Outcome::Answered => {
+                    a.answered += 1;
+                    a.reply.push(cal, bus);
+                    if first_frt {
+                        a.first.push(cal, bus);
+                    } else if !w.first {
+                        a.next.push(cal, bus);
+                    }
+                }
+                Outcome::Open => a.open += 1,
+                Outcome::Closed => a.closed += 1,
+                Outcome::Expired => a.expired += 1,
+            }
+            for i in 0..a.sla.len() {
+                let st = classify(measure, a.sla[i].target_s, state);
+                a.sla[i].add(st);
+                if first_frt {
+                    a.sla_first[i].add(st);
+                }
+            }
+        });
+    }
+
+    fn end_session(
+        &mut self,
+        s: SessionState,
+        _at: Option<Micros>,
+        open_wait: &Option<WaitState>,
+        input: &ChatInput<'_, '_>,
+    ) {
+        let gap = self.cfg.session_gap * SEC;
+        let natural = (s.last_act + gap).max(s.last_wait_end.unwrap_or(i64::MIN));
+        let (end, reason) = if open_wait.is_some() {
+            (None, "ongoing")
+        } else if let Some(c) = s.pending_close.filter(|c| *c <= natural) {
+            (Some(c), "crm_close")
+        } else if natural <= self.a {
+            (Some(natural), "gap")
+        } else {
+            (None, "ongoing")
+        };
+        let is_dialog = s.client_sub > 0;
+        if !s.active_keys.is_empty() && is_dialog {
+            let keys = s.active_keys.clone();
+            self.acc.apply_distinct(&keys, |a| a.active += 1);
+        }
+        if is_dialog && !s.participants.is_empty() {
+            let mut keys = Vec::new();
+            for p in &s.participants {
+                let mut k = s.key;
+                k.manager = *p;
+                k.team = self.manager_team.get(p).copied().unwrap_or(0);
+                keys.push(k);
+            }
+            self.acc.apply_distinct(&keys, |a| a.participation += 1);
+        }
+        if !self.in_period(s.start) {
+            return;
+        }
+        let never = (is_dialog && s.waits > 0 && s.answered == 0).then_some(match s.last_outcome {
+            Some(Outcome::Expired) => "lost_expired",
+            Some(Outcome::Closed) => "lost_closed",
+            _ => "awaiting",
+        });
+        let group = input.chat.kind == ChatKind::Group;
+        let count_rate = is_dialog && (!group || self.cfg.group_chats_in_waits);
+        let initiator = INITIATORS[s.initiator as usize];
+        let outreach = !is_dialog && s.client == 0 && (s.human + s.bot + s.unknown) > 0;
+        let ack_only = !is_dialog && s.client > 0;
+        let na_counts = count_rate && never.is_some();
+        self.acc.apply(&s.key, |a| {
+            a.sessions += 1;
+            if is_dialog {
+                a.new += 1;
+                *a.new_by.entry(initiator).or_insert(0) += 1;
+            }
+            if outreach {
+                a.outreach += 1;
+            }
+            if ack_only {
+                a.ack_only += 1;
+            }
+            if count_rate {
+                a.na_denominator += 1;
+            }
+            if na_counts {
+                match never {
+                    Some("lost_expired") => a.na_expired += 1,
+                    Some("lost_closed") => a.na_closed += 1,
+                    _ => a.na_awaiting += 1,
+                }
+            }
+        });
+        if is_dialog {
+            self.dialog_rows.push(DialogRow {
+                chat: input.chat.id.0.clone(),
+                session_no: s.no,
+                lead: s.lead.clone(),
+                channel: input.chat.channel.as_str().to_owned(),
+                chat_kind: if group { "group" } else { "direct" }.to_owned(),
+                start: from_micros(s.start),
+                end: end.map(from_micros),
+                end_reason: reason.to_owned(),
+                initiator: initiator.to_owned(),
+                responsible: self.managers.name(s.responsible).to_owned(),
+                client_messages: s.client,
+                client_substantive: s.client_sub,
+                human_messages: s.human,
+                bot_messages: s.bot,
+                waits: s.waits,
+                answered_waits: s.answered,
+                first_response_calendar_s: s.first_response.map(|x| x.0 as f64 / 1e6),
+                first_response_business_s: s.first_response.map(|x| x.1 as f64 / 1e6),
+                never_answered: never.map(str::to_owned),
+            });
+        }
+    }
+}

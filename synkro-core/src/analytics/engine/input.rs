@@ -1,0 +1,60 @@
+//! What the engine takes: the report context, one chat, one lead.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::analytics::calendar::Micros;
+use crate::analytics::config::MetricsConfig;
+use crate::analytics::lead::{LeadView, ReferenceData};
+use crate::model::{Call, Chat, Message, Window};
+
+/// What the engine needs besides the data.
+#[derive(Debug, Clone)]
+pub struct MetricsContext {
+    /// The metric settings.
+    pub config: MetricsConfig,
+    /// The report period [from, to).
+    pub period: Window,
+    /// The knowledge cut-off A.
+    pub as_of: DateTime<Utc>,
+    /// Zone of the day and hour buckets.
+    pub report_tz: Tz,
+    /// ISO region whose calling code completes phones written without one (L1), e.g. `RU` → 7.
+    pub phone_region: String,
+    /// Pipelines, responsible history, lead creators.
+    pub reference: ReferenceData,
+}
+
+/// One chat for [`MetricsEngine::add_chat`].
+#[derive(Debug, Clone, Copy)]
+pub struct ChatInput<'a, 'l> {
+    /// The chat.
+    pub chat: &'a Chat,
+    /// Its messages from the history start on (any order; ordered by rule C5 inside).
+    pub messages: &'a [Message],
+    /// The leads linked to the chat's contacts (L3 candidates).
+    pub leads: &'l [LeadView<'a>],
+    /// Calls with the chat's phone (used only when `reply_channels` has `call`).
+    pub calls: &'a [Call],
+}
+
+/// A human touch of a client: a manager's message or a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Touch {
+    /// When.
+    pub at: Micros,
+    /// Who: the engine's interned manager id (0: unknown author). Valid for the engine that
+    /// returned it.
+    pub manager: u32,
+}
+
+/// One lead for [`MetricsEngine::add_lead`].
+#[derive(Debug, Clone, Copy)]
+pub struct LeadInput<'a, 'l> {
+    /// The lead.
+    pub lead: &'l LeadView<'a>,
+    /// Human chat messages in the lead's chats (from [`MetricsEngine::add_chat`]).
+    pub chat_touches: &'l [Touch],
+    /// The lead's calls.
+    pub calls: &'a [Call],
+}

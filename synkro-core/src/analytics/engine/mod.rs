@@ -1,0 +1,341 @@
+//! The streaming metrics engine: chats one at a time (sessions, waits, messages), then calls by
+//! phone (missed-call episodes), then leads (speed to lead, win rate, funnel, time in stage,
+//! follow-up), folded into an [`Accumulator`].
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use regex::Regex;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::analytics::MetricsError;
+use crate::analytics::ack::AckRules;
+use crate::analytics::agg::{Accumulator, Agg, Key, Targets};
+use crate::analytics::calendar::{CalendarSet, CalendarSpec, Micros, from_micros};
+use crate::analytics::config::{Attribution, Basis, MetricsConfig, UnknownOutboundAs, WaitAnchor};
+use crate::analytics::lead::{LeadView, ReferenceData, lead_at};
+use crate::analytics::leads::LeadsState;
+use crate::analytics::report::{DialogRow, DqCounter, METRICS_SCHEMA_VERSION, MetricsReport};
+use crate::analytics::stats::{ItemState, classify};
+use crate::model::{AuthorKind, Call, ChatKind, Direction, Message};
+use crate::pipeline::Dialog;
+
+mod chat;
+mod compute;
+mod input;
+mod keys;
+mod publish;
+
+pub use compute::compute;
+pub use input::{ChatInput, LeadInput, MetricsContext, Touch};
+pub(crate) use keys::{Buckets, Interner};
+
+pub(crate) const SEC: i64 = 1_000_000;
+
+/// Initiator codes used in keys.
+pub(crate) const INITIATORS: [&str; 5] = ["-", "client", "manager", "bot", "unknown"];
+
+#[derive(Debug, Default)]
+struct DqEntry {
+    count: u64,
+    denominator: u64,
+    samples: Vec<String>,
+}
+
+/// The metrics engine. Feed chats, then calls, then leads; [`finish`](Self::finish) publishes.
+#[derive(Debug)]
+pub struct MetricsEngine {
+    pub(crate) cfg: MetricsConfig,
+    pub(crate) from: Micros,
+    pub(crate) to: Micros,
+    pub(crate) a: Micros,
+    pub(crate) e: Micros,
+    history_start: Micros,
+    tz: Tz,
+    pub(crate) cals: CalendarSet,
+    ack: AckRules,
+    patterns: Vec<Regex>,
+    bot_ids: FxHashSet<String>,
+    known: Option<FxHashSet<String>>,
+    frt: [bool; 5],
+    reply_by_call: bool,
+    pub(crate) acc: Accumulator,
+    pub(crate) managers: Interner,
+    teams: Interner,
+    connections: Interner,
+    pub(crate) pipelines: Interner,
+    channels: Interner,
+    manager_team: FxHashMap<u32, u32>,
+    buckets: Buckets,
+    dq: BTreeMap<&'static str, DqEntry>,
+    dialog_rows: Vec<DialogRow>,
+    pub(crate) reference: ReferenceData,
+    pub(crate) leads: LeadsState,
+    levels: Vec<u32>,
+    country_code: u16,
+    cal_cache: Vec<Option<usize>>,
+}
+
+fn us(t: DateTime<Utc>) -> Micros {
+    t.timestamp_micros()
+}
+
+impl MetricsEngine {
+    /// An engine for a context.
+    ///
+    /// # Errors
+    /// [`MetricsError::Config`] for an invalid configuration or calendar.
+    pub fn new(ctx: MetricsContext) -> Result<Self, MetricsError> {
+        let cfg = ctx.config;
+        cfg.validate()?;
+        let country_code =
+            crate::pipeline::normalize::calling_code(&ctx.phone_region).ok_or_else(|| {
+                MetricsError::config(
+                    "default_phone_region",
+                    format!("`{}` is not a known ISO 3166 region", ctx.phone_region),
+                )
+            })?;
+        let (from, to, a) = (us(ctx.period.start), us(ctx.period.end), us(ctx.as_of));
+        if to <= from {
+            return Err(MetricsError::config(
+                "period",
+                "the period end must be after its start",
+            ));
+        }
+        let e = to.min(a);
+        let history_start = from - cfg.history_lookback * SEC;
+        let tz = ctx.report_tz;
+        let mut specs = cfg.calendars.clone();
+        let tenant_cal = match &cfg.tenant_calendar {
+            Some(id) => id.clone(),
+            None => {
+                if !specs.iter().any(|c| c.id == "always") {
+                    specs.push(CalendarSpec::always(tz.name()));
+                }
+                "always".to_owned()
+            }
+        };
+        if tenant_cal == "always" && !specs.iter().any(|c| c.id == "always") {
+            specs.push(CalendarSpec::always(tz.name()));
+        }
+        let horizon = cfg.wait_expiry.max(cfg.stl_expiry).max(cfg.callback_expiry);
+        let d0 = from_micros(history_start).with_timezone(&tz).date_naive() - Duration::days(2);
+        let d1 = from_micros(a.max(to) + horizon * SEC)
+            .with_timezone(&tz)
+            .date_naive()
+            + Duration::days(2);
+        let cals = CalendarSet::new(
+            &specs,
+            &tenant_cal,
+            &cfg.manager_calendars,
+            &cfg.team_calendars,
+            &cfg.manager_teams,
+            d0,
+            d1,
+        )?;
+        let day_end = parse_day_end(&cfg.report_day_end)?;
+        let patterns = cfg
+            .bot_text_patterns
+            .iter()
+            .map(|p| {
+                Regex::new(p).map_err(|e| MetricsError::config("bot_text_patterns", e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut frt = [false; 5];
+        for i in &cfg.frt_initiators {
+            if let Some(p) = INITIATORS.iter().position(|x| x == i) {
+                frt[p] = true;
+            }
+        }
+        let targets = Targets {
+            sla: cfg.sla_targets.clone(),
+            stl: cfg.stl_targets.clone(),
+            callback: cfg.callback_targets.clone(),
+        };
+        let mut managers = Interner::new("unassigned");
+        let mut teams = Interner::new("(no team)");
+        let mut manager_team = FxHashMap::default();
+        for (m, t) in &cfg.manager_teams {
+            let (mi, ti) = (managers.id(Some(m)), teams.id(Some(t)));
+            manager_team.insert(mi, ti);
+        }
+        let mut levels = cfg.percentiles.clone();
+        levels.retain(|k| *k != 500 && *k != 900);
+        Ok(Self {
+            ack: AckRules::new(&cfg),
+            patterns,
+            bot_ids: cfg.bot_author_ids.iter().cloned().collect(),
+            known: (!cfg.managers.is_empty()).then(|| cfg.managers.iter().cloned().collect()),
+            frt,
+            reply_by_call: cfg.reply_channels.iter().any(|c| c == "call"),
+            acc: Accumulator::new(targets, cfg.breakdowns.clone()),
+            managers,
+            teams,
+            connections: Interner::new("unknown"),
+            pipelines: Interner::new("(no lead)"),
+            channels: Interner::new("unknown"),
+            manager_team,
+            buckets: Buckets::new(
+                tz,
+                day_end,
+                history_start - 86_400 * SEC,
+                a.max(to) + 86_400 * SEC,
+            ),
+            dq: BTreeMap::new(),
+            dialog_rows: Vec::new(),
+            leads: LeadsState::default(),
+            reference: ctx.reference,
+            levels,
+            country_code,
+            cal_cache: Vec::new(),
+            cals,
+            cfg,
+            from,
+            to,
+            a,
+            e,
+            history_start,
+            tz,
+        })
+    }
+
+    pub(crate) fn in_period(&self, t: Micros) -> bool {
+        self.from <= t && t < self.to
+    }
+
+    pub(crate) fn dq_add(&mut self, id: &'static str, hit: bool, sample: impl FnOnce() -> String) {
+        let n = self.cfg.dq_sample_size;
+        let e = self.dq.entry(id).or_default();
+        e.denominator += 1;
+        if hit {
+            e.count += 1;
+            if e.samples.len() < n {
+                e.samples.push(sample());
+            }
+        }
+    }
+
+    /// L1 phone normalization (metrics.md §1.5): digits only; an 11-digit number starting with 8
+    /// under country code 7 becomes 7…; 10 digits get the country code; valid results have 10–15
+    /// digits and are written `+<digits>`. Anything else counts in `dq.invalid_phone`.
+    pub fn l1_phone(&mut self, raw: &str) -> Option<String> {
+        let mut d: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let cc = self.country_code.to_string();
+        if d.len() == 11 && d.starts_with('8') && cc == "7" {
+            d.replace_range(0..1, "7");
+        } else if d.len() == 10 {
+            d.insert_str(0, &cc);
+        }
+        let ok = (10..=15).contains(&d.len());
+        self.dq_add("dq.invalid_phone", !ok, || raw.to_owned());
+        ok.then(|| format!("+{d}"))
+    }
+
+    /// Keeps an example id of a counted data-quality item (the count is added separately).
+    fn dq_sample(&mut self, id: &'static str, sample: impl FnOnce() -> String) {
+        let n = self.cfg.dq_sample_size;
+        let e = self.dq.entry(id).or_default();
+        if e.samples.len() < n {
+            e.samples.push(sample());
+        }
+    }
+
+    pub(crate) fn manager_id(&mut self, m: Option<&str>) -> u32 {
+        self.managers.id(m)
+    }
+
+    pub(crate) fn cal_pos(&mut self, manager: u32) -> usize {
+        let i = manager as usize;
+        if self.cal_cache.len() <= i {
+            self.cal_cache.resize(i + 1, None);
+        }
+        match self.cal_cache[i] {
+            Some(ix) => ix,
+            None => {
+                let ix = if manager == 0 {
+                    self.cals.tenant_pos()
+                } else {
+                    self.cals.resolve_pos(Some(self.managers.name(manager)))
+                };
+                self.cal_cache[i] = Some(ix);
+                ix
+            }
+        }
+    }
+
+    /// A key for an anchor instant.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn key(
+        &mut self,
+        t: Micros,
+        manager: u32,
+        channel: &str,
+        connection: Option<&str>,
+        pipeline: Option<&str>,
+        kind: ChatKind,
+        initiator: u8,
+    ) -> Key {
+        let (c, o) = (
+            self.channels.id(Some(channel)),
+            self.connections.id(connection),
+        );
+        self.key_ids(t, manager, c, o, pipeline, kind, initiator)
+    }
+
+    /// A key with the channel and connection already interned.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn key_ids(
+        &mut self,
+        t: Micros,
+        manager: u32,
+        channel: u32,
+        connection: u32,
+        pipeline: Option<&str>,
+        kind: ChatKind,
+        initiator: u8,
+    ) -> Key {
+        let (day, hour, weekday) = self.buckets.get(t);
+        let in_hours = self
+            .acc
+            .dims
+            .iter()
+            .flatten()
+            .any(|d| *d == crate::analytics::Dimension::InHours)
+            && {
+                let p = self.cal_pos(manager);
+                self.cals.at(p)
+            }
+            .in_hours(t);
+        Key {
+            manager,
+            team: self.manager_team.get(&manager).copied().unwrap_or(0),
+            channel,
+            connection,
+            pipeline: self.pipelines.id(pipeline),
+            day,
+            hour,
+            weekday,
+            chat_kind: u8::from(kind == ChatKind::Group),
+            initiator,
+            in_hours: u8::from(in_hours),
+        }
+    }
+}
+
+fn parse_day_end(s: &str) -> Result<u32, MetricsError> {
+    let bad = || {
+        MetricsError::config(
+            "report_day_end",
+            format!("`{s}` is not HH:MM (00:01–24:00)"),
+        )
+    };
+    let (h, m) = s.split_once(':').ok_or_else(bad)?;
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    let v = h * 60 + m;
+    if m >= 60 || v == 0 || v > 1440 {
+        return Err(bad());
+    }
+    Ok(v)
+}

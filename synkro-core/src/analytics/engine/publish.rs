@@ -1,0 +1,208 @@
+//! Merging engines and publishing the report.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+impl MetricsEngine {
+    /// Merges the aggregates of another engine built with the same context (for example one
+    /// that processed another share of the chats).
+    pub fn merge(&mut self, other: MetricsEngine) {
+        // Re-key the other engine's interned ids into ours.
+        let remap = |mine: &mut Interner, theirs: &Interner| -> Vec<u32> {
+            theirs
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| if i == 0 { 0 } else { mine.id(Some(n)) })
+                .collect()
+        };
+        let mm = remap(&mut self.managers, &other.managers);
+        let tm = remap(&mut self.teams, &other.teams);
+        let cm = remap(&mut self.channels, &other.channels);
+        let om = remap(&mut self.connections, &other.connections);
+        let pm = remap(&mut self.pipelines, &other.pipelines);
+        let rekey = |k: &Key| Key {
+            manager: mm[k.manager as usize],
+            team: tm[k.team as usize],
+            channel: cm[k.channel as usize],
+            connection: om[k.connection as usize],
+            pipeline: pm[k.pipeline as usize],
+            ..*k
+        };
+        let dims = other.acc.dims.clone();
+        let mut theirs = other.acc;
+        theirs.msg_cells = theirs
+            .msg_cells
+            .iter()
+            .map(|(k, v)| (rekey(k), *v))
+            .collect();
+        for (i, rows) in theirs.rows.iter_mut().enumerate() {
+            let old = std::mem::take(rows);
+            for (k, v) in old {
+                let mut nk = k;
+                for (slot, (x, d)) in nk.iter_mut().zip(k.iter().zip(&dims[i])) {
+                    *slot = {
+                        let m = |map: &Vec<u32>| i64::from(map[*x as usize]);
+                        match d {
+                            crate::analytics::Dimension::Manager => m(&mm),
+                            crate::analytics::Dimension::Team => m(&tm),
+                            crate::analytics::Dimension::Channel => m(&cm),
+                            crate::analytics::Dimension::Connection => m(&om),
+                            crate::analytics::Dimension::Pipeline => m(&pm),
+                            _ => *x,
+                        }
+                    };
+                }
+                rows.entry(nk)
+                    .or_insert_with(|| Agg::new(&theirs.targets))
+                    .merge(&v);
+            }
+        }
+        self.acc.merge(&theirs);
+        for (id, e) in other.dq {
+            let mine = self.dq.entry(id).or_default();
+            mine.count += e.count;
+            mine.denominator += e.denominator;
+            for s in e.samples {
+                if mine.samples.len() < self.cfg.dq_sample_size {
+                    mine.samples.push(s);
+                }
+            }
+        }
+        self.dialog_rows.extend(other.dialog_rows);
+        self.leads.merge(other.leads);
+    }
+
+    fn label(&self, d: crate::analytics::Dimension, v: i64) -> String {
+        use crate::analytics::Dimension as D;
+        let u = |v: i64| u32::try_from(v).unwrap_or(0);
+        match d {
+            D::Manager => {
+                let id = self.managers.name(u(v));
+                id.to_owned()
+            }
+            D::Team => self.teams.name(u(v)).to_owned(),
+            D::Channel => self.channels.name(u(v)).to_owned(),
+            D::Connection => self.connections.name(u(v)).to_owned(),
+            D::Pipeline => self.pipelines.name(u(v)).to_owned(),
+            D::Day => NaiveDate::from_num_days_from_ce_opt(v as i32)
+                .map_or_else(String::new, |d| d.to_string()),
+            D::Hour => format!("{v:02}"),
+            D::Weekday => ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                .get(u(v) as usize)
+                .copied()
+                .unwrap_or("?")
+                .to_owned(),
+            D::ChatKind => if v == 1 { "group" } else { "direct" }.to_owned(),
+            D::Initiator => INITIATORS
+                .get(u(v) as usize)
+                .copied()
+                .unwrap_or("-")
+                .to_owned(),
+            D::InHours => if v == 1 { "in_hours" } else { "out_of_hours" }.to_owned(),
+        }
+    }
+
+    /// Publishes the report.
+    #[must_use]
+    pub fn finish(mut self) -> MetricsReport {
+        self.acc.flush_messages();
+        let empties = self.cals.empty_calendars(self.e);
+        let n_cals = self.cfg.calendars.len().max(1) as u64;
+        let mut levels = vec![];
+        levels.extend(self.levels.iter().copied());
+        let mut breakdowns = Vec::new();
+        for (i, dims) in self.acc.dims.iter().enumerate() {
+            let rows = self.acc.rows[i]
+                .iter()
+                .map(|(k, v)| crate::analytics::BreakdownRow {
+                    key: k
+                        .iter()
+                        .zip(dims)
+                        .map(|(x, d)| self.label(*d, *x))
+                        .collect(),
+                    values: v.publish(&levels),
+                })
+                .collect();
+            breakdowns.push(crate::analytics::Breakdown {
+                dimensions: dims.clone(),
+                rows,
+            });
+        }
+        let manager_dims = [crate::analytics::Dimension::Manager];
+        let managers = match self.acc.dims.iter().position(|d| d[..] == manager_dims) {
+            Some(i) => self.acc.rows[i]
+                .iter()
+                .map(|(k, v)| {
+                    let id = self
+                        .managers
+                        .name(u32::try_from(k[0]).unwrap_or(0))
+                        .to_owned();
+                    crate::analytics::ManagerRow {
+                        name: self
+                            .cfg
+                            .manager_names
+                            .get(&id)
+                            .cloned()
+                            .unwrap_or_else(|| id.clone()),
+                        manager: id,
+                        values: v.publish(&levels),
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let (funnels, stage_times, loss_reasons) = self.leads.publish(&self, &levels);
+        let mut dq: Vec<DqCounter> = self
+            .dq
+            .iter()
+            .map(|(id, e)| DqCounter {
+                id: (*id).to_owned(),
+                count: e.count,
+                denominator: e.denominator,
+                share: (e.denominator > 0).then(|| e.count as f64 / e.denominator as f64),
+                samples: e.samples.clone(),
+            })
+            .collect();
+        dq.push(DqCounter {
+            id: "dq.calendar_empty".into(),
+            count: empties.len() as u64,
+            denominator: n_cals,
+            share: Some(empties.len() as f64 / n_cals as f64),
+            samples: empties,
+        });
+        let bounds = [60, 300, 900, 1800, 3600, 4 * 3600, 86_400];
+        let (hc, hb) = (
+            self.acc.totals.reply.cal.histogram(&bounds),
+            self.acc.totals.reply.bus.histogram(&bounds),
+        );
+        let reply_histogram = (0..=bounds.len())
+            .map(|i| crate::analytics::report::HistogramBucket {
+                le_s: bounds.get(i).copied(),
+                calendar: hc[i],
+                business: hb[i],
+            })
+            .collect();
+        let mut dialogs = std::mem::take(&mut self.dialog_rows);
+        dialogs.sort_by(|a, b| {
+            (a.start, &a.chat, a.session_no).cmp(&(b.start, &b.chat, b.session_no))
+        });
+        MetricsReport {
+            schema_version: METRICS_SCHEMA_VERSION,
+            period_from: from_micros(self.from),
+            period_to: from_micros(self.to),
+            as_of: from_micros(self.a),
+            snapshot_at: from_micros(self.e),
+            report_tz: self.tz.name().to_owned(),
+            totals: self.acc.totals.publish(&levels),
+            breakdowns,
+            funnels,
+            stage_times,
+            loss_reasons,
+            reply_histogram,
+            data_quality: dq,
+            dialogs,
+            managers,
+        }
+    }
+}
