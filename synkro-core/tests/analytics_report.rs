@@ -219,6 +219,7 @@ fn splitting_the_period_and_merging_gives_the_same_counts_and_percentiles() {
                     messages: &d.messages,
                     leads: &leads,
                     calls: &[],
+                    activities: &[],
                 });
             }
         }

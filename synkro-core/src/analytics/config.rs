@@ -87,6 +87,41 @@ pub enum WinAttribution {
     AtCreation,
 }
 
+/// Who a speed-to-lead item is attributed to (K18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StlAttribution {
+    /// The manager of the first touch; untouched → responsible at E.
+    #[default]
+    FirstTouch,
+    /// Responsible at the lead's creation.
+    AtCreation,
+    /// Responsible at the first touch (untouched → at E).
+    AtTouch,
+}
+
+/// Who a callback episode is attributed to (K18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackAttribution {
+    /// The manager who called back; unresolved → responsible of the phone's lead at its end.
+    #[default]
+    Caller,
+    /// Responsible of the phone's lead at the episode start.
+    AtEpisodeStart,
+}
+
+/// How stays in a stage are counted (§3.13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageTimeUnit {
+    /// Every stay is an item.
+    #[default]
+    Stay,
+    /// A lead's stays in one stage are summed into one item.
+    Lead,
+}
+
 /// A breakdown dimension (§6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +195,14 @@ pub struct MetricsConfig {
     pub sla_targets: Vec<i64>,
     /// §3.3.
     pub sla_basis: Basis,
+    /// O4: detect broadcasts by repeated text.
+    pub broadcast_detection: bool,
+    /// O4: distinct chats one text must reach.
+    pub broadcast_min_chats: usize,
+    /// O4: window in seconds.
+    pub broadcast_window: i64,
+    /// O0: seconds between a messenger message and a CRM outgoing-chat-message event.
+    pub author_match_tolerance: i64,
     /// §5.5.
     pub attribution: Attribution,
     /// §3.6 targets.
@@ -168,12 +211,20 @@ pub struct MetricsConfig {
     pub stl_basis: Basis,
     /// §3.6.
     pub stl_call_rule: CallRule,
+    /// §3.6: touch channels among `chat`, `call`, `note`.
+    pub stl_touch_channels: Vec<String>,
+    /// K18.
+    pub stl_attribution: StlAttribution,
     /// §3.6.
     pub stl_include_manual_leads: bool,
     /// §3.6.
     pub stl_expiry: i64,
     /// §3.7.
     pub missed_call_merge_window: i64,
+    /// §3.7: callback channels among `call`, `chat`.
+    pub callback_channels: Vec<String>,
+    /// K18.
+    pub callback_attribution: CallbackAttribution,
     /// §3.7.
     pub callback_requires_answer: bool,
     /// §3.7.
@@ -190,6 +241,10 @@ pub struct MetricsConfig {
     pub followup_excluded_stages: Vec<String>,
     /// §3.12.
     pub funnel_mode: FunnelMode,
+    /// §3.12: count a later stage only if passed within this many seconds of the cohort stage.
+    pub funnel_horizon: Option<i64>,
+    /// §3.13.
+    pub stage_time_unit: StageTimeUnit,
     /// §3.14.
     pub win_attribution: WinAttribution,
     /// L3.
@@ -277,13 +332,21 @@ impl Default for MetricsConfig {
             sticker_webp_heuristic: true,
             sla_targets: vec![900],
             sla_basis: Basis::Business,
+            broadcast_detection: false,
+            broadcast_min_chats: 10,
+            broadcast_window: 600,
+            author_match_tolerance: 10,
             attribution: Attribution::Replier,
             stl_targets: vec![300],
             stl_basis: Basis::Business,
             stl_call_rule: CallRule::Attempt,
+            stl_touch_channels: vec!["chat".into(), "call".into()],
+            stl_attribution: StlAttribution::FirstTouch,
             stl_include_manual_leads: false,
             stl_expiry: 7 * day,
             missed_call_merge_window: 15 * 60,
+            callback_channels: vec!["call".into()],
+            callback_attribution: CallbackAttribution::Caller,
             callback_requires_answer: false,
             callback_targets: vec![900],
             callback_basis: Basis::Business,
@@ -292,6 +355,8 @@ impl Default for MetricsConfig {
             followup_basis: Basis::Business,
             followup_excluded_stages: Vec::new(),
             funnel_mode: FunnelMode::PassThrough,
+            funnel_horizon: None,
+            stage_time_unit: StageTimeUnit::Stay,
             win_attribution: WinAttribution::AtClose,
             lead_link_ahead: 3600,
             lead_link_behind: 30 * day,
@@ -389,11 +454,46 @@ impl MetricsConfig {
                 format!("{b:?}: combine 1 to 4 dimensions"),
             ));
         }
-        for c in &self.reply_channels {
-            if !["chat", "call"].contains(&c.as_str()) {
+        pos("broadcast_window", self.broadcast_window)?;
+        if self.broadcast_min_chats < 2 {
+            return Err(MetricsError::config(
+                "broadcast_min_chats",
+                format!(
+                    "{}: a broadcast reaches at least 2 chats",
+                    self.broadcast_min_chats
+                ),
+            ));
+        }
+        if self.author_match_tolerance < 0 {
+            return Err(MetricsError::config(
+                "author_match_tolerance",
+                format!("{} must be 0 or more seconds", self.author_match_tolerance),
+            ));
+        }
+        if let Some(h) = self.funnel_horizon {
+            pos("funnel_horizon", h)?;
+        }
+        for (key, values, allowed) in [
+            (
+                "reply_channels",
+                &self.reply_channels,
+                &["chat", "call", "note"][..],
+            ),
+            (
+                "stl_touch_channels",
+                &self.stl_touch_channels,
+                &["chat", "call", "note"][..],
+            ),
+            (
+                "callback_channels",
+                &self.callback_channels,
+                &["call", "chat"][..],
+            ),
+        ] {
+            if let Some(c) = values.iter().find(|c| !allowed.contains(&c.as_str())) {
                 return Err(MetricsError::config(
-                    "reply_channels",
-                    format!("`{c}`: use chat or call"),
+                    key,
+                    format!("`{c}`: use {}", allowed.join(", ")),
                 ));
             }
         }

@@ -32,8 +32,8 @@ pub use calendar::{
     Micros, RangeText, from_micros,
 };
 pub use config::{
-    Attribution, Basis, CallRule, DEFAULT_ACK_PHRASES, Dimension, FunnelMode, MetricsConfig,
-    UnknownOutboundAs, WaitAnchor, WinAttribution,
+    Attribution, Basis, CallRule, CallbackAttribution, DEFAULT_ACK_PHRASES, Dimension, FunnelMode,
+    MetricsConfig, StageTimeUnit, StlAttribution, UnknownOutboundAs, WaitAnchor, WinAttribution,
 };
 pub use engine::{ChatInput, LeadInput, MetricsContext, MetricsEngine, Touch, compute};
 pub use lead::{LOST_STATUS, LeadView, ReferenceData, WON_STATUS, lead_at};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Call, Chat, Contact, Deal, Direction, Message, StageChange};
+use crate::model::{Call, Chat, Contact, CrmActivity, Deal, Direction, Message, StageChange};
 
 /// One deal with its contacts, its messenger chat and messages, its calls and stage changes,
 /// restricted to the run's window (messages, calls, changes) by the mode that built it.
@@ -20,6 +20,10 @@ pub struct Dialog {
     pub calls: Vec<Call>,
     /// The deal's stage changes in the window, oldest first.
     pub stage_changes: Vec<StageChange>,
+    /// CRM activities of the deal and its contacts (chat-message events, closed conversations,
+    /// notes), oldest first. Empty when the CRM source has none.
+    #[serde(default)]
+    pub activities: Vec<CrmActivity>,
 }
 
 impl Dialog {
@@ -33,6 +37,7 @@ impl Dialog {
             messages: Vec::new(),
             calls: Vec::new(),
             stage_changes: Vec::new(),
+            activities: Vec::new(),
         }
     }
 

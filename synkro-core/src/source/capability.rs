@@ -12,6 +12,10 @@ pub struct CrmCapabilities {
     pub stage_changes: bool,
     /// The source has responsible changes.
     pub responsible_changes: bool,
+    /// The source has [`CrmActivity`](crate::model::CrmActivity) records (chat-message events,
+    /// closed conversations, notes).
+    #[serde(default)]
+    pub activities: bool,
     /// The largest page the source serves.
     pub max_page_size: u32,
 }
@@ -25,6 +29,7 @@ impl CrmCapabilities {
             calls: true,
             stage_changes: true,
             responsible_changes: true,
+            activities: true,
             max_page_size,
         }
     }

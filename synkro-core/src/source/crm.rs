@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::error::SourceError;
-use crate::model::{Call, Contact, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange};
+use crate::model::{
+    Call, Contact, CrmActivity, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
+};
 use crate::source::{
     ActivityQuery, ContactQuery, CrmCapabilities, Cursor, DealQuery, Page, paginate,
 };
@@ -78,6 +80,21 @@ pub trait CrmSource: Send + Sync + fmt::Debug {
         q: &ActivityQuery,
         page: Option<&'a Cursor>,
     ) -> Result<Page<ResponsibleChange>, SourceError>;
+
+    /// One page of [`CrmActivity`] records (chat-message events, closed conversations, manual
+    /// notes) in `q.range`. Needs `capabilities().activities`; the default answers
+    /// [`SourceError::Unsupported`], so sources written before activities existed keep compiling.
+    async fn fetch_activities<'a>(
+        &self,
+        q: &ActivityQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<CrmActivity>, SourceError> {
+        let _ = (q, page);
+        Err(SourceError::Unsupported {
+            backend: self.backend(),
+            operation: "fetch_activities".to_owned(),
+        })
+    }
 }
 
 /// Streams over [`CrmSource`] listings. Blanket-implemented; do not implement it.

@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::model::CrmActivity;
 
 /// Computes the metrics of a window's dialogs: chats one at a time (a chat linked to several
 /// deals is processed once, with all of them as lead candidates), then calls by phone, then
@@ -47,11 +48,16 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
         } else {
             Vec::new()
         };
+        let activities: Vec<CrmActivity> = idx
+            .iter()
+            .flat_map(|&i| dialogs[i].activities.iter().cloned())
+            .collect();
         let t = engine.add_chat(&ChatInput {
             chat,
             messages: &first.messages,
             leads: &leads,
             calls: &calls,
+            activities: &activities,
         });
         touches_by_chat.insert(chat_id, t);
     }
@@ -102,6 +108,7 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
             lead: &v,
             chat_touches: t,
             calls: &d.calls,
+            activities: &d.activities,
         });
     }
     Ok(engine.finish())

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use crate::analytics::calendar::Micros;
 use crate::analytics::config::MetricsConfig;
 use crate::analytics::lead::{LeadView, ReferenceData};
-use crate::model::{Call, Chat, Message, Window};
+use crate::model::{Call, Chat, CrmActivity, Message, Window};
 
 /// What the engine needs besides the data.
 #[derive(Debug, Clone)]
@@ -36,6 +36,10 @@ pub struct ChatInput<'a, 'l> {
     pub leads: &'l [LeadView<'a>],
     /// Calls with the chat's phone (used only when `reply_channels` has `call`).
     pub calls: &'a [Call],
+    /// CRM activities of the chat's leads and contacts: a `ChatClosed` ends the session and any
+    /// open wait (S3 a, W5); `OutgoingChatMessage` events name authors (O0); notes close waits when
+    /// `reply_channels` has `note` (W7).
+    pub activities: &'a [CrmActivity],
 }
 
 /// A human touch of a client: a manager's message or a call.
@@ -57,4 +61,6 @@ pub struct LeadInput<'a, 'l> {
     pub chat_touches: &'l [Touch],
     /// The lead's calls.
     pub calls: &'a [Call],
+    /// The lead's CRM activities (notes are touches when `stl_touch_channels` has `note`).
+    pub activities: &'a [CrmActivity],
 }

@@ -3,6 +3,7 @@
 //! Every entity carries the source's natural id; `updated_at` is the source's own update time and
 //! guards stores against older data overwriting newer.
 
+mod activity;
 mod call;
 mod change;
 mod chat;
@@ -12,6 +13,7 @@ mod manager;
 mod message;
 mod sales_pipeline;
 
+pub use activity::{ActivityKind, CrmActivity};
 pub use call::{Call, CallStatus};
 pub use change::{EntityRef, ResponsibleChange, StageChange};
 pub use chat::{Channel, Chat, ChatKind};
