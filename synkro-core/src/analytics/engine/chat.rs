@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::model::ActivityKind;
 
 /// How a message counts (§1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +66,13 @@ impl MetricsEngine {
     }
 
     /// §1.6 author classification; returns the class and the staff author id.
-    fn classify<'m>(&self, m: &'m Message, group: bool) -> (Class, Option<Cow<'m, str>>, bool) {
-        let author = m.author_id.as_deref();
+    fn classify<'m>(
+        &self,
+        m: &'m Message,
+        group: bool,
+        o0_author: Option<&'m str>,
+    ) -> (Class, Option<Cow<'m, str>>, bool) {
+        let author = m.author_id.as_deref().or(o0_author);
         let borrowed = author.map(Cow::Borrowed);
         if m.author_kind == AuthorKind::System {
             return (Class::System, borrowed.clone(), false);
@@ -177,6 +183,34 @@ impl MetricsEngine {
                 }
             }
         }
+        // CRM activities of the chat's leads and contacts (§1.4): closed conversations end the
+        // session and any open wait (S3 a, W5); notes close waits when configured (W7).
+        let mut o0_events: Vec<(Micros, &str)> = Vec::new();
+        for (i, act) in input.activities.iter().enumerate() {
+            let t = us(act.at);
+            if t > self.a {
+                continue;
+            }
+            match act.kind {
+                ActivityKind::ChatClosed => ev.push((t, 3, i as u32)),
+                ActivityKind::Note if self.reply_by_note => {
+                    let staff = act
+                        .by
+                        .as_ref()
+                        .is_some_and(|b| self.is_known_manager(b.as_str()));
+                    if staff {
+                        ev.push((t, 4, i as u32));
+                    }
+                }
+                ActivityKind::OutgoingChatMessage => {
+                    if let Some(b) = &act.by {
+                        o0_events.push((t, b.as_str()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        o0_events.sort_unstable();
         if self.cfg.close_on_lead_closed {
             for (i, l) in input.leads.iter().enumerate() {
                 if let Some(c) = l.closed.filter(|c| *c <= self.a) {
@@ -226,6 +260,25 @@ impl MetricsEngine {
                         s.pending_close.get_or_insert(t);
                     }
                 }
+                4 => {
+                    // W7 `note`: a manager's note on the chat's lead after the wait start.
+                    if wait.as_ref().is_some_and(|w| t > w.start) {
+                        let w = wait.take().unwrap_or_else(|| unreachable!());
+                        let who = input.activities[idx as usize]
+                            .by
+                            .as_ref()
+                            .map(|m| m.as_str());
+                        self.end_wait(
+                            &w,
+                            Outcome::Answered,
+                            Some(t),
+                            Some((who, true)),
+                            sess.as_mut(),
+                            input,
+                            group,
+                        );
+                    }
+                }
                 2 => {
                     let c = &input.calls[idx as usize];
                     if wait.as_ref().is_some_and(|w| t > w.start) {
@@ -244,7 +297,17 @@ impl MetricsEngine {
                 }
                 _ => {
                     let m = &input.messages[idx as usize];
-                    let (cls, author_cow, no_author) = self.classify(m, group);
+                    // O0: an outbound message without an author takes the author of the one
+                    // CRM outgoing-chat-message event within the tolerance, if exactly one.
+                    let o0 = if m.direction == Direction::Outbound && m.author_id.is_none() {
+                        let tol = self.cfg.author_match_tolerance * SEC;
+                        let lo = o0_events.partition_point(|e| e.0 < t - tol);
+                        let hi = o0_events.partition_point(|e| e.0 <= t + tol);
+                        (hi - lo == 1).then(|| o0_events[lo].1)
+                    } else {
+                        None
+                    };
+                    let (cls, author_cow, no_author) = self.classify(m, group, o0);
                     let author = author_cow.as_deref();
                     if cls == Class::System {
                         continue;
