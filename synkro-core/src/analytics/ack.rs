@@ -197,7 +197,7 @@ impl AckRules {
 }
 
 /// N3 normalization: NFKC, lower case, ё → е.
-fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     text.nfkc()
         .flat_map(char::to_lowercase)
         .map(|c| if c == 'ё' { 'е' } else { c })

@@ -12,6 +12,7 @@
 
 mod ack;
 mod agg;
+mod broadcast;
 mod calendar;
 mod calls;
 mod config;
@@ -27,6 +28,7 @@ use std::fmt;
 
 pub use ack::AckRules;
 pub use agg::{Accumulator, Agg, BOT_REASONS, Key, MAX_DIMS, MsgCounts, Pair, RowKey, Targets};
+pub use broadcast::Broadcasts;
 pub use calendar::{
     Calendar, CalendarIndex, CalendarSet, CalendarSpec, CalendarVersionSpec, ExtraWorkingDate,
     Micros, RangeText, from_micros,

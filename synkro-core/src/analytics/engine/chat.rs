@@ -116,7 +116,9 @@ impl MetricsEngine {
         if m.is_template && !known {
             return (Class::Bot(1), borrowed.clone(), false);
         }
-        if m.is_broadcast {
+        if m.is_broadcast
+            || (!self.broadcasts.is_empty() && self.broadcasts.contains(m.id.as_str()))
+        {
             return (Class::Bot(2), borrowed.clone(), false);
         }
         if let Some(t) = m.text.as_deref()

@@ -62,6 +62,7 @@ pub struct MetricsEngine {
     frt: [bool; 5],
     reply_by_call: bool,
     reply_by_note: bool,
+    broadcasts: crate::analytics::Broadcasts,
     pub(crate) acc: Accumulator,
     pub(crate) managers: Interner,
     teams: Interner,
@@ -172,6 +173,7 @@ impl MetricsEngine {
             frt,
             reply_by_call: cfg.reply_channels.iter().any(|c| c == "call"),
             reply_by_note: cfg.reply_channels.iter().any(|c| c == "note"),
+            broadcasts: crate::analytics::Broadcasts::default(),
             acc: Accumulator::new(targets, cfg.breakdowns.clone()),
             managers,
             teams,
@@ -201,6 +203,14 @@ impl MetricsEngine {
             history_start,
             tz,
         })
+    }
+
+    /// Messages detected as broadcasts by text (rule O4, [`Broadcasts::detect`]); call before
+    /// feeding chats.
+    ///
+    /// [`Broadcasts::detect`]: crate::analytics::Broadcasts::detect
+    pub fn set_broadcasts(&mut self, broadcasts: crate::analytics::Broadcasts) {
+        self.broadcasts = broadcasts;
     }
 
     pub(crate) fn in_period(&self, t: Micros) -> bool {
