@@ -256,6 +256,8 @@ fn a_bad_metrics_config_fails_the_section_with_the_key() {
         config: &config,
         window: &window,
         dialogs: &[],
+        pipelines: &[],
+        managers: &[],
     };
     let e = MetricsSection::new().build(&input).unwrap_err().to_string();
     assert!(e.contains("sla_targets"), "{e}");
@@ -265,6 +267,8 @@ fn a_bad_metrics_config_fails_the_section_with_the_key() {
         config: &ok,
         window: &window,
         dialogs: &[],
+        pipelines: &[],
+        managers: &[],
     };
     let s = MetricsSection::new().build(&input).unwrap();
     let r = MetricsReport::from_section_data(&s.data).unwrap();
@@ -273,4 +277,52 @@ fn a_bad_metrics_config_fails_the_section_with_the_key() {
         (0, None)
     );
     assert!(s.markdown.contains("Reply time"));
+}
+
+#[test]
+fn the_section_names_managers_and_teams_from_the_crm_users() {
+    let tenant = Tenant {
+        id: TenantId(1),
+        name: "Acme".into(),
+        slug: "acme".into(),
+        status: TenantStatus::Active,
+        timezone: MSK,
+    };
+    let config = TenantRuntimeConfig {
+        metadata: serde_json::json!({"metrics": {"breakdowns": [["manager"], ["team"]]}}),
+        ..TenantRuntimeConfig::default()
+    };
+    let window = Window::new(msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00")).unwrap();
+    let dialogs = [dialog(
+        "c",
+        vec![
+            client("c", "m1", msk("2025-11-11 10:00:00"), "Сколько стоит?"),
+            staff("c", "m2", msk("2025-11-11 10:05:00"), "anna", "100 ₽"),
+        ],
+    )];
+    let managers = [Manager {
+        id: ManagerId::new("anna"),
+        name: "Анна Иванова".into(),
+        email: None,
+        team: Some("Отдел продаж".into()),
+        active: true,
+        updated_at: None,
+    }];
+    let input = SectionInput {
+        tenant: &tenant,
+        config: &config,
+        window: &window,
+        dialogs: &dialogs,
+        pipelines: &[],
+        managers: &managers,
+    };
+    let s = MetricsSection::new().build(&input).unwrap();
+    let r = MetricsReport::from_section_data(&s.data).unwrap();
+    let anna = r.manager("anna").unwrap();
+    assert_eq!(anna.name, "Анна Иванова");
+    assert_eq!(anna.values.waits.answered, 1);
+    let team = &r.breakdowns[1];
+    assert_eq!(team.rows.len(), 1);
+    assert_eq!(team.rows[0].key, vec!["Отдел продаж".to_owned()]);
+    assert!(s.markdown.contains("Анна Иванова"), "{}", s.markdown);
 }

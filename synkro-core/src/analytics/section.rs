@@ -52,14 +52,33 @@ impl MetricsSection {
         &self,
         input: &SectionInput<'_>,
     ) -> Result<MetricsReport, crate::analytics::MetricsError> {
-        let config = MetricsConfig::from_metadata(&input.config.metadata)?;
+        let mut config = MetricsConfig::from_metadata(&input.config.metadata)?;
+        // CRM users name the per-manager rows and give their teams, unless the tenant's
+        // `metadata.metrics` says otherwise.
+        for m in input.managers {
+            let id = m.id.as_str().to_owned();
+            config
+                .manager_names
+                .entry(id.clone())
+                .or_insert_with(|| m.name.clone());
+            if let Some(team) = &m.team {
+                config
+                    .manager_teams
+                    .entry(id)
+                    .or_insert_with(|| team.clone());
+            }
+        }
+        let mut reference = self.reference.clone();
+        if reference.pipelines.is_empty() {
+            reference.pipelines = input.pipelines.to_vec();
+        }
         let ctx = MetricsContext {
             config,
             period: *input.window,
             as_of: self.as_of.unwrap_or(input.window.end),
             report_tz: input.config.timezone,
             phone_region: input.config.default_phone_region.clone(),
-            reference: self.reference.clone(),
+            reference,
         };
         compute(ctx, input.dialogs)
     }

@@ -569,6 +569,8 @@ impl Engine {
             config: &cx.config,
             window: &cx.window,
             dialogs,
+            pipelines: &pipelines,
+            managers: &managers,
         };
         let mut sections = Vec::with_capacity(self.sections.len());
         for b in &self.sections {

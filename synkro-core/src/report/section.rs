@@ -3,7 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::BoxError;
-use crate::model::{Tenant, TenantRuntimeConfig, Window};
+use crate::model::{Manager, SalesPipeline, Tenant, TenantRuntimeConfig, Window};
 use crate::pipeline::Dialog;
 
 /// One section of a report: structured data plus its Markdown rendering.
@@ -30,6 +30,10 @@ pub struct SectionInput<'a> {
     pub window: &'a Window,
     /// The dialogs of the window.
     pub dialogs: &'a [Dialog],
+    /// The CRM's sales pipelines with their stages (empty without a CRM).
+    pub pipelines: &'a [SalesPipeline],
+    /// The CRM's users (names, teams; empty without a CRM).
+    pub managers: &'a [Manager],
 }
 
 /// Builds one report section from the window's dialogs. This is the seam through which analytics
