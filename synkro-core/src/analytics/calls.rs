@@ -1,24 +1,37 @@
 //! Calls: volumes, missed calls, missed-call episodes and callback time (metrics.md §3.7).
 
 use crate::analytics::calendar::Micros;
-use crate::analytics::config::Basis;
-use crate::analytics::engine::{MetricsEngine, SEC};
+use crate::analytics::config::{Basis, CallbackAttribution};
+use crate::analytics::engine::{MetricsEngine, SEC, Touch};
 use crate::analytics::lead::{LeadView, lead_at};
 use crate::analytics::stats::{ItemState, classify};
 use crate::model::{Call, ChatKind, Direction};
+
+/// An episode's resolution: outcome, instant, and the manager who called back (0: unknown).
+type Resolution = (&'static str, Micros, u32);
 
 #[derive(Debug, Clone)]
 struct Episode {
     start: Micros,
     last_missed: Micros,
-    resolved: Option<(&'static str, Micros, Option<String>)>,
+    resolved: Option<Resolution>,
+    /// The first missed call (the item's id in samples).
+    first_call: String,
 }
 
 impl MetricsEngine {
     /// Processes the calls of one phone (any order): volumes, missed calls and missed-call
     /// episodes. `leads` are the leads of the phone's contacts (L3 candidates); `has_phone` is
-    /// false for calls without a usable phone (`dq.calls_unmatched`).
-    pub fn add_phone_calls(&mut self, calls: &[&Call], leads: &[LeadView<'_>], has_phone: bool) {
+    /// false for calls without a usable phone (`dq.calls_unmatched`). `chat_touches` are the human
+    /// messages (from [`add_chat`](Self::add_chat)) in chats with this phone: each resolves the
+    /// open episodes as `called_back` when `callback_channels` has `chat` (§3.7).
+    pub fn add_phone_calls(
+        &mut self,
+        calls: &[&Call],
+        leads: &[LeadView<'_>],
+        has_phone: bool,
+        chat_touches: &[Touch],
+    ) {
         let mut calls: Vec<&Call> = calls
             .iter()
             .copied()
@@ -32,78 +45,96 @@ impl MetricsEngine {
         let min_talk = self.cfg.reply_call_min_talk_s;
         let merge = self.cfg.missed_call_merge_window * SEC;
         let expiry = self.cfg.callback_expiry * SEC;
+        // Events in C5 order: an outbound message (class 1) before a call (class 2) at one instant.
+        let mut events: Vec<(Micros, u8, usize)> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.started_at.timestamp_micros(), 2, i))
+            .collect();
+        if has_phone && self.cfg.callback_channels.iter().any(|c| c == "chat") {
+            events.extend(
+                chat_touches
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.at <= self.a)
+                    .map(|(i, t)| (t.at, 1, i)),
+            );
+        }
+        events.sort_by_key(|e| (e.0, e.1));
         let mut episodes: Vec<Episode> = Vec::new();
-        for c in &calls {
-            let t = c.started_at.timestamp_micros();
-            let connected = c.answered() && c.talk_s >= min_talk;
-            if self.in_period(t) {
-                let who = match (&c.manager, c.is_missed()) {
-                    (Some(m), _) => Some(m.as_str()),
-                    (None, _) => resp(t),
-                };
-                let mgr = self.manager_id(who);
-                let key = self.key(t, mgr, "phone", None, pipe(t), ChatKind::Direct, 0);
-                let (inbound, missed, talk) = (
-                    c.direction == Direction::Inbound,
-                    c.is_missed(),
-                    u64::from(c.talk_s),
-                );
-                self.acc.apply(&key, |a| {
-                    if inbound {
-                        a.calls_in += 1
+        for (t, class, i) in events {
+            let outcome = if class == 1 {
+                Some(("called_back", chat_touches[i].manager))
+            } else {
+                let c = calls[i];
+                let connected = c.answered() && c.talk_s >= min_talk;
+                let mgr = self.manager_id(c.manager.as_ref().map(|m| m.as_str()));
+                if self.in_period(t) {
+                    // §5.5: the call's manager; a missed call (or one without a manager) → the
+                    // responsible of the phone's lead at the call.
+                    let who = if mgr != 0 && !c.is_missed() {
+                        mgr
                     } else {
-                        a.calls_out += 1
-                    }
-                    if connected {
-                        a.connected += 1;
-                    }
-                    if missed {
-                        a.missed += 1;
-                    }
-                    a.talk += talk;
-                });
-                let unmatched = !has_phone || leads.is_empty();
-                self.dq_add("dq.calls_unmatched", unmatched, || c.id.to_string());
-            }
-            // Episodes (K11: every resolution event resolves all earlier open episodes).
-            if c.is_missed() {
-                match episodes.last_mut() {
-                    Some(e)
-                        if e.resolved.is_none()
-                            && t - e.last_missed <= merge
-                            && t <= e.start + expiry =>
-                    {
-                        e.last_missed = t;
-                    }
-                    _ => episodes.push(Episode {
-                        start: t,
-                        last_missed: t,
-                        resolved: None,
-                    }),
+                        self.manager_id(resp(t))
+                    };
+                    let key = self.key(t, who, "phone", None, pipe(t), ChatKind::Direct, 0);
+                    let (inbound, missed, talk) = (
+                        c.direction == Direction::Inbound,
+                        c.is_missed(),
+                        u64::from(c.talk_s),
+                    );
+                    self.acc.apply(&key, |a| {
+                        if inbound {
+                            a.calls_in += 1
+                        } else {
+                            a.calls_out += 1
+                        }
+                        if connected {
+                            a.connected += 1;
+                        }
+                        if missed {
+                            a.missed += 1;
+                        }
+                        a.talk += talk;
+                    });
+                    let unmatched = !has_phone || leads.is_empty();
+                    self.dq_add("dq.calls_unmatched", unmatched, || c.id.to_string());
+                    self.dq_unassigned("dq.unassigned_items.call.volume", who, c.id.as_str());
                 }
-                continue;
-            }
-            let outcome = match c.direction {
-                Direction::Outbound if connected || !self.cfg.callback_requires_answer => {
-                    Some("called_back")
+                if c.is_missed() {
+                    match episodes.last_mut() {
+                        Some(e)
+                            if e.resolved.is_none()
+                                && t - e.last_missed <= merge
+                                && t <= e.start + expiry =>
+                        {
+                            e.last_missed = t;
+                        }
+                        _ => episodes.push(Episode {
+                            start: t,
+                            last_missed: t,
+                            resolved: None,
+                            first_call: c.id.to_string(),
+                        }),
+                    }
+                    continue;
                 }
-                Direction::Inbound if connected => Some("client_recalled"),
-                _ => None,
+                match c.direction {
+                    Direction::Outbound if connected || !self.cfg.callback_requires_answer => {
+                        Some(("called_back", mgr))
+                    }
+                    Direction::Inbound if connected => Some(("client_recalled", 0)),
+                    _ => None,
+                }
             };
-            if let Some(o) = outcome {
-                let who = match o {
-                    "called_back" => c
-                        .manager
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .or_else(|| resp(t).map(str::to_owned)),
-                    _ => resp(t).map(str::to_owned),
-                };
+            // K11: the first resolution event after an episode's start resolves it; one event can
+            // resolve several episodes of the phone. K1: an event at start + expiry still counts.
+            if let Some((o, who)) = outcome {
                 for e in episodes
                     .iter_mut()
                     .filter(|e| e.resolved.is_none() && e.start < t && t <= e.start + expiry)
                 {
-                    e.resolved = Some((o, t, who.clone()));
+                    e.resolved = Some((o, t, who));
                 }
             }
         }
@@ -113,26 +144,25 @@ impl MetricsEngine {
             if !self.in_period(e.start) {
                 continue;
             }
-            let (outcome, end, who, state) = match e.resolved {
+            let (outcome, end, caller, state) = match e.resolved {
                 Some(("called_back", at, who)) => ("called_back", at, who, ItemState::Answered),
-                Some((o, at, who)) => (o, at, who, ItemState::EndedUnanswered),
-                None if self.a >= e.start + expiry => {
-                    let end = e.start + expiry;
-                    (
-                        "not_called_back",
-                        end,
-                        resp(end).map(str::to_owned),
-                        ItemState::EndedUnanswered,
-                    )
-                }
-                None => (
-                    "open",
-                    self.a,
-                    resp(self.a).map(str::to_owned),
-                    ItemState::Open,
+                Some((o, at, _)) => (o, at, 0, ItemState::EndedUnanswered),
+                None if self.a >= e.start + expiry => (
+                    "not_called_back",
+                    e.start + expiry,
+                    0,
+                    ItemState::EndedUnanswered,
                 ),
+                None => ("open", self.a, 0, ItemState::Open),
             };
-            let mgr = self.manager_id(who.as_deref());
+            // §5.5 / K18 `callback_attribution`. `caller`: the manager who called back (unknown →
+            // responsible at the callback); a client recall → the responsible of the phone's lead
+            // at the recall (K12); unresolved → the responsible at the episode's end.
+            let mgr = match self.cfg.callback_attribution {
+                CallbackAttribution::AtEpisodeStart => self.manager_id(resp(e.start)),
+                CallbackAttribution::Caller if caller != 0 => caller,
+                CallbackAttribution::Caller => self.manager_id(resp(end)),
+            };
             let cal = (end - e.start).max(0);
             let bus = {
                 let p = self.cal_pos(mgr);
@@ -159,6 +189,7 @@ impl MetricsEngine {
                     a.cb_sla[i].add(classify(measure, *t, state));
                 }
             });
+            self.dq_unassigned("dq.unassigned_items.call.callback", mgr, &e.first_call);
         }
     }
 }

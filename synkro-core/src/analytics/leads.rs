@@ -7,11 +7,13 @@ use chrono::Duration;
 
 use crate::analytics::agg::Pair;
 use crate::analytics::calendar::Micros;
-use crate::analytics::config::{Basis, CallRule, FunnelMode, WinAttribution};
+use crate::analytics::config::{
+    Basis, CallRule, FunnelMode, StageTimeUnit, StlAttribution, WinAttribution,
+};
 use crate::analytics::engine::{LeadInput, MetricsEngine, SEC};
 use crate::analytics::report::{DurationMetric, Funnel, FunnelStep, LossReason, StageTime};
 use crate::analytics::stats::{ItemState, classify};
-use crate::model::{ChatKind, Direction, StageKind};
+use crate::model::{ActivityKind, ChatKind, Direction, StageKind};
 
 /// Lead-level state kept until the report is published (pipeline metrics are always computed
 /// from items).
@@ -67,14 +69,18 @@ impl LeadsState {
                 .map(|s| s.id.0.clone())
                 .chain(["won".to_owned()])
                 .collect();
+            // §3.12 `funnel_horizon`: Y counts only if passed within that many seconds of X.
+            let horizon = eng.cfg.funnel_horizon.map(|h| h * SEC);
             let step = |x: usize, y: usize| {
                 let cohort: Vec<_> = leads
                     .iter()
-                    .filter(|l| l[x].is_some_and(|t| eng.in_period(t)))
+                    .filter_map(|l| l[x].filter(|t| eng.in_period(*t)).map(|tx| (l, tx)))
                     .collect();
                 let converted = cohort
                     .iter()
-                    .filter(|l| l[y].is_some_and(|t| t <= eng.a))
+                    .filter(|(l, tx)| {
+                        l[y].is_some_and(|ty| ty <= eng.a && horizon.is_none_or(|h| ty - tx <= h))
+                    })
                     .count() as u64;
                 let n = cohort.len() as u64;
                 FunnelStep {
@@ -129,49 +135,119 @@ impl LeadsState {
     }
 }
 
+/// `stage_time_unit = lead`: a lead's stays in one (pipeline, stage) summed — calendar and
+/// business microseconds, whether one is still open, the responsible at the first entry.
+type SummedStays = ((String, String), i64, i64, bool, u32);
+
+/// A touch of a lead (§3.6): instant, C5 class (1 message, 2 call, 3 CRM note) and the interned
+/// manager (0: unknown author).
+type LeadTouch = (Micros, u8, u32);
+
 impl MetricsEngine {
-    /// Processes one lead: speed to lead, win/loss, cycle, funnel passes, stays, follow-up.
-    pub fn add_lead(&mut self, input: &LeadInput<'_, '_>) {
+    /// Whether a CRM user id is a known human manager (O2, O6): not a bot id and, when the
+    /// `managers` list is set, on it.
+    fn is_staff(&self, id: &str) -> bool {
+        !self.cfg.bot_author_ids.iter().any(|b| b == id)
+            && (self.cfg.managers.is_empty() || self.cfg.managers.iter().any(|m| m == id))
+    }
+
+    /// The touches of a lead (§3.6, K7): from the channels of `stl_touch_channels`, at or after
+    /// its creation, inside the loaded history and at or before A; sorted by (instant, C5 class).
+    fn lead_touches(&mut self, input: &LeadInput<'_, '_>) -> Vec<LeadTouch> {
         let l = input.lead;
-        let created = l.created;
-        let deal_id = l.deal.id.0.clone();
-        // Touches at or after creation (K7), sorted.
-        let min_talk = self.cfg.reply_call_min_talk_s;
-        let mut touches: Vec<(Micros, Option<String>)> = input
-            .chat_touches
-            .iter()
-            .filter(|t| t.at >= created && t.at <= self.a)
-            .map(|t| {
-                (
-                    t.at,
-                    (t.manager != 0).then(|| self.managers.name(t.manager).to_owned()),
-                )
-            })
-            .collect();
-        for c in input.calls {
-            let t = c.started_at.timestamp_micros();
-            let connected = c.answered() && c.talk_s >= min_talk;
-            let ok = match c.direction {
-                Direction::Outbound => self.cfg.stl_call_rule == CallRule::Attempt || connected,
-                Direction::Inbound => connected,
-            };
-            if ok && t >= created && t <= self.a {
-                touches.push((t, c.manager.as_ref().map(|m| m.0.clone())));
+        let lo = l.created.max(self.from - self.cfg.history_lookback * SEC);
+        let hi = self.a;
+        let on = |c: &str| self.cfg.stl_touch_channels.iter().any(|x| x == c);
+        let (chat, call, note) = (on("chat"), on("call"), on("note"));
+        let mut touches: Vec<LeadTouch> = Vec::new();
+        if chat {
+            touches.extend(
+                input
+                    .chat_touches
+                    .iter()
+                    .filter(|t| t.at >= lo && t.at <= hi)
+                    .map(|t| (t.at, 1, t.manager)),
+            );
+        }
+        if call {
+            let min_talk = self.cfg.reply_call_min_talk_s;
+            for c in input.calls {
+                let t = c.started_at.timestamp_micros();
+                let connected = c.answered() && c.talk_s >= min_talk;
+                let ok = match c.direction {
+                    Direction::Outbound => self.cfg.stl_call_rule == CallRule::Attempt || connected,
+                    Direction::Inbound => connected,
+                };
+                if ok && t >= lo && t <= hi {
+                    let m = self.manager_id(c.manager.as_ref().map(|m| m.as_str()));
+                    touches.push((t, 2, m));
+                }
             }
         }
-        touches.sort();
+        if note {
+            for a in input.activities {
+                let t = a.at.timestamp_micros();
+                let mine = a.deal.as_ref().is_none_or(|d| *d == l.deal.id);
+                let by = a.by.as_ref().map(|m| m.as_str());
+                if a.kind == ActivityKind::Note
+                    && mine
+                    && by.is_some_and(|b| self.is_staff(b))
+                    && t >= lo
+                    && t <= hi
+                {
+                    let m = self.manager_id(by);
+                    touches.push((t, 3, m));
+                }
+            }
+        }
+        touches.sort_unstable();
+        touches
+    }
 
+    /// The first close (won or lost) of a lead at or after its creation: from the stage history,
+    /// else the deal's close instant.
+    fn first_close(&self, input: &LeadInput<'_, '_>) -> Option<Micros> {
+        let l = input.lead;
+        if l.stages.is_empty() {
+            return l.closed;
+        }
+        l.stages
+            .iter()
+            .filter(|c| {
+                c.to_stage
+                    .as_ref()
+                    .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
+            })
+            .map(|c| c.at.timestamp_micros())
+            .find(|t| *t >= l.created)
+            .or(l.closed)
+    }
+
+    /// Counts an item of `metric` in `dq.unassigned_items.<metric>` (hit when its attributed
+    /// manager is `unassigned`).
+    pub(crate) fn dq_unassigned(&mut self, id: &'static str, manager: u32, item: &str) {
+        self.dq_add(id, manager == 0, || item.to_owned());
+    }
+
+    /// Processes one lead: speed to lead, win/loss, cycle, funnel passes, stays, follow-up, and
+    /// `dq.leads_without_phone`.
+    pub fn add_lead(&mut self, input: &LeadInput<'_, '_>) {
+        let touches = self.lead_touches(input);
         self.speed_to_lead(input, &touches);
         self.win_loss(input);
         self.stages(input);
         self.followup(input, &touches);
-        let _ = deal_id;
+        let l = input.lead;
+        if !l.deal.synthetic && l.open_at(self.e) {
+            let hit = input.phones.is_empty();
+            self.dq_add("dq.leads_without_phone", hit, || l.deal.id.0.clone());
+        }
     }
 
-    fn speed_to_lead(&mut self, input: &LeadInput<'_, '_>, touches: &[(Micros, Option<String>)]) {
+    fn speed_to_lead(&mut self, input: &LeadInput<'_, '_>, touches: &[LeadTouch]) {
         let l = input.lead;
         let created = l.created;
-        if !self.in_period(created) {
+        if !self.in_period(created) || created > self.a {
             return;
         }
         let pipeline = l.stage_at(created).0;
@@ -179,10 +255,7 @@ impl MetricsEngine {
             .reference
             .created_by
             .get(l.deal.id.as_str())
-            .is_some_and(|by| {
-                !self.cfg.bot_author_ids.contains(by)
-                    && (self.cfg.managers.is_empty() || self.cfg.managers.contains(by))
-            });
+            .is_some_and(|by| self.is_staff(by));
         if manual && !self.cfg.stl_include_manual_leads {
             let mgr = self.manager_id(l.responsible_at(created));
             let key = self.key(created, mgr, "-", None, pipeline, ChatKind::Direct, 0);
@@ -190,29 +263,27 @@ impl MetricsEngine {
             return;
         }
         let expiry = created + self.cfg.stl_expiry * SEC;
+        let closed = self.first_close(input);
+        // K1: a touch at the expiry instant still counts; K14: a touch at the close instant wins.
         let first = touches
             .first()
-            .filter(|t| t.0 <= expiry && l.closed.is_none_or(|c| t.0 <= c));
-        let (outcome, end, who, state) = match first {
-            Some((t, m)) => (
-                "touched",
-                *t,
-                m.clone()
-                    .or_else(|| l.responsible_at(*t).map(str::to_owned)),
-                ItemState::Answered,
-            ),
-            None => {
-                let e_resp = l.responsible_at(self.e).map(str::to_owned);
-                match l.closed.filter(|c| *c <= self.a && *c <= expiry) {
-                    Some(c) => ("closed", c, e_resp, ItemState::EndedUnanswered),
-                    None if self.a >= expiry => {
-                        ("expired", expiry, e_resp, ItemState::EndedUnanswered)
-                    }
-                    None => ("open", self.a, e_resp, ItemState::Open),
-                }
-            }
+            .filter(|t| t.0 <= expiry && closed.is_none_or(|c| t.0 <= c));
+        let (outcome, end, state) = match first {
+            Some(t) => ("touched", t.0, ItemState::Answered),
+            None => match closed.filter(|c| *c <= self.a && *c <= expiry) {
+                Some(c) => ("closed", c.max(created), ItemState::EndedUnanswered),
+                None if self.a >= expiry => ("expired", expiry, ItemState::EndedUnanswered),
+                None => ("open", self.a, ItemState::Open),
+            },
         };
-        let mgr = self.manager_id(who.as_deref());
+        // K18 `stl_attribution`; a touch without a known author falls back to the responsible
+        // at the touch.
+        let mgr = match (self.cfg.stl_attribution, first) {
+            (StlAttribution::AtCreation, _) => self.manager_id(l.responsible_at(created)),
+            (StlAttribution::FirstTouch, Some(&(_, _, m))) if m != 0 => m,
+            (_, Some(&(t, _, _))) => self.manager_id(l.responsible_at(t)),
+            (_, None) => self.manager_id(l.responsible_at(self.e)),
+        };
         let cal = (end - created).max(0);
         let bus = {
             let p = self.cal_pos(mgr);
@@ -236,6 +307,11 @@ impl MetricsEngine {
                 a.stl_sla[i].add(classify(measure, *t, state));
             }
         });
+        self.dq_unassigned(
+            "dq.unassigned_items.lead.speed_to_lead",
+            mgr,
+            l.deal.id.as_str(),
+        );
     }
 
     fn win_loss(&mut self, input: &LeadInput<'_, '_>) {
@@ -289,6 +365,7 @@ impl MetricsEngine {
             }
             a.cycle.push(cal, bus);
         });
+        self.dq_unassigned("dq.unassigned_items.lead.win_rate", mgr, l.deal.id.as_str());
         if !won {
             let reason = l
                 .deal
@@ -391,7 +468,11 @@ impl MetricsEngine {
         for (p, v) in per_pipeline {
             self.leads.passes.entry(p).or_default().push(v);
         }
-        // Stays (actual moves only).
+        // Stays (actual moves only). `stage_time_unit = lead` sums a lead's stays per stage into
+        // one item, open (censored) when one of them is still open; its anchor and attribution
+        // are those of its first stay in the period.
+        let by_lead = self.cfg.stage_time_unit == StageTimeUnit::Lead;
+        let mut summed: Vec<SummedStays> = Vec::new();
         for (i, (t, p, s)) in pos.iter().enumerate() {
             let Some(s) = s else { continue };
             if self
@@ -411,20 +492,38 @@ impl MetricsEngine {
                 self.cals.at(p)
             }
             .business_micros(*t, end);
-            let e = self
-                .leads
-                .stays
-                .entry((p.clone().unwrap_or_default(), s.clone()))
-                .or_default();
+            let stage = (p.clone().unwrap_or_default(), s.clone());
+            if by_lead {
+                match summed.iter_mut().find(|x| x.0 == stage) {
+                    Some(x) => {
+                        x.1 += cal;
+                        x.2 += bus;
+                        x.3 |= exit.is_none();
+                    }
+                    None => summed.push((stage, cal, bus, exit.is_none(), mgr)),
+                }
+                continue;
+            }
+            self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
+            let e = self.leads.stays.entry(stage).or_default();
             if exit.is_some() {
                 e.0.push(cal, bus)
             } else {
                 e.1.push(cal, bus)
             }
         }
+        for (stage, cal, bus, open, mgr) in summed {
+            self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
+            let e = self.leads.stays.entry(stage).or_default();
+            if open {
+                e.1.push(cal, bus)
+            } else {
+                e.0.push(cal, bus)
+            }
+        }
     }
 
-    fn followup(&mut self, input: &LeadInput<'_, '_>, touches: &[(Micros, Option<String>)]) {
+    fn followup(&mut self, input: &LeadInput<'_, '_>, touches: &[LeadTouch]) {
         let l = input.lead;
         let e = self.e;
         if !l.open_at(e) {
@@ -438,10 +537,15 @@ impl MetricsEngine {
             return;
         }
         let last = touches.iter().rev().find(|t| t.0 <= e).map(|t| t.0);
-        let never = last.is_none();
+        // K7: a lead created before the loaded history with no touch in it is stale with an
+        // unknown last touch (not "never touched").
+        let history_start = self.from - self.cfg.history_lookback * SEC;
+        let unknown = last.is_none() && l.created < history_start;
+        let never = last.is_none() && !unknown;
         let last = last.unwrap_or(l.created);
         let mgr = self.manager_id(l.responsible_at(e));
         let stale_from = match self.cfg.followup_basis {
+            _ if unknown => i64::MIN,
             Basis::Calendar => last + i64::from(self.cfg.followup_days) * 86_400 * SEC,
             Basis::Business => {
                 let cal = {
@@ -477,5 +581,10 @@ impl MetricsEngine {
                 }
             }
         });
+        self.dq_unassigned(
+            "dq.unassigned_items.lead.followup_stale",
+            mgr,
+            l.deal.id.as_str(),
+        );
     }
 }

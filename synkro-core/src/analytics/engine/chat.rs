@@ -389,10 +389,13 @@ impl MetricsEngine {
                         Class::Human { reply, .. } => {
                             s.human += 1;
                             let who = self.manager_id(author);
-                            touches.push(Touch {
-                                at: t,
-                                manager: who,
-                            });
+                            // An undelivered message is no touch unless it counts as a reply (§1.2).
+                            if reply {
+                                touches.push(Touch {
+                                    at: t,
+                                    manager: who,
+                                });
+                            }
                             if reply && wait.is_some() {
                                 let w = wait.take().unwrap_or_else(|| unreachable!());
                                 self.end_wait(

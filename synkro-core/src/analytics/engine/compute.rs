@@ -5,9 +5,26 @@
 use super::*;
 use crate::model::CrmActivity;
 
+/// Phones normalized once per distinct spelling, so `dq.invalid_phone` counts each raw phone
+/// once wherever it appears (calls, chats, contacts, deals).
+#[derive(Debug, Default)]
+struct Phones(HashMap<String, Option<String>>);
+
+impl Phones {
+    fn get(&mut self, engine: &mut MetricsEngine, raw: &str) -> Option<String> {
+        if let Some(p) = self.0.get(raw) {
+            return p.clone();
+        }
+        let p = engine.l1_phone(raw);
+        self.0.insert(raw.to_owned(), p.clone());
+        p
+    }
+}
+
 /// Computes the metrics of a window's dialogs: chats one at a time (a chat linked to several
-/// deals is processed once, with all of them as lead candidates), then calls by phone, then
-/// every deal once.
+/// deals is processed once, with all of them as lead candidates), then calls by phone (with the
+/// human messages of the chats with that phone, for `callback_channels = [chat]`), then every
+/// deal once. Also counts `dq.duplicate_phones` over the dialogs' contacts.
 ///
 /// # Errors
 /// [`MetricsError::Config`] for an invalid configuration.
@@ -15,6 +32,27 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
     let reference = ctx.reference.clone();
     let resp = reference.deal_responsible_changes();
     let mut engine = MetricsEngine::new(ctx)?;
+    if engine.cfg.broadcast_detection {
+        // O4 by text needs every chat at once: a pre-pass over each chat's messages (once per
+        // chat, however many deals share it).
+        let mut seen_chats = FxHashSet::default();
+        let chats = dialogs
+            .iter()
+            .filter_map(|d| d.chat.as_ref().map(|c| (c, &d.messages)))
+            .filter(|(c, _)| seen_chats.insert(c.id.as_str()));
+        let mut conn: FxHashMap<&str, &str> = FxHashMap::default();
+        let mut all = Vec::new();
+        for (c, msgs) in chats {
+            if let Some(k) = c.connection.as_deref() {
+                conn.insert(c.id.as_str(), k);
+            }
+            all.extend(msgs.iter());
+        }
+        let found = crate::analytics::Broadcasts::detect(&engine.cfg, all, |m| {
+            conn.get(m.chat.as_str()).copied()
+        });
+        engine.set_broadcasts(found);
+    }
     fn make<'a>(
         d: &'a Dialog,
         resp: &HashMap<&str, Vec<&'a crate::model::ResponsibleChange>>,
@@ -23,6 +61,7 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
         LeadView::new(&d.deal, d.stage_changes.iter(), changes)
     }
     let view = |d| make(d, &resp);
+    let mut phones = Phones::default();
     // Chats.
     let mut by_chat: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut order = Vec::new();
@@ -36,6 +75,7 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
         }
     }
     let mut touches_by_chat: HashMap<&str, Vec<Touch>> = HashMap::new();
+    let mut touches_by_phone: HashMap<String, Vec<Touch>> = HashMap::new();
     for chat_id in order {
         let idx = &by_chat[chat_id];
         let first = &dialogs[idx[0]];
@@ -59,6 +99,16 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
             calls: &calls,
             activities: &activities,
         });
+        if let Some(p) = chat
+            .phone
+            .as_deref()
+            .and_then(|p| phones.get(&mut engine, p))
+        {
+            touches_by_phone
+                .entry(p)
+                .or_default()
+                .extend(t.iter().copied());
+        }
         touches_by_chat.insert(chat_id, t);
     }
     // Calls by phone.
@@ -69,7 +119,7 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
             if !seen_calls.insert(c.id.clone()) {
                 continue;
             }
-            let phone = c.phone.as_deref().and_then(|p| engine.l1_phone(p));
+            let phone = c.phone.as_deref().and_then(|p| phones.get(&mut engine, p));
             let key = phone.unwrap_or_else(|| format!("deal:{}", d.deal.id));
             by_phone.entry(key).or_default().push((c, i));
         }
@@ -89,7 +139,24 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
         };
         let list: Vec<&Call> = calls.iter().map(|(c, _)| *c).collect();
         let has_phone = !phone.starts_with("deal:");
-        engine.add_phone_calls(&list, &views, has_phone);
+        let chat_touches = touches_by_phone.get(phone).map_or(&[][..], Vec::as_slice);
+        engine.add_phone_calls(&list, &views, has_phone, chat_touches);
+    }
+    // dq.duplicate_phones (§3.15, L2): normalized phones held by two or more CRM contacts.
+    let mut holders: BTreeMap<String, FxHashSet<&str>> = BTreeMap::new();
+    let mut seen_contacts = FxHashSet::default();
+    for c in dialogs.iter().flat_map(|d| &d.contacts) {
+        if !seen_contacts.insert(c.id.as_str()) {
+            continue;
+        }
+        for raw in &c.phones {
+            if let Some(p) = phones.get(&mut engine, raw) {
+                holders.entry(p).or_default().insert(c.id.as_str());
+            }
+        }
+    }
+    for (p, who) in &holders {
+        engine.dq_add("dq.duplicate_phones", who.len() >= 2, || p.clone());
     }
     // Leads.
     let mut seen = FxHashSet::default();
@@ -104,11 +171,21 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
             .as_ref()
             .and_then(|c| touches_by_chat.get(c.id.as_str()))
             .unwrap_or(&empty);
+        let mut lead_phones: Vec<String> = d
+            .deal
+            .phones
+            .iter()
+            .chain(d.contacts.iter().flat_map(|c| c.phones.iter()))
+            .filter_map(|raw| phones.get(&mut engine, raw))
+            .collect();
+        lead_phones.sort_unstable();
+        lead_phones.dedup();
         engine.add_lead(&LeadInput {
             lead: &v,
             chat_touches: t,
             calls: &d.calls,
             activities: &d.activities,
+            phones: &lead_phones,
         });
     }
     Ok(engine.finish())

@@ -57,10 +57,16 @@ pub struct Touch {
 pub struct LeadInput<'a, 'l> {
     /// The lead.
     pub lead: &'l LeadView<'a>,
-    /// Human chat messages in the lead's chats (from [`MetricsEngine::add_chat`]).
+    /// Human chat messages in the lead's chats (from [`MetricsEngine::add_chat`]); touches when
+    /// `stl_touch_channels` has `chat`.
     pub chat_touches: &'l [Touch],
-    /// The lead's calls.
+    /// The lead's calls; touches when `stl_touch_channels` has `call` (outbound: per
+    /// `stl_call_rule`; inbound: connected only).
     pub calls: &'a [Call],
-    /// The lead's CRM activities (notes are touches when `stl_touch_channels` has `note`).
+    /// The lead's CRM activities and its contacts' (a manager's note, `by` a known manager, is a
+    /// touch when `stl_touch_channels` has `note`; notes on another deal are not).
     pub activities: &'a [CrmActivity],
+    /// The lead's valid phones, normalized (L1): on the deal and on its linked contacts. Empty
+    /// counts the lead in `dq.leads_without_phone` when it is open at E.
+    pub phones: &'l [String],
 }

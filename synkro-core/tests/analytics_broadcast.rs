@@ -1,0 +1,118 @@
+//! Rule O4 by text: the same text from one connection to many chats within a window is a
+//! broadcast (metrics.md §1.6, §7 `broadcast_detection`).
+
+mod analytics_support;
+
+use analytics_support::*;
+use synkro_core::analytics::*;
+use synkro_core::pipeline::Dialog;
+
+/// `n` chats, each with a client question at 10:00 and the same promo text from Anna at
+/// 10:01 + `spacing_s`·i, then her real answer at 10:30.
+fn mailing(n: usize, spacing_s: i64) -> Vec<Dialog> {
+    (0..n)
+        .map(|i| {
+            let chat = format!("c{i}");
+            let promo_at =
+                msk("2025-11-11 10:01:00") + chrono::Duration::seconds(spacing_s * i as i64);
+            dialog(
+                &chat,
+                vec![
+                    client(
+                        &chat,
+                        &format!("{chat}-q"),
+                        msk("2025-11-11 10:00:00"),
+                        "Есть ли скидки?",
+                    ),
+                    staff(
+                        &chat,
+                        &format!("{chat}-promo"),
+                        promo_at,
+                        "anna",
+                        "Скидка 20 % до пятницы! Ёлки в подарок",
+                    ),
+                    staff(
+                        &chat,
+                        &format!("{chat}-a"),
+                        msk("2025-11-11 10:30:00"),
+                        "anna",
+                        &format!("Да, есть, для заказа {i}"),
+                    ),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn one_day(cfg: MetricsConfig, ds: &[Dialog]) -> MetricsReport {
+    run(cfg, ds, "2025-11-11", "2025-11-12")
+}
+
+fn detecting() -> MetricsConfig {
+    MetricsConfig {
+        broadcast_detection: true,
+        ..fixture_config()
+    }
+}
+
+#[test]
+fn the_same_text_to_ten_chats_within_ten_minutes_is_a_broadcast_and_no_reply() {
+    let ds = mailing(10, 30);
+    let r = one_day(detecting(), &ds);
+    let m = &r.totals.messages;
+    assert_eq!((m.out_bot, m.out_human), (10, 10));
+    assert_eq!(m.out_bot_by_reason.get("broadcast"), Some(&10));
+    // Every wait is answered by the real reply at 10:30, not by the promo at 10:01.
+    assert_eq!(r.totals.waits.answered, 10);
+    assert_eq!(secs(r.totals.waits.reply.calendar.p50), Some(1_800));
+
+    // Off by default: each promo is a human reply, after 60, 90, … 330 s (p50 = 180 s).
+    let r = one_day(fixture_config(), &ds);
+    assert_eq!(
+        (r.totals.messages.out_bot, r.totals.messages.out_human),
+        (0, 20)
+    );
+    assert_eq!(secs(r.totals.waits.reply.calendar.p50), Some(180));
+}
+
+#[test]
+fn fewer_chats_or_a_slower_mailing_is_not_a_broadcast() {
+    // Nine chats: below broadcast_min_chats.
+    let r = one_day(detecting(), &mailing(9, 30));
+    assert_eq!(r.totals.messages.out_bot, 0);
+    // Ten chats but 70 s apart: 630 s from first to last, no 600 s window holds ten chats.
+    let r = one_day(detecting(), &mailing(10, 70));
+    assert_eq!(r.totals.messages.out_bot, 0);
+    // A lower threshold catches it again.
+    let cfg = MetricsConfig {
+        broadcast_min_chats: 9,
+        ..detecting()
+    };
+    let r = one_day(cfg, &mailing(10, 70));
+    assert_eq!(r.totals.messages.out_bot, 10);
+}
+
+#[test]
+fn the_text_is_compared_after_normalization() {
+    let mut ds = mailing(10, 30);
+    // Case and ё/е differences do not hide a broadcast (N3 normalization).
+    ds[3].messages[1].text = Some("СКИДКА 20 % ДО ПЯТНИЦЫ! Елки в подарок".into());
+    let r = one_day(detecting(), &ds);
+    assert_eq!(r.totals.messages.out_bot, 10);
+    // A different text is a human message, and nine chats are below the threshold of ten.
+    ds[4].messages[1].text = Some("Скидка 10 % до пятницы".into());
+    let r = one_day(detecting(), &ds);
+    assert_eq!(
+        (r.totals.messages.out_bot, r.totals.messages.out_human),
+        (0, 20)
+    );
+    let cfg = MetricsConfig {
+        broadcast_min_chats: 9,
+        ..detecting()
+    };
+    let r = one_day(cfg, &ds);
+    assert_eq!(
+        (r.totals.messages.out_bot, r.totals.messages.out_human),
+        (9, 11)
+    );
+}
