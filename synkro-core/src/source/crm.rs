@@ -160,6 +160,17 @@ pub trait CrmSourceExt: CrmSource {
             async move { self.fetch_responsible_changes(&q, c.as_ref()).await }
         })
     }
+
+    /// Every page of CRM activities in `q.range`.
+    fn activity_pages(
+        &self,
+        q: ActivityQuery,
+    ) -> impl Stream<Item = Result<Page<CrmActivity>, SourceError>> + Send + '_ {
+        paginate(move |c| {
+            let q = q.clone();
+            async move { self.fetch_activities(&q, c.as_ref()).await }
+        })
+    }
 }
 
 impl<T: CrmSource + ?Sized> CrmSourceExt for T {}

@@ -76,7 +76,7 @@ pub struct MetricsEngine {
     pub(crate) reference: ReferenceData,
     pub(crate) leads: LeadsState,
     levels: Vec<u32>,
-    country_code: u16,
+    phone_region: String,
     cal_cache: Vec<Option<usize>>,
 }
 
@@ -92,13 +92,13 @@ impl MetricsEngine {
     pub fn new(ctx: MetricsContext) -> Result<Self, MetricsError> {
         let cfg = ctx.config;
         cfg.validate()?;
-        let country_code =
-            crate::pipeline::normalize::calling_code(&ctx.phone_region).ok_or_else(|| {
-                MetricsError::config(
-                    "default_phone_region",
-                    format!("`{}` is not a known ISO 3166 region", ctx.phone_region),
-                )
-            })?;
+        // The region must be known: it completes phones written without a country code.
+        crate::pipeline::normalize::calling_code(&ctx.phone_region).ok_or_else(|| {
+            MetricsError::config(
+                "default_phone_region",
+                format!("`{}` is not a known ISO 3166 region", ctx.phone_region),
+            )
+        })?;
         let (from, to, a) = (us(ctx.period.start), us(ctx.period.end), us(ctx.as_of));
         if to <= from {
             return Err(MetricsError::config(
@@ -192,7 +192,7 @@ impl MetricsEngine {
             leads: LeadsState::default(),
             reference: ctx.reference,
             levels,
-            country_code,
+            phone_region: ctx.phone_region.clone(),
             cal_cache: Vec::new(),
             cals,
             cfg,
@@ -229,20 +229,14 @@ impl MetricsEngine {
         }
     }
 
-    /// L1 phone normalization (metrics.md §1.5): digits only; an 11-digit number starting with 8
-    /// under country code 7 becomes 7…; 10 digits get the country code; valid results have 10–15
-    /// digits and are written `+<digits>`. Anything else counts in `dq.invalid_phone`.
+    /// L1 phone normalization (metrics.md §1.5) with the same rules the pipeline links chats to
+    /// deals by ([`normalize::phone`](crate::pipeline::normalize::phone): libphonenumber, E.164,
+    /// national formats of the tenant's region such as a Russian leading 8). A number it cannot
+    /// validate counts in `dq.invalid_phone` and matches nothing.
     pub fn l1_phone(&mut self, raw: &str) -> Option<String> {
-        let mut d: String = raw.chars().filter(char::is_ascii_digit).collect();
-        let cc = self.country_code.to_string();
-        if d.len() == 11 && d.starts_with('8') && cc == "7" {
-            d.replace_range(0..1, "7");
-        } else if d.len() == 10 {
-            d.insert_str(0, &cc);
-        }
-        let ok = (10..=15).contains(&d.len());
-        self.dq_add("dq.invalid_phone", !ok, || raw.to_owned());
-        ok.then(|| format!("+{d}"))
+        let p = crate::pipeline::normalize::phone(raw, &self.phone_region);
+        self.dq_add("dq.invalid_phone", p.is_none(), || raw.to_owned());
+        p
     }
 
     /// Keeps an example id of a counted data-quality item (the count is added separately).
