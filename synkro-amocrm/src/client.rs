@@ -224,9 +224,9 @@ impl AmoCrmClientBuilder {
         self
     }
 
-    /// How long after a call its note may still be updated (default 7 days): notes can only be
-    /// filtered by update time, so call listings read notes updated up to this long after the
-    /// range and keep those created in it.
+    /// How long after a call or a manual note its note may still be updated (default 7 days):
+    /// notes can only be filtered by update time, so call and activity listings read notes
+    /// updated up to this long after the range and keep those created in it.
     #[must_use]
     pub fn note_update_slack(mut self, slack: Duration) -> Self {
         self.note_update_slack = Some(slack);

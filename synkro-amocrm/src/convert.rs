@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use synkro_core::model::{
-    Call, CallId, CallStatus, Contact, ContactId, Deal, DealId, Direction, EntityRef, EventId,
-    Manager, ManagerId, ResponsibleChange, SalesPipeline, SalesPipelineId, Stage, StageChange,
-    StageId, StageKind,
+    ActivityKind, Call, CallId, CallStatus, Contact, ContactId, CrmActivity, Deal, DealId,
+    Direction, EntityRef, EventId, Manager, ManagerId, ResponsibleChange, SalesPipeline,
+    SalesPipelineId, Stage, StageChange, StageId, StageKind,
 };
 
 use crate::dto::{self, CustomFieldValue, EventType, EventValue, NoteType};
@@ -308,6 +308,98 @@ pub(crate) fn responsible_change(e: &dto::Event) -> Option<ResponsibleChange> {
     })
 }
 
+/// A user id as sent, the robot's `0` included (activities keep who did it, even the robot).
+fn author(id: Option<i64>) -> Option<ManagerId> {
+    id.map(|i| ManagerId::new(i.to_string()))
+}
+
+/// A talk id in `values`: `message.talk_id`, `talk.id`, or a `talk_id` key of a shape this
+/// client does not know (`talk_closed` values are unverified), at the top or one level down.
+fn talk_in(values: &[EventValue]) -> Option<String> {
+    fn in_value(v: &Value) -> Option<i64> {
+        let direct = |o: &Value| match o.get("talk_id")? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        direct(v).or_else(|| v.as_object()?.values().find_map(direct))
+    }
+    values
+        .iter()
+        .find_map(|v| match v {
+            EventValue::Message { talk_id, .. } => *talk_id,
+            EventValue::Talk { id } => *id,
+            EventValue::Unknown(v) => in_value(v),
+            _ => None,
+        })
+        .filter(|t| *t > 0)
+        .map(|t| t.to_string())
+}
+
+/// A chat-message or `talk_closed` event as a [`CrmActivity`]; `Ok(None)` for other types.
+/// An event of a lead or contact must name it, and every activity needs its time.
+pub(crate) fn activity_of_event(e: &dto::Event) -> Result<Option<CrmActivity>, Missing> {
+    let kind = match e.kind {
+        EventType::IncomingChatMessage => ActivityKind::IncomingChatMessage,
+        EventType::OutgoingChatMessage => ActivityKind::OutgoingChatMessage,
+        EventType::TalkClosed => ActivityKind::ChatClosed,
+        _ => return Ok(None),
+    };
+    let field = |f: &str| Missing(format!("events[id={}].{f}", e.id));
+    let at = timestamp(e.created_at).ok_or_else(|| field("created_at"))?;
+    let entity = || {
+        e.entity_id
+            .filter(|i| *i > 0)
+            .map(|i| i.to_string())
+            .ok_or_else(|| field("entity_id"))
+    };
+    let (deal, contact) = match e.entity_type.as_deref() {
+        Some("lead" | "leads") => (Some(DealId::new(entity()?)), None),
+        Some("contact" | "contacts") => (None, Some(ContactId::new(entity()?))),
+        // A customer's or company's conversation: kept, tied to neither.
+        _ => (None, None),
+    };
+    Ok(Some(CrmActivity {
+        id: EventId::new(e.id.clone()),
+        kind,
+        at,
+        by: author(e.created_by),
+        deal,
+        contact,
+        talk: talk_in(&e.after()).or_else(|| talk_in(&e.before())),
+    }))
+}
+
+/// A `common` note as a [`CrmActivity`] (`note:<id>`); `Ok(None)` for other note types.
+pub(crate) fn activity_of_note(
+    n: &dto::Note,
+    owner: NoteOwner,
+) -> Result<Option<CrmActivity>, Missing> {
+    if n.note_type != NoteType::Common {
+        return Ok(None);
+    }
+    let field = |f: &str| Missing(format!("notes[id={}].{f}", n.id));
+    let at = timestamp(n.created_at).ok_or_else(|| field("created_at"))?;
+    let entity = n
+        .entity_id
+        .filter(|i| *i > 0)
+        .map(|i| i.to_string())
+        .ok_or_else(|| field("entity_id"))?;
+    let (deal, contact) = match owner {
+        NoteOwner::Lead => (Some(DealId::new(entity)), None),
+        NoteOwner::Contact => (None, Some(ContactId::new(entity))),
+    };
+    Ok(Some(CrmActivity {
+        id: EventId::new(format!("note:{}", n.id)),
+        kind: ActivityKind::Note,
+        at,
+        by: author(n.created_by),
+        deal,
+        contact,
+        talk: None,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,6 +488,97 @@ mod tests {
         .unwrap();
         assert_eq!(unknown.kind.as_str(), "brand_new_event");
         assert!(matches!(unknown.after()[0], EventValue::Unknown(_)));
+    }
+
+    fn event(json: &str) -> dto::Event {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn chat_events_become_activities_keeping_the_robot_and_the_talk() {
+        let out = activity_of_event(&event(
+            r#"{"id":"01HZ","type":"outgoing_chat_message","entity_id":"300001",
+            "entity_type":"lead","created_by":0,"created_at":1700000000,
+            "value_after":[{"message":{"id":"m-1","talk_id":"77","origin":"waba"}}]}"#,
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(out.kind, ActivityKind::OutgoingChatMessage);
+        assert_eq!(out.by, Some(ManagerId::new("0")), "the robot is kept");
+        assert_eq!(out.deal, Some(DealId::new("300001")));
+        assert_eq!(out.contact, None);
+        assert_eq!(out.talk.as_deref(), Some("77"));
+        assert_eq!(out.at, timestamp(Some(1_700_000_000)).unwrap());
+
+        let closed = activity_of_event(&event(
+            r#"{"id":"c1","type":"talk_closed","entity_id":5,"entity_type":"contact",
+            "created_by":1001,"created_at":1700000100,
+            "value_after":{"closed_talk":{"talk_id":91,"reason":"manual"}}}"#,
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(closed.kind, ActivityKind::ChatClosed);
+        assert_eq!(closed.contact, Some(ContactId::new("5")));
+        assert_eq!(
+            closed.talk.as_deref(),
+            Some("91"),
+            "a talk id in an unknown wrapper is still found"
+        );
+        let bare = activity_of_event(&event(
+            r#"{"id":"c2","type":"talk_closed","entity_id":5,"entity_type":"customer",
+            "created_at":1700000100,"value_after":"closed"}"#,
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (bare.deal, bare.contact, bare.talk, bare.by),
+            (None, None, None, None)
+        );
+        let other = event(r#"{"id":"s","type":"lead_status_changed","created_at":1}"#);
+        assert_eq!(activity_of_event(&other), Ok(None));
+    }
+
+    #[test]
+    fn malformed_activities_name_the_missing_field() {
+        let no_time = event(
+            r#"{"id":"e1","type":"incoming_chat_message","entity_id":1,"entity_type":"lead"}"#,
+        );
+        assert_eq!(
+            activity_of_event(&no_time).unwrap_err().0,
+            "events[id=e1].created_at"
+        );
+        let no_entity = event(
+            r#"{"id":"e2","type":"incoming_chat_message","entity_type":"lead","created_at":1}"#,
+        );
+        assert_eq!(
+            activity_of_event(&no_entity).unwrap_err().0,
+            "events[id=e2].entity_id"
+        );
+        let note: dto::Note =
+            serde_json::from_str(r#"{"id":4,"note_type":"common","entity_id":7}"#).unwrap();
+        assert_eq!(
+            activity_of_note(&note, NoteOwner::Lead).unwrap_err().0,
+            "notes[id=4].created_at"
+        );
+    }
+
+    #[test]
+    fn common_notes_become_note_activities_of_their_owner() {
+        let n: dto::Note = serde_json::from_str(
+            r#"{"id":42,"entity_id":500001,"note_type":"common","created_by":1002,
+            "created_at":1700000000,"updated_at":1700000500,"params":{"text":"call back"}}"#,
+        )
+        .unwrap();
+        let a = activity_of_note(&n, NoteOwner::Contact).unwrap().unwrap();
+        assert_eq!(a.id.as_str(), "note:42");
+        assert_eq!(a.kind, ActivityKind::Note);
+        assert_eq!(a.contact, Some(ContactId::new("500001")));
+        assert_eq!(a.deal, None);
+        assert_eq!(a.by, Some(ManagerId::new("1002")));
+        let call: dto::Note =
+            serde_json::from_str(r#"{"id":43,"entity_id":1,"note_type":"call_in","created_at":1}"#)
+                .unwrap();
+        assert_eq!(activity_of_note(&call, NoteOwner::Lead), Ok(None));
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! `impl CrmSource for AmoCrmClient`: each `fetch_*` is one upstream request (plus retries). The
-//! opaque [`Cursor`] carries the phase of a multi-part listing (an id batch, or lead notes then
-//! contact notes) and the server's `_links.next`, which is re-validated (same host, under
-//! `/api/v4/`) before it is followed.
+//! opaque [`Cursor`] carries the phase of a multi-part listing (an id batch; lead notes then
+//! contact notes; or, for activities, events then lead notes then contact notes) and the server's
+//! `_links.next`, which is re-validated (same host, under `/api/v4/`; for activities also the
+//! phase's own path) before it is followed.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use synkro_core::error::{ConfigError, SourceError};
 use synkro_core::model::{
-    Call, Contact, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
+    Call, Contact, CrmActivity, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
 };
 use synkro_core::source::{
     ActivityQuery, ContactQuery, CrmCapabilities, CrmSource, Cursor, DealQuery, Page,
@@ -20,7 +21,7 @@ use crate::api::{
 };
 use crate::client::AmoCrmClient;
 use crate::convert::{self, NoteOwner};
-use crate::dto::{self, EventType, PageItems};
+use crate::dto::{self, EventType, NoteType, PageItems};
 use crate::error::{BACKEND, Failure};
 use crate::paging::{Listing, PageOut};
 
@@ -33,13 +34,21 @@ struct Position {
     /// The server's next link inside the phase; `None` = the phase's first page.
     #[serde(rename = "u", skip_serializing_if = "Option::is_none", default)]
     next: Option<String>,
+    /// Which listing the cursor belongs to, for listings whose phases share paths with others
+    /// (activities read `/api/v4/events` and the notes paths, as stage changes and calls do).
+    #[serde(rename = "l", skip_serializing_if = "Option::is_none", default)]
+    listing: Option<String>,
 }
+
+/// The listing tag of activities cursors.
+const ACTIVITIES_TAG: &str = "activities";
 
 fn decode_cursor(c: Option<&Cursor>) -> Result<Position, Failure> {
     match c {
         None => Ok(Position {
             phase: 0,
             next: None,
+            listing: None,
         }),
         Some(c) => serde_json::from_str(c.as_str()).map_err(|_| {
             Failure::Invalid(ConfigError::invalid(
@@ -69,6 +78,13 @@ impl AmoCrmClient {
         let first = listing_of(0);
         let op = first.operation();
         let pos = decode_cursor(cursor).map_err(|f| f.into_source(&op))?;
+        if pos.listing.is_some() {
+            return Err(Failure::Invalid(ConfigError::invalid(
+                "cursor",
+                "not a cursor of this listing; start it again without one",
+            ))
+            .into_source(&op));
+        }
         if pos.phase >= phases.max(1) {
             return Err(
                 Failure::Invalid(ConfigError::invalid("cursor", "phase out of range"))
@@ -76,10 +92,37 @@ impl AmoCrmClient {
             );
         }
         let listing = listing_of(pos.phase);
+        let (items, next) = self
+            .page_in_phase::<P>(&pos, phases, &listing, false)
+            .await?;
+        Ok((items, pos.phase, next))
+    }
+
+    /// The page of `listing` at `pos` (phase `pos.phase` of `phases`), and the cursor after it:
+    /// the server's next link in the same phase, else the next phase's first page, else the end.
+    /// With `same_path`, a cursor's link must also point at `listing`'s own path, so a cursor of
+    /// another phase or listing is refused rather than followed.
+    async fn page_in_phase<P: PageItems>(
+        &self,
+        pos: &Position,
+        phases: usize,
+        listing: &Listing,
+        same_path: bool,
+    ) -> Result<(Vec<P::Item>, Option<Cursor>), SourceError> {
         let op = listing.operation();
         let url: Url = match &pos.next {
-            Some(href) => self.checked_link(href).map_err(|f| f.into_source(&op))?,
-            None => self.first_page_url(&listing),
+            Some(href) => {
+                let url = self.checked_link(href).map_err(|f| f.into_source(&op))?;
+                if same_path && url.path() != listing.path {
+                    return Err(Failure::Invalid(ConfigError::invalid(
+                        "cursor",
+                        "the cursor points at another listing; start again without one",
+                    ))
+                    .into_source(&op));
+                }
+                url
+            }
+            None => self.first_page_url(listing),
         };
         let page = self
             .fetch_page::<P>(&url, &op)
@@ -93,21 +136,25 @@ impl AmoCrmClient {
             Some(n) => Some(encode_cursor(&Position {
                 phase: pos.phase,
                 next: Some(n.to_string()),
+                listing: pos.listing.clone(),
             })),
             None if pos.phase + 1 < phases => Some(encode_cursor(&Position {
                 phase: pos.phase + 1,
                 next: None,
+                listing: pos.listing.clone(),
             })),
             None => None,
         };
-        Ok((items, pos.phase, cursor))
+        Ok((items, cursor))
     }
 
-    fn activity_window(&self, q: &ActivityQuery) -> NoteFilter {
+    /// Notes of `types` updated from the range's start to its end plus the update slack (a note
+    /// is filtered by update time only; its creation time decides afterwards).
+    fn activity_window(&self, q: &ActivityQuery, types: Vec<NoteType>) -> NoteFilter {
         NoteFilter {
+            types,
             updated_from: Some(q.range.start),
             updated_to: Some(q.range.end + self.inner.note_update_slack),
-            ..NoteFilter::calls()
         }
     }
 
@@ -126,6 +173,42 @@ impl AmoCrmClient {
             .await?;
         Ok((items, next))
     }
+}
+
+/// Event types read as [`CrmActivity`] records.
+fn activity_event_types() -> Vec<EventType> {
+    vec![
+        EventType::IncomingChatMessage,
+        EventType::OutgoingChatMessage,
+        EventType::TalkClosed,
+    ]
+}
+
+/// The phases of the activities listing: events, then lead notes, then contact notes.
+const ACTIVITY_PHASES: usize = 3;
+
+/// Converts `items`, dropping those `f` skips; the first missing field fails the page as
+/// [`SourceError::Decode`] naming it.
+fn convert_some<T, U>(
+    items: &[T],
+    op: &str,
+    f: impl Fn(&T) -> Result<Option<U>, convert::Missing>,
+) -> Result<Vec<U>, SourceError> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match f(item) {
+            Ok(Some(u)) => out.push(u),
+            Ok(None) => {}
+            Err(m) => {
+                return Err(Failure::Decode {
+                    path: m.0,
+                    body_len: 0,
+                }
+                .into_source(op));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn convert_all<T, U>(
@@ -169,7 +252,8 @@ impl CrmSource for AmoCrmClient {
     }
 
     /// Deals come in `updated_at` order; calls come from call notes, stage and responsible changes
-    /// from events; pages hold up to 250 items (events 100).
+    /// from events, activities from chat-message and `talk_closed` events and `common` notes;
+    /// pages hold up to 250 items (events 100).
     fn capabilities(&self) -> CrmCapabilities {
         CrmCapabilities::full(MAX_LIMIT)
     }
@@ -245,7 +329,7 @@ impl CrmSource for AmoCrmClient {
         q: &ActivityQuery,
         page: Option<&'a Cursor>,
     ) -> Result<Page<Call>, SourceError> {
-        let filter = self.activity_window(q);
+        let filter = self.activity_window(q, NoteFilter::calls().types);
         let limit = page_size(q.page_size, MAX_LIMIT);
         let owners = [NoteEntity::Leads, NoteEntity::Contacts];
         let (notes, phase, next) = self
@@ -296,6 +380,74 @@ impl CrmSource for AmoCrmClient {
             next,
         })
     }
+
+    /// Chat-message and `talk_closed` events created in `q.range` (queried by type and
+    /// `created_at`, never by entity, 100 per page), then `common` notes of leads, then of
+    /// contacts, updated from the range's start to its end plus the update slack and kept when
+    /// created in the range. Events keep their string id, notes become `note:<id>`; a lead is the
+    /// deal, a contact the contact; `created_by` is kept as sent (`0` is the robot); the talk id
+    /// comes from `value_after` (or `value_before`) when some shape carries it.
+    async fn fetch_activities<'a>(
+        &self,
+        q: &ActivityQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<CrmActivity>, SourceError> {
+        const EVENTS: &str = "/api/v4/events";
+        let refuse = |why: &str| {
+            Failure::Invalid(ConfigError::invalid("cursor", why))
+                .into_source(&format!("GET {EVENTS}"))
+        };
+        let mut pos = decode_cursor(page).map_err(|f| f.into_source(&format!("GET {EVENTS}")))?;
+        match (page, pos.listing.as_deref()) {
+            (None, _) => pos.listing = Some(ACTIVITIES_TAG.to_owned()),
+            (Some(_), Some(ACTIVITIES_TAG)) => {}
+            (Some(_), _) => {
+                return Err(refuse(
+                    "not a cursor of the activities listing; start it again without one",
+                ));
+            }
+        }
+        let mut out = match pos.phase {
+            0 => {
+                let filter = EventFilter::of_types_in(activity_event_types(), q.range);
+                let listing = Listing::new(
+                    EVENTS,
+                    filter.to_query(),
+                    page_size(q.page_size, EVENTS_LIMIT),
+                );
+                let (events, next) = self
+                    .page_in_phase::<dto::EventsPage>(&pos, ACTIVITY_PHASES, &listing, true)
+                    .await?;
+                let items = convert_some(&events, &listing.operation(), |e| {
+                    convert::activity_of_event(e)
+                })?;
+                Page { items, next }
+            }
+            1 | 2 => {
+                let (entity, owner) = if pos.phase == 1 {
+                    (NoteEntity::Leads, NoteOwner::Lead)
+                } else {
+                    (NoteEntity::Contacts, NoteOwner::Contact)
+                };
+                let filter = self.activity_window(q, vec![NoteType::Common]);
+                let listing = Listing::new(
+                    entity.path(),
+                    filter.to_query(),
+                    page_size(q.page_size, MAX_LIMIT),
+                );
+                let (notes, next) = self
+                    .page_in_phase::<dto::NotesPage>(&pos, ACTIVITY_PHASES, &listing, true)
+                    .await?;
+                let items = convert_some(&notes, &listing.operation(), |n| {
+                    convert::activity_of_note(n, owner)
+                })?;
+                Page { items, next }
+            }
+            _ => return Err(refuse("phase out of range")),
+        };
+        out.items.retain(|a| q.range.contains(a.at));
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -307,6 +459,7 @@ mod tests {
         let p = Position {
             phase: 2,
             next: Some("https://a.amocrm.ru/api/v4/leads?page=3".into()),
+            listing: None,
         };
         assert_eq!(decode_cursor(Some(&encode_cursor(&p))).unwrap(), p);
         assert!(decode_cursor(Some(&Cursor::new("garbage"))).is_err());

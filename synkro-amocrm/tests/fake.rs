@@ -17,7 +17,9 @@ use synkro_core::error::SourceError;
 use synkro_core::model::Window;
 use synkro_core::ratelimit::RateLimiter;
 use synkro_core::retry::RetryPolicy;
-use synkro_core::source::{ActivityQuery, ContactQuery, CrmSource, CrmSourceExt, DealQuery};
+use synkro_core::source::{
+    ActivityQuery, ContactQuery, CrmSource, CrmSourceExt, Cursor, DealQuery, paginate,
+};
 use synkro_testkit::fake::amocrm_server::{
     FakeAmoCrmOptions, FakeOAuth, Fault, FaultKind, RateLimitRule,
 };
@@ -449,6 +451,18 @@ async fn the_whole_read_surface_sends_only_gets_and_the_token_post() {
         .try_collect()
         .await
         .unwrap();
+    let activities: Vec<_> = paginate(|cursor: Option<Cursor>| {
+        let c = c.clone();
+        async move {
+            c.fetch_activities(&ActivityQuery::in_range(w), cursor.as_ref())
+                .await
+        }
+    })
+    .map_ok(|p| p.items)
+    .try_concat()
+    .await
+    .unwrap();
+    assert_eq!(activities.len(), data.activities.len());
     let _n: Vec<_> = c
         .notes(NoteEntity::Contacts, &NoteFilter::default())
         .try_collect()

@@ -63,11 +63,11 @@ pub struct Event {
     /// Unix seconds.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub created_at: Option<i64>,
-    /// Before, as sent (see [`Event::before`]).
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    /// Before, as sent (see [`Event::before`]); any shape is accepted.
+    #[serde(default, deserialize_with = "lenient::values")]
     pub value_before: Vec<Value>,
-    /// After, as sent (see [`Event::after`]).
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    /// After, as sent (see [`Event::after`]); any shape is accepted.
+    #[serde(default, deserialize_with = "lenient::values")]
     pub value_after: Vec<Value>,
     /// Account id.
     #[serde(default, deserialize_with = "lenient::opt_i64")]

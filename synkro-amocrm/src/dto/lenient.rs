@@ -167,6 +167,26 @@ where
     }
 }
 
+/// Free-form values of unverified shape (an event's `value_before` / `value_after`), never
+/// failing: a list is its elements; an object whose keys are all indexes (PHP's list encoding) is
+/// its values; any other object or scalar is one element; `null` is none.
+pub(crate) fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items,
+        Value::Object(m) if !m.is_empty() && m.keys().all(|k| k.parse::<usize>().is_ok()) => {
+            let mut indexed: Vec<(usize, Value)> = m
+                .into_iter()
+                .map(|(k, v)| (k.parse().unwrap_or(usize::MAX), v))
+                .collect();
+            indexed.sort_by_key(|(i, _)| *i);
+            indexed.into_iter().map(|(_, v)| v).collect()
+        }
+        Value::Object(m) if m.is_empty() => Vec::new(),
+        other => vec![other],
+    })
+}
+
 /// Free-form parameters: an object, or `[]`/`null` for none.
 pub(crate) fn params<'de, D: Deserializer<'de>>(
     d: D,
@@ -217,6 +237,20 @@ mod tests {
         assert_eq!((t.n, t.b, t.obj.a), (None, Some(false), 3));
         let t: T = serde_json::from_str(r#"{"id":1,"list":{"5":1,"6":2}}"#).unwrap();
         assert_eq!(t.list, [1, 2]);
+        #[derive(serde::Deserialize, Debug)]
+        struct V {
+            #[serde(default, deserialize_with = "values")]
+            v: Vec<Value>,
+        }
+        let shapes = |json: &str| serde_json::from_str::<V>(json).unwrap().v;
+        assert_eq!(shapes(r#"{"v":[{"a":1},2]}"#).len(), 2);
+        assert_eq!(shapes(r#"{"v":{"0":{"a":1},"1":{"b":2}}}"#).len(), 2);
+        assert_eq!(
+            shapes(r#"{"v":{"talk":{"id":5}}}"#),
+            [serde_json::json!({"talk":{"id":5}})]
+        );
+        assert_eq!(shapes(r#"{"v":"odd"}"#), [Value::String("odd".into())]);
+        assert!(shapes(r#"{"v":null}"#).is_empty() && shapes(r#"{"v":{}}"#).is_empty());
         assert!(serde_json::from_str::<T>(r#"{"id":"abc"}"#).is_err());
     }
 }

@@ -6,10 +6,10 @@ use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use synkro_core::model::{
-    Attachment, AuthorKind, Call, CallId, CallStatus, Channel, Chat, ChatId, ChatKind, Contact,
-    ContactId, Deal, DealId, Direction, EntityRef, EventId, Manager, ManagerId, Message, MessageId,
-    MessageKind, ResponsibleChange, SalesPipeline, SalesPipelineId, Stage, StageChange, StageId,
-    StageKind,
+    ActivityKind, Attachment, AuthorKind, Call, CallId, CallStatus, Channel, Chat, ChatId,
+    ChatKind, Contact, ContactId, CrmActivity, Deal, DealId, Direction, EntityRef, EventId,
+    Manager, ManagerId, Message, MessageId, MessageKind, ResponsibleChange, SalesPipeline,
+    SalesPipelineId, Stage, StageChange, StageId, StageKind,
 };
 use synkro_core::store::SyncBatch;
 
@@ -21,6 +21,21 @@ use super::vocab::{
 
 /// The CRM user id amoCRM uses for its robot; bot messages carry it as their author.
 pub const ROBOT_AUTHOR_ID: &str = "0";
+
+/// Share of linked chats whose conversations the CRM closes (`ChatClosed` after the last message,
+/// and between exchanges separated by a long pause).
+const CLOSED_CHAT_SHARE: f64 = 0.4;
+/// Share of deals with a manual note.
+const NOTE_SHARE: f64 = 0.2;
+/// Largest gap, in seconds either way, between a staff message and its CRM event.
+const EVENT_JITTER_S: i64 = 3;
+/// The first CRM talk (conversation) id of generated activities.
+const FIRST_TALK_ID: u64 = 80_000_001;
+/// The first numeric id of generated manual notes (`note:<id>`).
+const FIRST_NOTE_ID: u64 = 9_000_001;
+/// Mixed into the seed for the activities' own random stream, so adding activities left every
+/// other generated record as it was.
+const ACTIVITY_SEED_SALT: u64 = 0xAC71_71E5_0000_0001;
 
 /// A generated tenant: CRM data and messenger data that fit together.
 #[derive(Debug, Clone)]
@@ -45,6 +60,11 @@ pub struct Dataset {
     pub stage_changes: Vec<StageChange>,
     /// Responsible changes, by time.
     pub responsible_changes: Vec<ResponsibleChange>,
+    /// CRM activities, by time then id: an `OutgoingChatMessage` event for every staff message of
+    /// a chat linked to a deal (within a few seconds of it, by its author, also when the message
+    /// itself carries none), `ChatClosed` for a share of those chats (after the last message and
+    /// after long pauses), and manual `Note`s (`note:<id>`) on some deals and contacts.
+    pub activities: Vec<CrmActivity>,
     chat_messages: HashMap<ChatId, Range<usize>>,
 }
 
@@ -76,6 +96,7 @@ impl Dataset {
             calls: self.calls.clone(),
             stage_changes: self.stage_changes.clone(),
             responsible_changes: self.responsible_changes.clone(),
+            activities: self.activities.clone(),
         }
     }
 
@@ -91,6 +112,18 @@ struct Generator<'a> {
     rng: ChaCha8Rng,
     start: DateTime<Utc>,
     out: Dataset,
+    /// Every client, in generation order (what the CRM knows about their chats).
+    clients: Vec<ClientLinks>,
+}
+
+/// A client's CRM records and chats, for the activities pass.
+struct ClientLinks {
+    deal: DealId,
+    contact: ContactId,
+    manager: ManagerId,
+    /// The chats' phone matches the contact's, so the CRM's chat integration sees them.
+    linked: bool,
+    chats: Vec<ChatId>,
 }
 
 /// A client's phone as a person might write it. Numbers are in the fictional +7 900 0… range.
@@ -129,6 +162,7 @@ impl<'a> Generator<'a> {
             calls: Vec::new(),
             stage_changes: Vec::new(),
             responsible_changes: Vec::new(),
+            activities: Vec::new(),
             chat_messages: HashMap::new(),
         };
         Self {
@@ -136,6 +170,7 @@ impl<'a> Generator<'a> {
             rng: ChaCha8Rng::seed_from_u64(spec.seed),
             start: spec.end - Duration::days(i64::from(spec.days.max(1))),
             out,
+            clients: Vec::new(),
         }
     }
 
@@ -175,6 +210,7 @@ impl<'a> Generator<'a> {
             self.client(i, want);
             i += 1;
         }
+        self.activities();
         self.finish()
     }
 
@@ -329,6 +365,13 @@ impl<'a> Generator<'a> {
             n_messages
         };
         let last = self.conversation(&chat_id, channel, &manager, own, false);
+        let mut links = ClientLinks {
+            deal: deal_id.clone(),
+            contact: contact_id.clone(),
+            manager: manager.clone(),
+            linked: has_phone && !unmatched,
+            chats: vec![chat_id.clone()],
+        };
         self.out.chats.push(Chat {
             id: chat_id,
             channel,
@@ -343,6 +386,7 @@ impl<'a> Generator<'a> {
             // An older chat on the same phone: less recently active, so the join must not pick it.
             let old_id = ChatId::new(format!("chat-{i:06}-old"));
             let last_old = self.conversation(&old_id, Channel::Whatsapp, &manager, 2, true);
+            links.chats.push(old_id.clone());
             self.out.chats.push(Chat {
                 id: old_id,
                 channel: Channel::Whatsapp,
@@ -354,9 +398,118 @@ impl<'a> Generator<'a> {
                 updated_at: last_old.unwrap_or(created),
             });
         }
+        self.clients.push(links);
         self.deal(
             deal_id, contact_id, &manager, created, last, number, has_phone,
         );
+    }
+
+    /// CRM activities of every client, from a random stream of their own (see
+    /// [`Dataset::activities`]).
+    fn activities(&mut self) {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.spec.seed ^ ACTIVITY_SEED_SALT);
+        let last_instant = self.spec.end - Duration::seconds(1);
+        let mut talk = FIRST_TALK_ID;
+        let mut note = FIRST_NOTE_ID;
+        let mut event = 0u64;
+        let mut out = Vec::new();
+        let mut next_event_id = || {
+            event += 1;
+            EventId::new(format!("01ACT{event:021}"))
+        };
+        for client in &self.clients {
+            if client.linked {
+                for chat in &client.chats {
+                    let msgs = self
+                        .out
+                        .chat_messages
+                        .get(chat)
+                        .map_or(&[][..], |r| &self.out.messages[r.clone()]);
+                    let closes = rng.random_bool(CLOSED_CHAT_SHARE);
+                    let activity = |id: EventId, kind, at, by: &str, talk: u64| CrmActivity {
+                        id,
+                        kind,
+                        at,
+                        by: Some(ManagerId::new(by)),
+                        deal: Some(client.deal.clone()),
+                        contact: None,
+                        talk: Some(talk.to_string()),
+                    };
+                    for (j, m) in msgs.iter().enumerate() {
+                        if m.direction != Direction::Outbound
+                            || m.author_kind != AuthorKind::Manager
+                        {
+                            continue;
+                        }
+                        // The CRM saw the staff message too, by its real author: also when the
+                        // messenger lost the author (typed on the manager's phone), which is what
+                        // rule O0 recovers.
+                        let jitter = rng.random_range(-EVENT_JITTER_S..=EVENT_JITTER_S);
+                        let at = (m.created_at + Duration::seconds(jitter))
+                            .clamp(self.start, last_instant);
+                        let by = m.author_id.as_deref().unwrap_or(client.manager.as_str());
+                        out.push(activity(
+                            next_event_id(),
+                            ActivityKind::OutgoingChatMessage,
+                            at,
+                            by,
+                            talk,
+                        ));
+                        // A long pause after a manager's message: the manager may close the talk.
+                        let pause = msgs
+                            .get(j + 1)
+                            .map(|n| n.created_at - m.created_at)
+                            .filter(|p| *p > Duration::hours(3));
+                        if closes && pause.is_some() && rng.random_bool(0.5) {
+                            let at = m.created_at + Duration::minutes(rng.random_range(5..60));
+                            out.push(activity(
+                                next_event_id(),
+                                ActivityKind::ChatClosed,
+                                at,
+                                client.manager.as_str(),
+                                talk,
+                            ));
+                            talk += 1;
+                        }
+                    }
+                    if let Some(last) = msgs.last().filter(|_| closes) {
+                        let at = last.created_at + Duration::minutes(rng.random_range(10..180));
+                        // Most are closed by the manager, some by the CRM's robot.
+                        let by = if rng.random_bool(0.8) {
+                            client.manager.as_str()
+                        } else {
+                            ROBOT_AUTHOR_ID
+                        };
+                        if at < self.spec.end {
+                            out.push(activity(
+                                next_event_id(),
+                                ActivityKind::ChatClosed,
+                                at,
+                                by,
+                                talk,
+                            ));
+                        }
+                    }
+                    talk += 1;
+                }
+            }
+            if rng.random_bool(NOTE_SHARE) {
+                let f: f64 = rng.random();
+                let at = self.at_fraction(f).min(last_instant);
+                let on_contact = rng.random_bool(0.3);
+                out.push(CrmActivity {
+                    id: EventId::new(format!("note:{note}")),
+                    kind: ActivityKind::Note,
+                    at,
+                    by: Some(client.manager.clone()),
+                    deal: (!on_contact).then(|| client.deal.clone()),
+                    contact: on_contact.then(|| client.contact.clone()),
+                    talk: None,
+                });
+                note += 1;
+            }
+        }
+        self.out.activities = out;
     }
 
     /// Writes a chat's messages; returns the last message time.
@@ -720,6 +873,8 @@ impl<'a> Generator<'a> {
             .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         out.responsible_changes
             .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        out.activities
+            .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         out.deals.sort_by(|a, b| a.id.cmp(&b.id));
         out.contacts.sort_by(|a, b| a.id.cmp(&b.id));
         // Chats and their message ranges: reorder messages to follow chat-id order.
@@ -753,7 +908,9 @@ mod tests {
         let c = Dataset::generate(&DatasetSpec::small(8, end()));
         assert_eq!(a.messages, b.messages);
         assert_eq!(a.deals, b.deals);
+        assert_eq!(a.activities, b.activities);
         assert_ne!(a.messages, c.messages);
+        assert_ne!(a.activities, c.activities);
     }
 
     #[test]

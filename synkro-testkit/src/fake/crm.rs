@@ -4,7 +4,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use synkro_core::error::SourceError;
 use synkro_core::model::{
-    Call, Contact, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
+    Call, Contact, CrmActivity, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
 };
 use synkro_core::source::{
     ActivityQuery, ContactQuery, CrmCapabilities, CrmSource, Cursor, DealQuery, Page,
@@ -14,8 +14,8 @@ use crate::data::Dataset;
 use crate::fake::log::{FaultPlan, Recorder};
 use crate::fake::{Fault, Request, page_of};
 
-/// A CRM over a dataset: deals by update time (ascending), contacts by id in batches, activities
-/// by time; offset-cursor pages of at most `page_size` (250 by default, like amoCRM). Every request
+/// A CRM over a dataset: deals by update time (ascending), contacts by id in batches, calls,
+/// changes and [`CrmActivity`] records by time; offset-cursor pages of at most `page_size` (250 by default, like amoCRM). Every request
 /// is logged; faults and a per-request hook can be planned.
 #[derive(Debug, Clone)]
 pub struct FakeCrm {
@@ -177,6 +177,22 @@ impl CrmSource for FakeCrm {
             .responsible_changes
             .iter()
             .filter(|c| q.range.contains(c.at))
+            .cloned()
+            .collect();
+        Ok(page_of(&items, page, self.size(q.page_size)))
+    }
+
+    async fn fetch_activities<'a>(
+        &self,
+        q: &ActivityQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<CrmActivity>, SourceError> {
+        self.record("activities", page)?;
+        let items: Vec<CrmActivity> = self
+            .data
+            .activities
+            .iter()
+            .filter(|a| q.range.contains(a.at))
             .cloned()
             .collect();
         Ok(page_of(&items, page, self.size(q.page_size)))

@@ -2,10 +2,16 @@
 //!
 //! It writes the real wire shapes on its own (HAL envelopes, `_links.next`, 204 on empty lists,
 //! `filter[...]` parameters, `with=contacts`, pages of at most 250 — events 100, where a larger
-//! `limit` serves 50 items like amoCRM does), checks bearer tokens (a long-lived token, and OAuth
-//! access tokens that expire and refresh tokens that rotate and are single use), enforces a
-//! request rate (429 with or without `Retry-After`, HTML or empty bodies, an account block after
-//! repeated violations), injects faults, adds latency, and logs every request.
+//! `limit` serves 50 items like amoCRM does). The dataset's calls are call notes and its manual
+//! notes `common` notes (of leads or contacts, filtered by `note_type` and `updated_at`); its stage
+//! and responsible changes, chat messages and closed conversations are events
+//! (`lead_status_changed`, `entity_responsible_changed`, `incoming_chat_message`,
+//! `outgoing_chat_message` with `value_after` `message{id, talk_id, origin}`, `talk_closed` with
+//! `talk{id}`, filtered by `type` and `created_at`); each talk id of those events, and one talk per
+//! chat (ids 1, 2, …), is served by `/api/v4/talks/{id}`. It checks bearer tokens (a long-lived
+//! token, and OAuth access tokens that expire and refresh tokens that rotate and are single use),
+//! enforces a request rate (429 with or without `Retry-After`, HTML or empty bodies, an account
+//! block after repeated violations), injects faults, adds latency, and logs every request.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

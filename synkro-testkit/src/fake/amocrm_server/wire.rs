@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use synkro_core::model::{CallStatus, Direction, EntityRef, StageKind};
+use synkro_core::model::{ActivityKind, CallStatus, CrmActivity, Direction, EntityRef, StageKind};
 
 use crate::data::Dataset;
 
@@ -71,6 +71,95 @@ fn call_status(s: CallStatus) -> i64 {
         CallStatus::Busy => 7,
         _ => 8,
     }
+}
+
+/// What the events tell about one talk.
+struct TalkSeen {
+    first: i64,
+    last: i64,
+    closed: bool,
+    deal: Option<i64>,
+    contact: Option<i64>,
+}
+
+/// The entity an activity belongs to: its deal as a lead, else its contact.
+fn activity_entity(a: &CrmActivity) -> (i64, &'static str) {
+    match (&a.deal, &a.contact) {
+        (Some(d), _) => (num(d.as_str()), "lead"),
+        (None, Some(c)) => (num(c.as_str()), "contact"),
+        (None, None) => (0, "lead"),
+    }
+}
+
+/// A chat-message or close activity as an event of `GET /api/v4/events`; `None` for notes.
+fn chat_event(a: &CrmActivity, base: &str) -> Option<Item> {
+    let ty = match a.kind {
+        ActivityKind::IncomingChatMessage => "incoming_chat_message",
+        ActivityKind::OutgoingChatMessage => "outgoing_chat_message",
+        ActivityKind::ChatClosed => "talk_closed",
+        _ => return None,
+    };
+    let (entity, entity_type) = activity_entity(a);
+    let talk = a
+        .talk
+        .as_deref()
+        .map(|t| t.parse::<i64>().map_or_else(|_| json!(t), |n| json!(n)));
+    let after = match (a.kind, talk) {
+        (ActivityKind::ChatClosed, Some(t)) => json!([{"talk": {"id": t}}]),
+        (ActivityKind::ChatClosed, None) => json!([]),
+        (_, t) => json!([{"message": {"id": format!("amojo-msg-{}", a.id.as_str()),
+            "talk_id": t, "origin": "whatsapp"}}]),
+    };
+    let at = a.at.timestamp();
+    let entity_path = if entity_type == "lead" {
+        "leads"
+    } else {
+        "contacts"
+    };
+    Some(Item {
+        id: a.id.as_str().to_owned(),
+        created_at: at,
+        updated_at: at,
+        kind: ty.to_owned(),
+        contacts: Vec::new(),
+        value: json!({
+            "id": a.id.as_str(), "type": ty, "entity_id": entity, "entity_type": entity_type,
+            "created_by": a.by.as_ref().map_or(0, |m| num(m.as_str())), "created_at": at,
+            "value_before": [], "value_after": after, "account_id": ACCOUNT_ID,
+            "_links": {"self": {"href": format!("{base}/api/v4/events/{}", a.id.as_str())}},
+            "_embedded": {"entity": {"id": entity,
+                "_links": {"self": {"href": format!("{base}/api/v4/{entity_path}/{entity}")}}}},
+        }),
+    })
+}
+
+/// A note activity as a `common` note; `true` when it belongs in the contacts' notes.
+fn note(a: &CrmActivity, base: &str) -> (Item, bool) {
+    let raw = a.id.as_str();
+    let id = num(raw.strip_prefix("note:").unwrap_or(raw));
+    let (entity, entity_type) = activity_entity(a);
+    let entity_path = if entity_type == "lead" {
+        "leads"
+    } else {
+        "contacts"
+    };
+    let by = a.by.as_ref().map_or(0, |m| num(m.as_str()));
+    let at = a.at.timestamp();
+    let item = Item {
+        id: id.to_string(),
+        created_at: at,
+        updated_at: at,
+        kind: "common".into(),
+        contacts: Vec::new(),
+        value: json!({
+            "id": id, "entity_id": entity, "created_by": by, "updated_by": by,
+            "created_at": at, "updated_at": at, "responsible_user_id": by, "group_id": 0,
+            "note_type": "common", "params": {"text": "Клиент просил перезвонить после обеда"},
+            "account_id": ACCOUNT_ID, "is_pinned": false,
+            "_links": {"self": {"href": format!("{base}/api/v4/{entity_path}/{entity}/notes/{id}")}},
+        }),
+    };
+    (item, entity_type == "contact")
 }
 
 /// Builds the wire collections; `base` is the server's base URL (for `_links`).
@@ -284,8 +373,53 @@ pub(crate) fn build(data: &Dataset, base: &str) -> Wire {
             }),
         });
     }
+    let mut talks_seen: HashMap<i64, TalkSeen> = HashMap::new();
+    for a in &data.activities {
+        if a.kind == ActivityKind::Note {
+            let (item, into_contacts) = note(a, base);
+            if into_contacts {
+                w.contact_notes.push(item);
+            } else {
+                w.lead_notes.push(item);
+            }
+            continue;
+        }
+        let Some(item) = chat_event(a, base) else {
+            continue;
+        };
+        if let Some(t) = a.talk.as_deref().and_then(|t| t.parse::<i64>().ok()) {
+            let seen = talks_seen.entry(t).or_insert_with(|| TalkSeen {
+                first: item.created_at,
+                last: item.created_at,
+                closed: false,
+                deal: a.deal.as_ref().map(|d| num(d.as_str())),
+                contact: a.contact.as_ref().map(|c| num(c.as_str())),
+            });
+            seen.first = seen.first.min(item.created_at);
+            seen.last = seen.last.max(item.created_at);
+            seen.closed |= a.kind == ActivityKind::ChatClosed;
+        }
+        w.events.push(item);
+    }
     w.events
         .sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    for (id, t) in talks_seen {
+        w.talks.insert(
+            id,
+            json!({
+                "talk_id": id, "created_at": t.first, "updated_at": t.last, "rate": null,
+                "contact_id": t.contact, "chat_id": format!("amojo-{id}"),
+                "entity_id": t.deal, "entity_type": t.deal.map(|_| "lead"),
+                "is_in_work": !t.closed, "is_read": true, "origin": "whatsapp",
+                "missed_at": null, "account_id": ACCOUNT_ID,
+                "_links": {"self": {"href": format!("{base}/api/v4/talks/{id}")}},
+                "_embedded": {
+                    "contacts": t.contact.map(|c| json!({"id": c})).into_iter().collect::<Vec<_>>(),
+                    "leads": t.deal.map(|d| json!({"id": d})).into_iter().collect::<Vec<_>>(),
+                },
+            }),
+        );
+    }
     for (i, chat) in data.chats.iter().enumerate() {
         let talk_id = i as i64 + 1;
         let created = data
