@@ -1,7 +1,7 @@
 // The store traits over SQL, shared by both backends. `include!`d by `sqlite/mod.rs` and
 // `postgres/mod.rs`, which provide: `Db`, `ThisStore`, `ts()`/`un_ts()` (instants), `js()`/`un_js()`
-// (JSON), `self.reader()`, `self.writer()`, `self.begin_write()`, `upsert_rows()`, `ANY_TEXT`
-// (the `= ANY(array)` fragment for a bound list of strings) and `text_list()`.
+// (JSON), `self.reader()`, `self.writer()`, `self.begin_write()`, `upsert_rows()`, `any_text(n)`
+// (the `= ANY($n)` fragment for a bound list of strings) and `text_list()`.
 //
 // Every statement names the tenant; every read filters on it.
 
@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 use synkro_core::error::StoreError;
 use synkro_core::model::{
-    AuditEntry, Call, Chat, Contact, ContactId, Deal, DealId, IntegrationConfig, JobRun, Manager,
-    Membership, Message, NewRun, NewRunEvent, Report, ReportId, ReportMessage, ReportStatus,
-    RunEvent, RunId, RunOutcome, RunState, SalesPipeline, SealedSecret, StageChange, Tenant,
-    TenantId, TenantRuntimeConfig, Timestamp, User, UserId, Window,
+    AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, IntegrationConfig,
+    JobRun, Manager, Membership, Message, NewRun, NewRunEvent, Report, ReportId, ReportMessage,
+    ReportStatus, RunEvent, RunId, RunOutcome, RunState, SalesPipeline, SealedSecret, StageChange,
+    Tenant, TenantId, TenantRuntimeConfig, Timestamp, User, UserId, Window,
 };
 use synkro_core::store::{
     ApplyReport, AuditStore, CreateRun, CursorAdvance, CursorKey, DataStore, NewReport, NewTenant,
@@ -451,8 +451,9 @@ async fn read_by_ids<T: serde::de::DeserializeOwned>(
         return Ok(Vec::new());
     }
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT data FROM {table} WHERE tenant_id = $1 AND external_id {ANY_TEXT} \
-         ORDER BY source, external_id"
+        "SELECT data FROM {table} WHERE tenant_id = $1 AND external_id {} \
+         ORDER BY source, external_id",
+        any_text(2)
     )))
     .bind(tenant.0)
     .bind(text_list(ids))
@@ -717,6 +718,38 @@ impl DataStore for ThisStore {
             Some(range),
         )
         .await
+    }
+
+    async fn activities_in(
+        &self,
+        tenant: TenantId,
+        range: &Window,
+        deals: &[DealId],
+        contacts: &[ContactId],
+    ) -> Result<Vec<CrmActivity>, StoreError> {
+        if deals.is_empty() && contacts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT data FROM crm_activity WHERE tenant_id = $1 AND occurred_at >= $2 \
+             AND occurred_at < $3 AND (deal_id {} OR contact_id {}) \
+             ORDER BY occurred_at, external_id, source",
+            any_text(4),
+            any_text(5)
+        )))
+        .bind(tenant.0)
+        .bind(ts(range.start))
+        .bind(ts(range.end))
+        .bind(text_list(deals.iter().map(ToString::to_string).collect()))
+        .bind(text_list(
+            contacts.iter().map(ToString::to_string).collect(),
+        ))
+        .fetch_all(self.reader())
+        .await
+        .map_err(db("activities_in"))?;
+        rows.iter()
+            .map(|r| from_json("crm_activity.data", un_js(r, "data")?))
+            .collect()
     }
 }
 

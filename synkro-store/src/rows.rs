@@ -48,6 +48,8 @@ pub(crate) struct Table {
     pub(crate) label_col: Option<&'static str>,
     /// Column for `Row::parent` (chat or deal id), if any.
     pub(crate) parent_col: Option<&'static str>,
+    /// Column for `Row::link` (a second owner: a contact id), if any.
+    pub(crate) link_col: Option<&'static str>,
     /// Column for `Row::at` (the instant windows filter on), if any.
     pub(crate) at_col: Option<&'static str>,
 }
@@ -56,54 +58,70 @@ pub(crate) const MANAGER: Table = Table {
     name: "manager",
     label_col: Some("name"),
     parent_col: None,
+    link_col: None,
     at_col: None,
 };
 pub(crate) const PIPELINE: Table = Table {
     name: "sales_pipeline",
     label_col: Some("name"),
     parent_col: None,
+    link_col: None,
     at_col: None,
 };
 pub(crate) const DEAL: Table = Table {
     name: "deal",
     label_col: Some("name"),
     parent_col: None,
+    link_col: None,
     at_col: None,
 };
 pub(crate) const CONTACT: Table = Table {
     name: "contact",
     label_col: Some("name"),
     parent_col: None,
+    link_col: None,
     at_col: None,
 };
 pub(crate) const CHAT: Table = Table {
     name: "chat",
     label_col: Some("phone"),
     parent_col: None,
+    link_col: None,
     at_col: None,
 };
 pub(crate) const MESSAGE: Table = Table {
     name: "message",
     label_col: None,
     parent_col: Some("chat_id"),
+    link_col: None,
     at_col: Some("created_at"),
 };
 pub(crate) const CALL: Table = Table {
     name: "call",
     label_col: None,
     parent_col: Some("deal_id"),
+    link_col: None,
     at_col: Some("started_at"),
 };
 pub(crate) const STAGE_CHANGE: Table = Table {
     name: "stage_change",
     label_col: None,
     parent_col: Some("deal_id"),
+    link_col: None,
     at_col: Some("changed_at"),
+};
+pub(crate) const ACTIVITY: Table = Table {
+    name: "crm_activity",
+    label_col: Some("kind"),
+    parent_col: Some("deal_id"),
+    link_col: Some("contact_id"),
+    at_col: Some("occurred_at"),
 };
 pub(crate) const RESPONSIBLE_CHANGE: Table = Table {
     name: "responsible_change",
     label_col: None,
     parent_col: None,
+    link_col: None,
     at_col: Some("changed_at"),
 };
 
@@ -114,27 +132,37 @@ pub(crate) struct Row {
     pub(crate) updated: Option<Timestamp>,
     pub(crate) label: Option<String>,
     pub(crate) parent: Option<String>,
+    pub(crate) link: Option<String>,
     pub(crate) at: Option<Timestamp>,
     /// The record as JSON text.
     pub(crate) data: String,
 }
 
+/// The extra columns of one record: label, parent, link and the instant windows filter on.
+pub(crate) type Extra = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Timestamp>,
+);
+
 /// Turns records into rows, keeping one per id: the one that would win if applied in order
 /// (newer or equal source time, or no time). Returns the rows and how many were folded away.
 pub(crate) fn rows<T: Versioned + Serialize>(
     items: &[T],
-    extra: impl Fn(&T) -> (Option<String>, Option<String>, Option<Timestamp>),
+    extra: impl Fn(&T) -> Extra,
 ) -> Result<(Vec<Row>, u64), StoreError> {
     let mut out: Vec<Row> = Vec::with_capacity(items.len());
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut folded = 0u64;
     for item in items {
-        let (label, parent, at) = extra(item);
+        let (label, parent, link, at) = extra(item);
         let row = Row {
             id: item.natural_id().to_owned(),
             updated: item.source_updated_at(),
             label,
             parent,
+            link,
             at,
             data: serde_json::to_string(item).map_err(|e| corrupt(format!("record: {e}")))?,
         };
@@ -170,27 +198,34 @@ pub(crate) fn batch_rows(batch: &SyncBatch) -> Result<(TableRows, u64), StoreErr
     };
     push(
         MANAGER,
-        rows(&batch.managers, |m| (Some(m.name.clone()), None, None))?,
+        rows(&batch.managers, |m| {
+            (Some(m.name.clone()), None, None, None)
+        })?,
     );
     push(
         PIPELINE,
         rows(&batch.sales_pipelines, |p| {
-            (Some(p.name.clone()), None, None)
+            (Some(p.name.clone()), None, None, None)
         })?,
     );
     push(
         DEAL,
-        rows(&batch.deals, |d| (Some(d.name.clone()), None, None))?,
+        rows(&batch.deals, |d| (Some(d.name.clone()), None, None, None))?,
     );
     push(
         CONTACT,
-        rows(&batch.contacts, |c| (Some(c.name.clone()), None, None))?,
+        rows(&batch.contacts, |c| {
+            (Some(c.name.clone()), None, None, None)
+        })?,
     );
-    push(CHAT, rows(&batch.chats, |c| (c.phone.clone(), None, None))?);
+    push(
+        CHAT,
+        rows(&batch.chats, |c| (c.phone.clone(), None, None, None))?,
+    );
     push(
         MESSAGE,
         rows(&batch.messages, |m| {
-            (None, Some(m.chat.to_string()), Some(m.created_at))
+            (None, Some(m.chat.to_string()), None, Some(m.created_at))
         })?,
     );
     push(
@@ -199,6 +234,7 @@ pub(crate) fn batch_rows(batch: &SyncBatch) -> Result<(TableRows, u64), StoreErr
             (
                 None,
                 c.deal.as_ref().map(ToString::to_string),
+                None,
                 Some(c.started_at),
             )
         })?,
@@ -206,7 +242,7 @@ pub(crate) fn batch_rows(batch: &SyncBatch) -> Result<(TableRows, u64), StoreErr
     push(
         STAGE_CHANGE,
         rows(&batch.stage_changes, |c| {
-            (None, Some(c.deal.to_string()), Some(c.at))
+            (None, Some(c.deal.to_string()), None, Some(c.at))
         })?,
     );
     push(
@@ -216,7 +252,18 @@ pub(crate) fn batch_rows(batch: &SyncBatch) -> Result<(TableRows, u64), StoreErr
                 EntityRef::Deal(d) => Some(d.to_string()),
                 _ => None,
             };
-            (None, parent, Some(c.at))
+            (None, parent, None, Some(c.at))
+        })?,
+    );
+    push(
+        ACTIVITY,
+        rows(&batch.activities, |a| {
+            (
+                Some(a.kind.as_str().to_owned()),
+                a.deal.as_ref().map(ToString::to_string),
+                a.contact.as_ref().map(ToString::to_string),
+                Some(a.at),
+            )
         })?,
     );
     Ok((out, folded))

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Call, Chat, Contact, CrmActivity, Deal, Direction, Message, StageChange};
 
-/// One deal with its contacts, its messenger chat and messages, its calls and stage changes,
-/// restricted to the run's window (messages, calls, changes) by the mode that built it.
+/// One deal with its contacts, its messenger chat and messages, its calls, stage changes and CRM
+/// activities, restricted to the run's window (messages, calls, changes, activities) by the mode
+/// that built it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dialog {
     /// The deal (a synthetic one in `radist_only`).
@@ -21,7 +22,8 @@ pub struct Dialog {
     /// The deal's stage changes in the window, oldest first.
     pub stage_changes: Vec<StageChange>,
     /// CRM activities of the deal and its contacts (chat-message events, closed conversations,
-    /// notes), oldest first. Empty when the CRM source has none.
+    /// notes) in the window, oldest first, each id once. Empty when the CRM source has none (and
+    /// in `radist_only`, which has no CRM).
     #[serde(default)]
     pub activities: Vec<CrmActivity>,
 }

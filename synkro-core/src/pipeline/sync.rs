@@ -7,9 +7,12 @@
 //! a listing ends only when the source says so.
 
 use std::collections::BTreeSet;
+use std::sync::Mutex;
 
-use crate::error::{RunError, SourceError};
-use crate::model::{Chat, ContactId, Window};
+use serde_json::json;
+
+use crate::error::{RunError, SourceError, chain};
+use crate::model::{Chat, ContactId, NewRunEvent, Window};
 use crate::pipeline::RunContext;
 use crate::source::{
     ActivityQuery, ChatQuery, ContactQuery, CrmSource, Cursor, DealQuery, MessageQuery,
@@ -141,11 +144,18 @@ pub async fn contacts(
     Ok(())
 }
 
-/// Calls, stage changes and responsible changes in `range`, each when the source has them.
+/// Calls, stage changes, responsible changes and [`CrmActivity`](crate::model::CrmActivity)
+/// records (chat-message events, closed conversations, notes) in `range`, each when the source's
+/// [`CrmCapabilities`](crate::source::CrmCapabilities) say it has them.
+///
+/// A source that claims activities but answers the first request for them with
+/// [`SourceError::Unsupported`] (the default [`CrmSource::fetch_activities`] of a source written
+/// before activities existed, whose capabilities came from `CrmCapabilities::full`) has none: a
+/// warning event on `sync.<crm>.activities` says so and the sync goes on.
 ///
 /// # Errors
-/// [`RunError::Source`] (`sync.<crm>.calls` / `.stage_changes` / `.responsible_changes`),
-/// `Cancelled`, `Store`.
+/// [`RunError::Source`] (`sync.<crm>.calls` / `.stage_changes` / `.responsible_changes` /
+/// `.activities`), `Cancelled`, `Store`.
 pub async fn activities(
     cx: &RunContext,
     crm: &dyn CrmSource,
@@ -202,11 +212,69 @@ pub async fn activities(
         )
         .await?;
     }
+    if caps.activities {
+        crm_activities(cx, crm, &q).await?;
+    }
+    Ok(())
+}
+
+/// Every page of CRM activities of `q`, tolerating a source without `fetch_activities` (see
+/// [`activities`]).
+async fn crm_activities(
+    cx: &RunContext,
+    crm: &dyn CrmSource,
+    q: &ActivityQuery,
+) -> Result<(), RunError> {
+    let src = crm.backend();
+    let unsupported: Mutex<Option<SourceError>> = Mutex::new(None);
+    pages(
+        cx,
+        src,
+        "activities",
+        |c| {
+            let unsupported = &unsupported;
+            async move {
+                let first = c.is_none();
+                match crm.fetch_activities(q, c.as_ref()).await {
+                    Err(e @ SourceError::Unsupported { .. }) if first => {
+                        *unsupported
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+                        Ok(Page::last(Vec::new()))
+                    }
+                    other => other,
+                }
+            }
+        },
+        |activities| SyncBatch {
+            activities,
+            ..SyncBatch::default()
+        },
+    )
+    .await?;
+    let unsupported = unsupported
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(e) = unsupported {
+        cx.event(
+            NewRunEvent::warn(
+                format!("sync.{src}.activities"),
+                format!(
+                    "{}; the source claims CRM activities but cannot list them, so runs go on \
+                     without them",
+                    chain(&e)
+                ),
+            )
+            .data(json!({ "error_kind": e.kind() })),
+        )
+        .await?;
+    }
     Ok(())
 }
 
 /// The whole CRM sync of the built-in modes over the run's read range: reference data, deals,
-/// their contacts, activities.
+/// their contacts, then calls, stage and responsible changes and CRM activities
+/// ([`activities`]).
 ///
 /// # Errors
 /// As the functions it calls.
@@ -315,9 +383,57 @@ mod tests {
     use mockall::predicate::always;
 
     use super::*;
-    use crate::model::{ContactId, Deal, DealId};
+    use crate::model::{
+        ActivityKind, ContactId, CrmActivity, Deal, DealId, EventId, EventLevel, NewRun, Trigger,
+    };
     use crate::pipeline::context::testing::context;
     use crate::source::{CrmCapabilities, MockCrmSource};
+
+    /// Capabilities of a source that has CRM activities and nothing else optional.
+    fn activities_only(max_page_size: u32) -> CrmCapabilities {
+        CrmCapabilities {
+            calls: false,
+            stage_changes: false,
+            responsible_changes: false,
+            ..CrmCapabilities::full(max_page_size)
+        }
+    }
+
+    fn activity(id: &str, minute: i64, deal: Option<&str>, contact: Option<&str>) -> CrmActivity {
+        let start: chrono::DateTime<chrono::Utc> =
+            "2026-03-10T00:00:00Z".parse().expect("valid instant");
+        CrmActivity {
+            id: EventId::new(id),
+            kind: ActivityKind::OutgoingChatMessage,
+            at: start + chrono::Duration::minutes(minute),
+            by: None,
+            deal: deal.map(DealId::new),
+            contact: contact.map(ContactId::new),
+            talk: None,
+        }
+    }
+
+    /// Creates the run the test context names, so events can be recorded.
+    async fn with_run(cx: &RunContext) {
+        let run = cx
+            .store()
+            .create_run(
+                &NewRun {
+                    tenant: cx.tenant().id,
+                    job_type: "report".into(),
+                    mode: "test".into(),
+                    trigger: Trigger::Manual,
+                    window: *cx.window(),
+                    requested_by: None,
+                    idempotency_key: "sync-test".into(),
+                    metadata: serde_json::Value::Null,
+                },
+                cx.now(),
+            )
+            .await
+            .expect("the store accepts a run");
+        assert_eq!(run.run().id, cx.run_id(), "the context's run exists");
+    }
 
     fn deal(id: u32, contacts: &[u32]) -> Deal {
         let at = "2026-03-10T12:00:00Z".parse().expect("valid instant");
@@ -425,5 +541,230 @@ mod tests {
             .await
             .expect_err("cancelled");
         assert!(matches!(err, RunError::Cancelled));
+    }
+
+    #[tokio::test]
+    async fn crm_activities_are_read_over_the_range_page_by_page_and_stored() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities().return_const(activities_only(50));
+        crm.expect_fetch_calls().times(0);
+        crm.expect_fetch_stage_changes().times(0);
+        crm.expect_fetch_responsible_changes().times(0);
+        let range = Window {
+            start: "2026-03-09T23:50:00Z".parse().expect("valid instant"),
+            end: "2026-03-11T00:00:00Z".parse().expect("valid instant"),
+        };
+        let mut seq = Sequence::new();
+        crm.expect_fetch_activities()
+            .withf(move |q, page| q.range == range && page.is_none())
+            .times(1)
+            .in_sequence(&mut seq)
+            // A short page with a next cursor is not the end.
+            .returning(|_, _| {
+                Ok(Page {
+                    items: vec![activity("e1", 60, Some("1"), None)],
+                    next: Some(Cursor::new("a2")),
+                })
+            });
+        crm.expect_fetch_activities()
+            .withf(move |q, page| q.range == range && page.map(Cursor::as_str) == Some("a2"))
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| {
+                Ok(Page::last(vec![
+                    activity("note:7", 30, None, Some("10")),
+                    activity("e2", 90, Some("2"), None),
+                ]))
+            });
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        activities(&cx, crm.as_ref(), cx.read_range())
+            .await
+            .expect("sync succeeds");
+        let stored = cx
+            .store()
+            .activities_in(
+                cx.tenant().id,
+                &cx.read_range(),
+                &[DealId::new("1"), DealId::new("2")],
+                &[ContactId::new("10")],
+            )
+            .await
+            .expect("store reads");
+        let ids: Vec<&str> = stored.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["note:7", "e1", "e2"], "every page was written");
+    }
+
+    #[tokio::test]
+    async fn crm_activities_are_not_asked_for_without_the_capability() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities().return_const(CrmCapabilities {
+            activities: false,
+            ..CrmCapabilities::full(50)
+        });
+        crm.expect_fetch_calls()
+            .times(1)
+            .returning(|_, _| Ok(Page::last(Vec::new())));
+        crm.expect_fetch_stage_changes()
+            .times(1)
+            .returning(|_, _| Ok(Page::last(Vec::new())));
+        crm.expect_fetch_responsible_changes()
+            .times(1)
+            .returning(|_, _| Ok(Page::last(Vec::new())));
+        crm.expect_fetch_activities().times(0);
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        let done = activities(&cx, crm.as_ref(), cx.read_range()).await;
+        assert!(done.is_ok(), "{done:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failing_activities_page_names_the_sub_step_and_keeps_earlier_pages() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities().return_const(activities_only(50));
+        crm.expect_fetch_activities()
+            .withf(|_, page| page.is_none())
+            .times(1)
+            .returning(|_, _| {
+                Ok(Page {
+                    items: vec![activity("e1", 60, Some("1"), None)],
+                    next: Some(Cursor::new("a2")),
+                })
+            });
+        crm.expect_fetch_activities()
+            .withf(|_, page| page.is_some())
+            .times(1)
+            .returning(|_, _| {
+                Err(SourceError::Unavailable {
+                    backend: "amocrm",
+                    operation: "GET /api/v4/events".into(),
+                    source: None,
+                })
+            });
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        let err = activities(&cx, crm.as_ref(), cx.read_range())
+            .await
+            .expect_err("the second page fails");
+        match err {
+            RunError::Source { step, source } => {
+                assert_eq!(step, "sync.amocrm.activities");
+                assert_eq!(source.kind(), "unavailable");
+            }
+            other => panic!("expected a source error, got {other:?}"),
+        }
+        let stored = cx
+            .store()
+            .activities_in(cx.tenant().id, &cx.read_range(), &[DealId::new("1")], &[])
+            .await
+            .expect("store reads");
+        assert_eq!(stored.len(), 1, "the first page stays committed");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_run_asks_for_no_activities() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities().return_const(activities_only(50));
+        crm.expect_fetch_activities().times(0);
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        cx.cancel.cancel();
+        let err = activities(&cx, crm.as_ref(), cx.read_range())
+            .await
+            .expect_err("cancelled");
+        assert!(matches!(err, RunError::Cancelled), "{err:?}");
+    }
+
+    /// A source written before activities existed: full capabilities, the default
+    /// `fetch_activities`.
+    #[derive(Debug)]
+    struct LegacyCrm;
+
+    #[async_trait::async_trait]
+    impl CrmSource for LegacyCrm {
+        fn backend(&self) -> &'static str {
+            "legacy"
+        }
+        fn capabilities(&self) -> CrmCapabilities {
+            CrmCapabilities::full(50)
+        }
+        async fn fetch_sales_pipelines(
+            &self,
+        ) -> Result<Vec<crate::model::SalesPipeline>, SourceError> {
+            Ok(Vec::new())
+        }
+        async fn fetch_managers(&self) -> Result<Vec<crate::model::Manager>, SourceError> {
+            Ok(Vec::new())
+        }
+        async fn fetch_deals<'a>(
+            &self,
+            _q: &DealQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<Deal>, SourceError> {
+            Ok(Page::last(vec![deal(1, &[10])]))
+        }
+        async fn fetch_contacts<'a>(
+            &self,
+            _q: &ContactQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<crate::model::Contact>, SourceError> {
+            Ok(Page::last(Vec::new()))
+        }
+        async fn fetch_calls<'a>(
+            &self,
+            _q: &ActivityQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<crate::model::Call>, SourceError> {
+            Ok(Page::last(Vec::new()))
+        }
+        async fn fetch_stage_changes<'a>(
+            &self,
+            _q: &ActivityQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<crate::model::StageChange>, SourceError> {
+            Ok(Page::last(Vec::new()))
+        }
+        async fn fetch_responsible_changes<'a>(
+            &self,
+            _q: &ActivityQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<crate::model::ResponsibleChange>, SourceError> {
+            Ok(Page::last(Vec::new()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_source_without_fetch_activities_is_synced_without_them_and_a_warning() {
+        let crm: Arc<dyn CrmSource> = Arc::new(LegacyCrm);
+        let cx = context(Some(crm.clone()), None).await;
+        with_run(&cx).await;
+        super::crm(&cx, crm.as_ref())
+            .await
+            .expect("the rest of the CRM syncs");
+        assert_eq!(
+            cx.store().deals(cx.tenant().id).await.expect("reads").len(),
+            1,
+            "deals were stored"
+        );
+        let events = cx
+            .store()
+            .run_events(cx.tenant().id, cx.run_id())
+            .await
+            .expect("reads");
+        let warning = events
+            .iter()
+            .find(|e| e.event.step == "sync.legacy.activities")
+            .expect("a warning names the sub-step");
+        assert_eq!(warning.event.level, EventLevel::Warn);
+        assert!(
+            warning.event.message.contains("not supported"),
+            "{}",
+            warning.event.message
+        );
+        assert_eq!(warning.event.data["error_kind"], "unsupported");
     }
 }

@@ -8,10 +8,10 @@ use async_trait::async_trait;
 
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, Call, Chat, Contact, ContactId, Deal, DealId, IntegrationConfig, JobRun, Manager,
-    Membership, Message, NewRun, NewRunEvent, Report, ReportId, ReportMessage, ReportStatus,
-    RunEvent, RunId, RunOutcome, RunState, SalesPipeline, StageChange, Tenant, TenantId,
-    TenantRuntimeConfig, Timestamp, User, UserId, Window,
+    AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, IntegrationConfig,
+    JobRun, Manager, Membership, Message, NewRun, NewRunEvent, Report, ReportId, ReportMessage,
+    ReportStatus, RunEvent, RunId, RunOutcome, RunState, SalesPipeline, StageChange, Tenant,
+    TenantId, TenantRuntimeConfig, Timestamp, User, UserId, Window,
 };
 use crate::store::{
     ApplyReport, AuditStore, CreateRun, CursorAdvance, CursorKey, DataStore, NewReport, NewTenant,
@@ -39,6 +39,7 @@ struct Inner {
     calls: Table<Call>,
     stage_changes: Table<StageChange>,
     responsible_changes: Table<crate::model::ResponsibleChange>,
+    activities: Table<CrmActivity>,
     syncs: HashMap<(TenantId, String), Timestamp>,
     cursors: BTreeMap<CursorKey, SyncCursor>,
     runs: BTreeMap<RunId, JobRun>,
@@ -324,6 +325,10 @@ impl DataStore for MemoryStore {
             .responsible_changes
             .iter()
             .for_each(|x| upsert(&mut g.responsible_changes, tenant, source, x, &mut r));
+        batch
+            .activities
+            .iter()
+            .for_each(|x| upsert(&mut g.activities, tenant, source, x, &mut r));
         let now = chrono::Utc::now();
         for c in cursors {
             let key = CursorKey {
@@ -469,6 +474,31 @@ impl DataStore for MemoryStore {
             .collect();
         out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         Ok(out)
+    }
+
+    async fn activities_in(
+        &self,
+        tenant: TenantId,
+        range: &Window,
+        deals: &[DealId],
+        contacts: &[ContactId],
+    ) -> Result<Vec<CrmActivity>, StoreError> {
+        let deals: std::collections::HashSet<&DealId> = deals.iter().collect();
+        let contacts: std::collections::HashSet<&ContactId> = contacts.iter().collect();
+        let g = self.lock();
+        let mut out: Vec<(&str, &CrmActivity)> = g
+            .activities
+            .range((tenant, String::new(), String::new())..)
+            .take_while(|((t, _, _), _)| *t == tenant)
+            .filter(|(_, a)| {
+                range.contains(a.at)
+                    && (a.deal.as_ref().is_some_and(|d| deals.contains(d))
+                        || a.contact.as_ref().is_some_and(|c| contacts.contains(c)))
+            })
+            .map(|((_, source, _), a)| (source.as_str(), a))
+            .collect();
+        out.sort_by(|(sa, a), (sb, b)| (a.at, &a.id, sa).cmp(&(b.at, &b.id, sb)));
+        Ok(out.into_iter().map(|(_, a)| a.clone()).collect())
     }
 }
 

@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, Call, Chat, Contact, ContactId, Deal, DealId, IntegrationConfig, IntegrationKind,
-    JobRun, Manager, Membership, Message, NewRun, NewRunEvent, Report, ReportId, ReportKind,
-    ReportMessage, ReportStatus, ResponsibleChange, RunEvent, RunId, RunOutcome, RunState,
-    SalesPipeline, StageChange, Tenant, TenantId, TenantRuntimeConfig, TenantStatus, Timestamp,
-    User, UserId, Window,
+    AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, IntegrationConfig,
+    IntegrationKind, JobRun, Manager, Membership, Message, NewRun, NewRunEvent, Report, ReportId,
+    ReportKind, ReportMessage, ReportStatus, ResponsibleChange, RunEvent, RunId, RunOutcome,
+    RunState, SalesPipeline, StageChange, Tenant, TenantId, TenantRuntimeConfig, TenantStatus,
+    Timestamp, User, UserId, Window,
 };
 use crate::report::ReportDocument;
 
@@ -262,6 +262,9 @@ pub struct SyncBatch {
     pub stage_changes: Vec<StageChange>,
     /// Responsible changes.
     pub responsible_changes: Vec<ResponsibleChange>,
+    /// CRM activities (chat-message events, closed conversations, notes).
+    #[serde(default)]
+    pub activities: Vec<CrmActivity>,
 }
 
 impl SyncBatch {
@@ -277,6 +280,7 @@ impl SyncBatch {
             + self.calls.len()
             + self.stage_changes.len()
             + self.responsible_changes.len()
+            + self.activities.len()
     }
 
     /// Whether the batch holds nothing.
@@ -445,6 +449,20 @@ pub trait DataStore: Send + Sync {
         tenant: TenantId,
         range: &Window,
     ) -> Result<Vec<StageChange>, StoreError>;
+
+    /// CRM activities at an instant in `range` that belong to one of `deals` or to one of
+    /// `contacts` (an activity tied to both matches when either does), of every source, oldest
+    /// first (by time, then id, then source). Empty `deals` and `contacts` match nothing.
+    ///
+    /// # Errors
+    /// Backend failures.
+    async fn activities_in(
+        &self,
+        tenant: TenantId,
+        range: &Window,
+        deals: &[DealId],
+        contacts: &[ContactId],
+    ) -> Result<Vec<CrmActivity>, StoreError>;
 }
 
 /// What [`RunStore::create_run`] did.

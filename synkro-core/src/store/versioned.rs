@@ -1,6 +1,6 @@
 use crate::model::{
-    Call, Chat, Contact, Deal, Manager, Message, ResponsibleChange, SalesPipeline, StageChange,
-    Timestamp,
+    Call, Chat, Contact, CrmActivity, Deal, Manager, Message, ResponsibleChange, SalesPipeline,
+    StageChange, Timestamp,
 };
 
 /// A record with a natural id and the source's own update time, for idempotent newer-wins upserts.
@@ -38,3 +38,6 @@ versioned!(Message, |s| s.id.as_str(), Some(s.updated_at()));
 versioned!(Call, |s| s.id.as_str(), Some(s.updated_at));
 versioned!(StageChange, |s| s.id.as_str(), Some(s.at));
 versioned!(ResponsibleChange, |s| s.id.as_str(), Some(s.at));
+// An activity carries no update time of its own: its time stands in for one, so a copy with the
+// same time and other content (a re-linked or edited record) replaces the stored one.
+versioned!(CrmActivity, |s| s.id.as_str(), Some(s.at));

@@ -21,7 +21,11 @@ type ThisStore = PgStore;
 type TsCol = chrono::DateTime<chrono::Utc>;
 /// Rows per `UNNEST` statement.
 const ROWS_PER_STATEMENT: usize = 25_000;
-const ANY_TEXT: &str = "= ANY($2)";
+
+/// `= ANY(list)` for a list of strings bound (as [`text_list`]) at parameter `$param`.
+fn any_text(param: usize) -> String {
+    format!("= ANY(${param})")
+}
 
 fn ts(t: Timestamp) -> TsCol {
     t
@@ -231,6 +235,7 @@ async fn upsert_rows(
     for (col, ty) in [
         (table.label_col, "text"),
         (table.parent_col, "text"),
+        (table.link_col, "text"),
         (table.at_col, "timestamptz"),
     ] {
         if let Some(c) = col {
@@ -241,11 +246,16 @@ async fn upsert_rows(
             arrays.push_str(&format!(", ${n}::{ty}[]"));
         }
     }
-    let names = [table.label_col, table.parent_col, table.at_col]
-        .into_iter()
-        .flatten()
-        .map(|c| format!(", {c}"))
-        .collect::<String>();
+    let names = [
+        table.label_col,
+        table.parent_col,
+        table.link_col,
+        table.at_col,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|c| format!(", {c}"))
+    .collect::<String>();
     let sql = format!(
         "INSERT INTO {t} AS t (tenant_id, source, external_id, source_updated_at, data{cols}) \
          SELECT $1, $2, u.external_id, u.source_updated_at, u.data::jsonb{sel} \
@@ -275,6 +285,9 @@ async fn upsert_rows(
         }
         if table.parent_col.is_some() {
             q = q.bind(chunk.iter().map(|r| r.parent.clone()).collect::<Vec<_>>());
+        }
+        if table.link_col.is_some() {
+            q = q.bind(chunk.iter().map(|r| r.link.clone()).collect::<Vec<_>>());
         }
         if table.at_col.is_some() {
             q = q.bind(chunk.iter().map(|r| r.at).collect::<Vec<_>>());

@@ -21,9 +21,15 @@ const BACKEND: &str = "sqlite";
 type Db = sqlx::Sqlite;
 type ThisStore = SqliteStore;
 type TsCol = i64;
-/// Rows per multi-row statement: 7 values a row, under SQLite's 32,766 variables.
+/// Rows per multi-row statement, at most: 7 values a row, under SQLite's 32,766 variables.
 const ROWS_PER_STATEMENT: usize = 4000;
-const ANY_TEXT: &str = "IN (SELECT value FROM json_each($2))";
+/// SQLite's limit on bound variables per statement.
+const MAX_VARIABLES: usize = 32_766;
+
+/// `IN (list)` for a list of strings bound (as [`text_list`]) at parameter `$param`.
+fn any_text(param: usize) -> String {
+    format!("IN (SELECT value FROM json_each(${param}))")
+}
 
 fn ts(t: Timestamp) -> i64 {
     t.timestamp_millis()
@@ -261,14 +267,18 @@ async fn upsert_rows(
 ) -> Result<Vec<(String, i32)>, StoreError> {
     use sqlx::Row as _;
     let mut changed = Vec::new();
-    let label_col = table.label_col.unwrap_or("");
-    let parent_col = table.parent_col.unwrap_or("");
-    let at_col = table.at_col.unwrap_or("");
-    let extra: Vec<&str> = [label_col, parent_col, at_col]
-        .into_iter()
-        .filter(|c| !c.is_empty())
-        .collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    let extra: Vec<&str> = [
+        table.label_col,
+        table.parent_col,
+        table.link_col,
+        table.at_col,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    // Five fixed values a row plus the table's extra columns, under SQLite's variable limit.
+    let per_statement = ROWS_PER_STATEMENT.min(MAX_VARIABLES / (5 + extra.len()));
+    for chunk in rows.chunks(per_statement) {
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
             "INSERT INTO {} AS t (tenant_id, source, external_id, source_updated_at, data{}) ",
             table.name,
@@ -285,6 +295,9 @@ async fn upsert_rows(
             }
             if table.parent_col.is_some() {
                 b.push_bind(r.parent.clone());
+            }
+            if table.link_col.is_some() {
+                b.push_bind(r.link.clone());
             }
             if table.at_col.is_some() {
                 b.push_bind(r.at.map(ts));

@@ -23,10 +23,11 @@ use serde_json::json;
 use synkro_core::Secret;
 use synkro_core::error::StoreError;
 use synkro_core::model::{
-    AuditEntry, Call, Chat, Contact, ContactId, Deal, DealId, IntegrationConfig, IntegrationKind,
-    IntegrationStatus, Manager, Membership, Message, NewRun, NewRunEvent, ReportKind,
-    ReportMessage, ReportStatus, Role, RunOutcome, RunState, SalesPipeline, StageChange, Tenant,
-    TenantId, TenantRuntimeConfig, TenantStatus, Trigger, Window,
+    ActivityKind, AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, EventId,
+    IntegrationConfig, IntegrationKind, IntegrationStatus, Manager, ManagerId, Membership, Message,
+    NewRun, NewRunEvent, ReportKind, ReportMessage, ReportStatus, Role, RunOutcome, RunState,
+    SalesPipeline, StageChange, Tenant, TenantId, TenantRuntimeConfig, TenantStatus, Trigger,
+    Window,
 };
 use synkro_core::report::{Narrative, REPORT_SCHEMA_VERSION, ReportDocument, SummaryNumbers};
 use synkro_core::store::{
@@ -53,6 +54,7 @@ macro_rules! store_conformance {
             an_older_update_arriving_late_changes_nothing,
             window_queries_return_what_falls_inside,
             child_sets_are_replaced_with_their_parent,
+            crm_activities_are_stored_idempotently_and_read_by_deal_contact_and_window,
             sync_cursors_only_move_forward_and_commit_with_the_batch,
             last_sync_never_moves_backwards,
             run_lifecycle_is_enforced,
@@ -187,9 +189,15 @@ async fn snapshot(store: &dyn Store, tenant: TenantId) -> serde_json::Value {
     messages.sort_by(|a, b| (&a.chat, &a.id).cmp(&(&b.chat, &b.id)));
     let calls = store.calls_in(tenant, &w).await.expect("calls");
     let changes = store.stage_changes_in(tenant, &w).await.expect("changes");
+    let deal_ids: Vec<DealId> = deals.iter().map(|d| d.id.clone()).collect();
+    let activities = store
+        .activities_in(tenant, &w, &deal_ids, &contact_ids)
+        .await
+        .expect("activities");
     json!({
         "managers": managers, "pipelines": pipelines, "deals": deals, "contacts": contacts,
         "chats": chats, "messages": messages, "calls": calls, "stage_changes": changes,
+        "activities": activities,
     })
 }
 
@@ -683,6 +691,276 @@ pub async fn child_sets_are_replaced_with_their_parent(store: &dyn Store) {
     assert_eq!(store.sales_pipelines(t.id).await.unwrap(), vec![pipe]);
 }
 
+fn activity(
+    id: &str,
+    kind: ActivityKind,
+    at: DateTime<Utc>,
+    deal: Option<&str>,
+    contact: Option<&str>,
+) -> CrmActivity {
+    CrmActivity {
+        id: EventId::new(id),
+        kind,
+        at,
+        by: Some(ManagerId::new("m1")),
+        deal: deal.map(DealId::new),
+        contact: contact.map(ContactId::new),
+        talk: Some("talk-1".into()),
+    }
+}
+
+fn activity_ids(activities: &[CrmActivity]) -> Vec<&str> {
+    activities.iter().map(|a| a.id.as_str()).collect()
+}
+
+/// CRM activities are upserted by (tenant, source, id): applying them again changes nothing, an
+/// older copy never replaces a stored one, the same ids under another source or tenant are other
+/// rows. They are read back, field for field and oldest first, by deal or contact (either
+/// matches, each row once) within a half-open window; empty id sets read nothing.
+pub async fn crm_activities_are_stored_idempotently_and_read_by_deal_contact_and_window(
+    store: &dyn Store,
+) {
+    let a = tenant(store, "activities-a").await;
+    let b = tenant(store, "activities-b").await;
+    let w = Window {
+        start: t0() - Duration::days(1),
+        end: t0(),
+    };
+    let h = Duration::hours;
+    let acts = vec![
+        activity(
+            "e1",
+            ActivityKind::IncomingChatMessage,
+            w.start + h(1),
+            Some("d1"),
+            Some("c1"),
+        ),
+        activity(
+            "e2",
+            ActivityKind::OutgoingChatMessage,
+            w.start + h(2),
+            Some("d1"),
+            None,
+        ),
+        activity(
+            "note:5",
+            ActivityKind::Note,
+            w.start + Duration::minutes(30),
+            None,
+            Some("c2"),
+        ),
+        activity(
+            "e3",
+            ActivityKind::ChatClosed,
+            w.start + h(3),
+            Some("d2"),
+            None,
+        ),
+        activity(
+            "e4",
+            ActivityKind::Note,
+            w.start - Duration::minutes(1),
+            Some("d1"),
+            None,
+        ),
+        // The window is half-open: its end is outside.
+        activity(
+            "e5",
+            ActivityKind::IncomingChatMessage,
+            w.end,
+            Some("d1"),
+            None,
+        ),
+    ];
+    let batch = SyncBatch {
+        activities: acts.clone(),
+        ..SyncBatch::default()
+    };
+    let first = store.apply(a.id, "amocrm", &batch).await.unwrap();
+    assert_eq!((first.inserted, first.updated), (6, 0), "{first:?}");
+    for _ in 0..2 {
+        let again = store.apply(a.id, "amocrm", &batch).await.unwrap();
+        assert_eq!(
+            (again.inserted, again.updated, again.unchanged),
+            (0, 0, 6),
+            "{again:?}"
+        );
+    }
+
+    let d = |ids: &[&str]| ids.iter().map(|i| DealId::new(*i)).collect::<Vec<_>>();
+    let c = |ids: &[&str]| ids.iter().map(|i| ContactId::new(*i)).collect::<Vec<_>>();
+    let by_deal = store
+        .activities_in(a.id, &w, &d(&["d1"]), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        by_deal,
+        vec![acts[0].clone(), acts[1].clone()],
+        "field for field"
+    );
+    let by_contact = store
+        .activities_in(a.id, &w, &[], &c(&["c2"]))
+        .await
+        .unwrap();
+    assert_eq!(activity_ids(&by_contact), ["note:5"]);
+    // e1 names both d1 and c1: it comes once.
+    let both = store
+        .activities_in(a.id, &w, &d(&["d1", "d2"]), &c(&["c1", "c2"]))
+        .await
+        .unwrap();
+    assert_eq!(activity_ids(&both), ["note:5", "e1", "e2", "e3"]);
+    let all = store
+        .activities_in(a.id, &all_time(), &d(&["d1"]), &[])
+        .await
+        .unwrap();
+    assert_eq!(activity_ids(&all), ["e4", "e1", "e2", "e5"]);
+    assert!(
+        store
+            .activities_in(a.id, &all_time(), &[], &[])
+            .await
+            .unwrap()
+            .is_empty(),
+        "no ids, no activities"
+    );
+    assert!(
+        store
+            .activities_in(a.id, &all_time(), &d(&["d404"]), &c(&["c404"]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // An older copy changes nothing; the same time with other content (re-linked to a contact)
+    // replaces the stored row.
+    let mut late = acts[1].clone();
+    late.at -= h(1);
+    late.contact = Some(ContactId::new("c9"));
+    let r = store
+        .apply(
+            a.id,
+            "amocrm",
+            &SyncBatch {
+                activities: vec![late],
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 1), "{r:?}");
+    let mut relinked = acts[1].clone();
+    relinked.contact = Some(ContactId::new("c9"));
+    let r = store
+        .apply(
+            a.id,
+            "amocrm",
+            &SyncBatch {
+                activities: vec![relinked.clone()],
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.updated), (0, 1), "{r:?}");
+    assert_eq!(
+        store
+            .activities_in(a.id, &w, &[], &c(&["c9"]))
+            .await
+            .unwrap(),
+        vec![relinked.clone()]
+    );
+
+    // The same id from another source is another row, read after the first at the same instant.
+    let r = store
+        .apply(
+            a.id,
+            "kommo",
+            &SyncBatch {
+                activities: vec![acts[0].clone()],
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, 1);
+    assert_eq!(
+        activity_ids(
+            &store
+                .activities_in(a.id, &w, &d(&["d1"]), &[])
+                .await
+                .unwrap()
+        ),
+        ["e1", "e1", "e2"]
+    );
+
+    // Tenants: B sees none of A's rows, and B's rows under the same ids leave A's untouched.
+    let before = store
+        .activities_in(
+            a.id,
+            &all_time(),
+            &d(&["d1", "d2"]),
+            &c(&["c1", "c2", "c9"]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 7);
+    assert!(
+        store
+            .activities_in(
+                b.id,
+                &all_time(),
+                &d(&["d1", "d2"]),
+                &c(&["c1", "c2", "c9"])
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "activities leaked to another tenant"
+    );
+    let theirs: Vec<CrmActivity> = acts
+        .iter()
+        .cloned()
+        .map(|mut x| {
+            x.by = Some(ManagerId::new("b-manager"));
+            x
+        })
+        .collect();
+    let r = store
+        .apply(
+            b.id,
+            "amocrm",
+            &SyncBatch {
+                activities: theirs.clone(),
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, 6, "B's own rows: {r:?}");
+    assert_eq!(
+        store
+            .activities_in(
+                a.id,
+                &all_time(),
+                &d(&["d1", "d2"]),
+                &c(&["c1", "c2", "c9"])
+            )
+            .await
+            .unwrap(),
+        before
+    );
+    let b_rows = store
+        .activities_in(b.id, &w, &d(&["d1"]), &[])
+        .await
+        .unwrap();
+    assert_eq!(b_rows, vec![theirs[0].clone(), theirs[1].clone()]);
+    // Unknown tenants are refused.
+    let ghost = store.apply(TenantId(987_654), "amocrm", &batch).await;
+    assert!(
+        matches!(ghost, Err(StoreError::NotFound { .. })),
+        "{ghost:?}"
+    );
+}
+
 /// Cursors are per (tenant, source, stream, scope), only move forward, and commit atomically with
 /// their batch.
 pub async fn sync_cursors_only_move_forward_and_commit_with_the_batch(store: &dyn Store) {
@@ -1139,6 +1417,7 @@ pub async fn no_method_lets_one_tenant_read_or_change_anothers_rows(store: &dyn 
         "messages",
         "calls",
         "stage_changes",
+        "activities",
     ] {
         assert_eq!(empty[table], json!([]), "{table} leaked to another tenant");
     }
@@ -1159,6 +1438,20 @@ pub async fn no_method_lets_one_tenant_read_or_change_anothers_rows(store: &dyn 
     assert!(
         store
             .deals_updated(b.id, &all_time())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let a_contact_ids: Vec<ContactId> = store
+        .deals(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|d| d.contacts)
+        .collect();
+    assert!(
+        store
+            .activities_in(b.id, &all_time(), &a_deal_ids, &a_contact_ids)
             .await
             .unwrap()
             .is_empty()

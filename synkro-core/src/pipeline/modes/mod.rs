@@ -2,22 +2,24 @@
 //!
 //! | mode | sync reads | dialogs |
 //! |---|---|---|
-//! | `amocrm_radist` | CRM (pipelines, managers, deals updated in the window, their contacts, calls, stage and responsible changes); messenger chats whose phone matches a deal's phone, and their messages in the window | each deal linked by phone to a chat with messages in the window, with at least `min_dialogs_for_report` messages |
+//! | `amocrm_radist` | CRM (pipelines, managers, deals updated in the window, their contacts, calls, stage and responsible changes, CRM activities); messenger chats whose phone matches a deal's phone, and their messages in the window | each deal linked by phone to a chat with messages in the window, with at least `min_dialogs_for_report` messages, and its calls, stage changes and activities |
 //! | `radist_only` | messenger chats active in the window and their messages | one dialog per chat with a synthetic deal (stable id `radist:<chat id>`), with at least `min_dialogs_for_report` messages |
-//! | `amocrm_only` | CRM only | each deal updated in the window, with its calls and stage changes |
+//! | `amocrm_only` | CRM only | each deal updated in the window, with its calls, stage changes and activities |
 
 mod amocrm_only;
 mod amocrm_radist;
 mod radist_only;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use amocrm_only::AmocrmOnly;
 pub use amocrm_radist::AmocrmRadist;
 pub use radist_only::RadistOnly;
 
 use crate::error::RunError;
-use crate::model::{Call, ChatId, Contact, ContactId, Deal, DealId, Message, StageChange};
+use crate::model::{
+    Call, ChatId, Contact, ContactId, CrmActivity, Deal, DealId, EventId, Message, StageChange,
+};
 use crate::pipeline::{Dialog, RunContext, link, normalize};
 
 /// The window's messages grouped by chat, each group oldest first.
@@ -32,8 +34,9 @@ pub async fn messages_by_chat(cx: &RunContext) -> Result<BTreeMap<ChatId, Vec<Me
     Ok(out)
 }
 
-/// Attaches contacts, calls and stage changes of the window to each dialog: calls by explicit
-/// deal link, else by explicit contact link, else by phone.
+/// Attaches contacts, calls, stage changes and CRM activities of the window to each dialog: calls
+/// by explicit deal link, else by explicit contact link, else by phone; activities when they name
+/// the dialog's deal or one of its contacts, oldest first, each id once.
 ///
 /// # Errors
 /// [`RunError::Store`].
@@ -53,6 +56,10 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
         .collect();
     let calls = store.calls_in(tenant, cx.window()).await?;
     let changes = store.stage_changes_in(tenant, cx.window()).await?;
+    let deal_ids: Vec<DealId> = dialogs.iter().map(|d| d.deal.id.clone()).collect();
+    let activities = store
+        .activities_in(tenant, cx.window(), &deal_ids, &contact_ids)
+        .await?;
 
     let mut changes_by_deal: HashMap<&DealId, Vec<&StageChange>> = HashMap::new();
     for c in &changes {
@@ -82,8 +89,30 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
             .get(&d.deal.id)
             .map(|v| v.iter().map(|c| (*c).clone()).collect())
             .unwrap_or_default();
+        d.activities = activities_of(&d.deal, &activities);
     }
     Ok(())
+}
+
+/// The activities that name `deal` or one of its contacts, oldest first (by time, then id), each
+/// id once: an id stored under several sources keeps its oldest copy.
+fn activities_of(deal: &Deal, activities: &[CrmActivity]) -> Vec<CrmActivity> {
+    let mut mine: Vec<&CrmActivity> = activities
+        .iter()
+        .filter(|a| {
+            a.deal.as_ref() == Some(&deal.id)
+                || a.contact
+                    .as_ref()
+                    .is_some_and(|c| deal.contacts.contains(c))
+        })
+        .collect();
+    // Stable: among equal (time, id), the store's order (by source) stays.
+    mine.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    let mut seen: HashSet<&EventId> = HashSet::new();
+    mine.into_iter()
+        .filter(|a| seen.insert(&a.id))
+        .cloned()
+        .collect()
 }
 
 /// Keeps the dialogs with at least `min_dialogs_for_report` messages.
@@ -101,4 +130,374 @@ fn sorted_deals(mut deals: Vec<Deal>) -> Vec<Deal> {
     deals.sort_by(|a, b| a.id.cmp(&b.id));
     deals.dedup_by(|a, b| a.id == b.id);
     deals
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use async_trait::async_trait;
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::error::SourceError;
+    use crate::model::{
+        ActivityKind, AuthorKind, Channel, Chat, ChatKind, CrmActivity, Direction, EventLevel,
+        Manager, MessageKind, NewRun, ResponsibleChange, SalesPipeline, Trigger,
+    };
+    use crate::pipeline::PipelineMode;
+    use crate::pipeline::context::testing::context;
+    use crate::report::SourceState;
+    use crate::source::{
+        ActivityQuery, ChatQuery, ContactQuery, CrmCapabilities, CrmSource, Cursor, DealQuery,
+        MessageQuery, MessengerCapabilities, MessengerSource, Page,
+    };
+    use crate::store::SyncBatch;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("valid instant")
+    }
+
+    fn deal(id: &str, contact: &str) -> Deal {
+        Deal {
+            id: DealId::new(id),
+            name: format!("deal {id}"),
+            pipeline: None,
+            stage: None,
+            responsible: None,
+            price: None,
+            contacts: vec![ContactId::new(contact)],
+            phones: Vec::new(),
+            loss_reason: None,
+            created_at: at("2026-03-01T00:00:00Z"),
+            updated_at: at("2026-03-10T12:00:00Z"),
+            closed_at: None,
+            custom_fields: serde_json::Value::Null,
+            synthetic: false,
+        }
+    }
+
+    fn contact(id: &str, phone: &str) -> Contact {
+        Contact {
+            id: ContactId::new(id),
+            name: format!("contact {id}"),
+            responsible: None,
+            phones: vec![phone.to_owned()],
+            updated_at: at("2026-03-10T12:00:00Z"),
+            custom_fields: serde_json::Value::Null,
+        }
+    }
+
+    fn activity(id: &str, when: &str, deal: Option<&str>, contact: Option<&str>) -> CrmActivity {
+        CrmActivity {
+            id: EventId::new(id),
+            kind: if id.starts_with("note:") {
+                ActivityKind::Note
+            } else {
+                ActivityKind::IncomingChatMessage
+            },
+            at: at(when),
+            by: None,
+            deal: deal.map(DealId::new),
+            contact: contact.map(ContactId::new),
+            talk: None,
+        }
+    }
+
+    /// A CRM with two deals, their contacts and activities, served two activities a page; its
+    /// activity listing fails once `fail_activities` is set.
+    #[derive(Debug)]
+    struct TestCrm {
+        deals: Vec<Deal>,
+        contacts: Vec<Contact>,
+        activities: Vec<CrmActivity>,
+        fail_activities: AtomicBool,
+    }
+
+    impl TestCrm {
+        fn new() -> Self {
+            Self {
+                deals: vec![deal("d1", "c1"), deal("d2", "c2")],
+                contacts: vec![contact("c1", "+79001112233"), contact("c2", "+79004445566")],
+                activities: vec![
+                    // Read (in the lookback) but before the window: stored, not in a dialog.
+                    activity("e0", "2026-03-09T23:55:00Z", Some("d1"), None),
+                    activity("e1", "2026-03-10T02:00:00Z", Some("d1"), None),
+                    activity("note:1", "2026-03-10T01:00:00Z", None, Some("c1")),
+                    activity("e2", "2026-03-10T03:00:00Z", Some("d1"), Some("c1")),
+                    activity("e3", "2026-03-10T04:00:00Z", Some("d2"), None),
+                    activity("x1", "2026-03-10T05:00:00Z", Some("d9"), Some("c9")),
+                ],
+                fail_activities: AtomicBool::new(false),
+            }
+        }
+    }
+
+    #[async_trait]
+    impl CrmSource for TestCrm {
+        fn backend(&self) -> &'static str {
+            "testcrm"
+        }
+        fn capabilities(&self) -> CrmCapabilities {
+            CrmCapabilities::full(50)
+        }
+        async fn fetch_sales_pipelines(&self) -> Result<Vec<SalesPipeline>, SourceError> {
+            Ok(Vec::new())
+        }
+        async fn fetch_managers(&self) -> Result<Vec<Manager>, SourceError> {
+            Ok(Vec::new())
+        }
+        async fn fetch_deals<'a>(
+            &self,
+            q: &DealQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<Deal>, SourceError> {
+            let range = q.updated.expect("deals are asked for by update time");
+            Ok(Page::last(
+                self.deals
+                    .iter()
+                    .filter(|d| range.contains(d.updated_at))
+                    .cloned()
+                    .collect(),
+            ))
+        }
+        async fn fetch_contacts<'a>(
+            &self,
+            q: &ContactQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<Contact>, SourceError> {
+            Ok(Page::last(
+                self.contacts
+                    .iter()
+                    .filter(|c| q.ids.contains(&c.id))
+                    .cloned()
+                    .collect(),
+            ))
+        }
+        async fn fetch_calls<'a>(
+            &self,
+            _q: &ActivityQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<Call>, SourceError> {
+            Ok(Page::last(Vec::new()))
+        }
+        async fn fetch_stage_changes<'a>(
+            &self,
+            _q: &ActivityQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<StageChange>, SourceError> {
+            Ok(Page::last(Vec::new()))
+        }
+        async fn fetch_responsible_changes<'a>(
+            &self,
+            _q: &ActivityQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<ResponsibleChange>, SourceError> {
+            Ok(Page::last(Vec::new()))
+        }
+        async fn fetch_activities<'a>(
+            &self,
+            q: &ActivityQuery,
+            page: Option<&'a Cursor>,
+        ) -> Result<Page<CrmActivity>, SourceError> {
+            if self.fail_activities.load(Ordering::SeqCst) {
+                return Err(SourceError::Unavailable {
+                    backend: "testcrm",
+                    operation: "GET /events".into(),
+                    source: None,
+                });
+            }
+            let all: Vec<CrmActivity> = self
+                .activities
+                .iter()
+                .filter(|a| q.range.contains(a.at))
+                .cloned()
+                .collect();
+            let from: usize = page.map_or(0, |c| c.as_str().parse().expect("an offset"));
+            let to = (from + 2).min(all.len());
+            Ok(Page {
+                items: all[from..to].to_vec(),
+                next: (to < all.len()).then(|| Cursor::new(to.to_string())),
+            })
+        }
+    }
+
+    /// A messenger with one chat on contact c1's phone (another spelling) and one message.
+    #[derive(Debug)]
+    struct TestMessenger;
+
+    #[async_trait]
+    impl MessengerSource for TestMessenger {
+        fn backend(&self) -> &'static str {
+            "testmsg"
+        }
+        fn capabilities(&self) -> MessengerCapabilities {
+            MessengerCapabilities::unordered(50)
+        }
+        async fn fetch_chats<'a>(
+            &self,
+            _q: &ChatQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<Chat>, SourceError> {
+            Ok(Page::last(vec![Chat {
+                id: ChatId::new("ch1"),
+                channel: Channel::Whatsapp,
+                kind: ChatKind::Direct,
+                connection: None,
+                phone: Some("8 (900) 111-22-33".into()),
+                contact_name: None,
+                last_message_at: Some(at("2026-03-10T10:00:00Z")),
+                updated_at: at("2026-03-10T10:00:00Z"),
+            }]))
+        }
+        async fn fetch_messages<'a>(
+            &self,
+            chat: &ChatId,
+            _q: &MessageQuery,
+            _page: Option<&'a Cursor>,
+        ) -> Result<Page<Message>, SourceError> {
+            Ok(Page::last(vec![Message {
+                id: crate::model::MessageId::new("m1"),
+                chat: chat.clone(),
+                channel: Channel::Whatsapp,
+                direction: Direction::Inbound,
+                author_kind: AuthorKind::Client,
+                author_id: None,
+                kind: MessageKind::Text,
+                text: Some("Hello".into()),
+                attachments: Vec::new(),
+                is_template: false,
+                is_broadcast: false,
+                created_at: at("2026-03-10T10:00:00Z"),
+                delivered_at: None,
+                read_at: None,
+                error_at: None,
+                error_type: None,
+                raw: None,
+            }]))
+        }
+    }
+
+    /// Creates the run the test context names, so events can be recorded.
+    async fn with_run(cx: &RunContext) {
+        let run = cx
+            .store()
+            .create_run(
+                &NewRun {
+                    tenant: cx.tenant().id,
+                    job_type: "report".into(),
+                    mode: "test".into(),
+                    trigger: Trigger::Manual,
+                    window: *cx.window(),
+                    requested_by: None,
+                    idempotency_key: "modes-test".into(),
+                    metadata: serde_json::Value::Null,
+                },
+                cx.now(),
+            )
+            .await
+            .expect("the store accepts a run");
+        assert_eq!(run.run().id, cx.run_id(), "the context's run exists");
+    }
+
+    fn ids(d: &Dialog) -> Vec<&str> {
+        d.activities.iter().map(|a| a.id.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn amocrm_only_dialogs_carry_the_activities_of_their_deal_and_contacts() {
+        let crm: Arc<dyn CrmSource> = Arc::new(TestCrm::new());
+        let cx = context(Some(crm), None).await;
+        with_run(&cx).await;
+        AmocrmOnly.sync(&cx).await.expect("sync succeeds");
+        // The same event under a second source name: a dialog lists it once.
+        let copy = activity("e1", "2026-03-10T02:00:00Z", Some("d1"), None);
+        cx.store()
+            .apply(
+                cx.tenant().id,
+                "kommo",
+                &SyncBatch {
+                    activities: vec![copy],
+                    ..SyncBatch::default()
+                },
+            )
+            .await
+            .expect("store writes");
+
+        let dialogs = AmocrmOnly.dialogs(&cx).await.expect("dialogs");
+        let by_deal: Vec<(&str, Vec<&str>)> = dialogs
+            .iter()
+            .map(|d| (d.deal.id.as_str(), ids(d)))
+            .collect();
+        assert_eq!(
+            by_deal,
+            [("d1", vec!["note:1", "e1", "e2"]), ("d2", vec!["e3"]),],
+            "the deal's and its contacts' activities in the window, oldest first, each id once"
+        );
+        let e2 = &dialogs[0].activities[2];
+        assert_eq!(e2.contact, Some(ContactId::new("c1")), "field for field");
+        assert_eq!(e2.kind, ActivityKind::IncomingChatMessage);
+        // What was read before the window is stored, not attached.
+        let stored = cx
+            .store()
+            .activities_in(cx.tenant().id, &cx.read_range(), &[DealId::new("d1")], &[])
+            .await
+            .expect("store reads");
+        assert_eq!(stored.first().map(|a| a.id.as_str()), Some("e0"));
+    }
+
+    #[tokio::test]
+    async fn amocrm_radist_dialogs_keep_stored_activities_when_the_crm_fails() {
+        let crm = Arc::new(TestCrm::new());
+        let dyn_crm: Arc<dyn CrmSource> = crm.clone();
+        let messenger: Arc<dyn MessengerSource> = Arc::new(TestMessenger);
+        let cx = context(Some(dyn_crm), Some(messenger)).await;
+        with_run(&cx).await;
+
+        AmocrmRadist.sync(&cx).await.expect("sync succeeds");
+        let dialogs = AmocrmRadist.dialogs(&cx).await.expect("dialogs");
+        assert_eq!(
+            dialogs.len(),
+            1,
+            "only d1 is linked to a chat with messages"
+        );
+        assert_eq!(dialogs[0].deal.id.as_str(), "d1");
+        assert_eq!(dialogs[0].messages.len(), 1);
+        assert_eq!(ids(&dialogs[0]), ["note:1", "e1", "e2"]);
+
+        // The next run's CRM fails on activities: the run goes on with what is stored.
+        crm.fail_activities.store(true, Ordering::SeqCst);
+        AmocrmRadist
+            .sync(&cx)
+            .await
+            .expect("stored data carries the run");
+        let events = cx
+            .store()
+            .run_events(cx.tenant().id, cx.run_id())
+            .await
+            .expect("reads");
+        assert!(
+            events
+                .iter()
+                .any(|e| e.event.level == EventLevel::Warn
+                    && e.event.step == "sync.testcrm.activities"),
+            "a warning names the failed sub-step"
+        );
+        let crm_states: Vec<bool> = cx
+            .lock()
+            .sources
+            .iter()
+            .filter(|s| s.source == "testcrm")
+            .map(|s| matches!(s.state, SourceState::Failed { .. }))
+            .collect();
+        assert_eq!(
+            crm_states,
+            [false, true],
+            "fresh, then failed on stored data"
+        );
+        let again = AmocrmRadist.dialogs(&cx).await.expect("dialogs");
+        assert_eq!(again.len(), 1);
+        assert_eq!(ids(&again[0]), ["note:1", "e1", "e2"]);
+    }
 }
