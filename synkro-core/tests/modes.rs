@@ -3,6 +3,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use synkro_core::clock::Clock as _;
 
 use common::{env, env_with, ops, tail10};
 use synkro_core::model::{Direction, RunState, Window};
@@ -20,6 +21,8 @@ async fn amocrm_radist_reads_both_sources_and_joins_chats_to_deals_by_phone() {
     let w = window_of(&res);
     let report = res.report.expect("a report");
     let read_from = w.start - chrono::Duration::minutes(10);
+    // The read range runs to the run's "now": later updates of a deal worked on in the window.
+    let read_to = w.end.max(e.clock.now());
 
     let crm_ops = ops(&e.crm.requests());
     for op in [
@@ -44,7 +47,7 @@ async fn amocrm_radist_reads_both_sources_and_joins_chats_to_deals_by_phone() {
         .data
         .deals
         .iter()
-        .filter(|d| d.updated_at >= read_from && d.updated_at < w.end)
+        .filter(|d| d.updated_at >= read_from && d.updated_at < read_to)
         .collect();
     let contacts: BTreeMap<_, _> = e.data.contacts.iter().map(|c| (&c.id, c)).collect();
     let mut best: BTreeMap<String, &synkro_core::model::Chat> = BTreeMap::new();
@@ -238,7 +241,7 @@ async fn contacts_are_fetched_in_batches_not_one_request_each() {
         .iter()
         .filter(|d| {
             d.updated_at >= res.run.window.start - chrono::Duration::minutes(10)
-                && d.updated_at < res.run.window.end
+                && d.updated_at < res.run.window.end.max(e.clock.now())
         })
         .flat_map(|d| d.contacts.iter())
         .collect();

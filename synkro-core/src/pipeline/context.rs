@@ -72,12 +72,15 @@ impl RunContext {
     }
 
     /// The range sources are read over: the window widened backwards by the engine's lookback,
-    /// so entities updated just before the window (clock skew, late commits) are caught.
+    /// so entities updated just before the window (clock skew, late commits) are caught, and
+    /// forwards to now, because an update time only moves forward: a deal worked on in the window
+    /// and touched again since carries today's update time, and a report on a past window must
+    /// still see it.
     #[must_use]
     pub fn read_range(&self) -> Window {
         Window {
             start: self.window.start - self.lookback,
-            end: self.window.end,
+            end: self.window.end.max(self.now()),
         }
     }
 
