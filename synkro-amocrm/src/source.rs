@@ -255,7 +255,7 @@ impl CrmSource for AmoCrmClient {
     /// from events, activities from chat-message and `talk_closed` events and `common` notes;
     /// pages hold up to 250 items (events 100).
     fn capabilities(&self) -> CrmCapabilities {
-        CrmCapabilities::full(MAX_LIMIT)
+        CrmCapabilities::full(MAX_LIMIT).with_activities()
     }
 
     async fn fetch_sales_pipelines(&self) -> Result<Vec<SalesPipeline>, SourceError> {

@@ -7,12 +7,9 @@
 //! a listing ends only when the source says so.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 
-use serde_json::json;
-
-use crate::error::{RunError, SourceError, chain};
-use crate::model::{Chat, ContactId, NewRunEvent, Window};
+use crate::error::{RunError, SourceError};
+use crate::model::{Chat, ContactId, Window};
 use crate::pipeline::RunContext;
 use crate::source::{
     ActivityQuery, ChatQuery, ContactQuery, CrmSource, Cursor, DealQuery, MessageQuery,
@@ -146,12 +143,10 @@ pub async fn contacts(
 
 /// Calls, stage changes, responsible changes and [`CrmActivity`](crate::model::CrmActivity)
 /// records (chat-message events, closed conversations, notes) in `range`, each when the source's
-/// [`CrmCapabilities`](crate::source::CrmCapabilities) say it has them.
-///
-/// A source that claims activities but answers the first request for them with
-/// [`SourceError::Unsupported`] (the default [`CrmSource::fetch_activities`] of a source written
-/// before activities existed, whose capabilities came from `CrmCapabilities::full`) has none: a
-/// warning event on `sync.<crm>.activities` says so and the sync goes on.
+/// [`CrmCapabilities`](crate::source::CrmCapabilities) say it has them. A source says it has
+/// activities with [`CrmCapabilities::with_activities`](crate::source::CrmCapabilities::with_activities);
+/// one that says so and then answers [`SourceError::Unsupported`] fails the step like any other
+/// source error.
 ///
 /// # Errors
 /// [`RunError::Source`] (`sync.<crm>.calls` / `.stage_changes` / `.responsible_changes` /
@@ -218,58 +213,23 @@ pub async fn activities(
     Ok(())
 }
 
-/// Every page of CRM activities of `q`, tolerating a source without `fetch_activities` (see
-/// [`activities`]).
+/// Every page of CRM activities of `q`.
 async fn crm_activities(
     cx: &RunContext,
     crm: &dyn CrmSource,
     q: &ActivityQuery,
 ) -> Result<(), RunError> {
-    let src = crm.backend();
-    let unsupported: Mutex<Option<SourceError>> = Mutex::new(None);
     pages(
         cx,
-        src,
+        crm.backend(),
         "activities",
-        |c| {
-            let unsupported = &unsupported;
-            async move {
-                let first = c.is_none();
-                match crm.fetch_activities(q, c.as_ref()).await {
-                    Err(e @ SourceError::Unsupported { .. }) if first => {
-                        *unsupported
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
-                        Ok(Page::last(Vec::new()))
-                    }
-                    other => other,
-                }
-            }
-        },
+        |c| async move { crm.fetch_activities(q, c.as_ref()).await },
         |activities| SyncBatch {
             activities,
             ..SyncBatch::default()
         },
     )
-    .await?;
-    let unsupported = unsupported
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(e) = unsupported {
-        cx.event(
-            NewRunEvent::warn(
-                format!("sync.{src}.activities"),
-                format!(
-                    "{}; the source claims CRM activities but cannot list them, so runs go on \
-                     without them",
-                    chain(&e)
-                ),
-            )
-            .data(json!({ "error_kind": e.kind() })),
-        )
-        .await?;
-    }
-    Ok(())
+    .await
 }
 
 /// The whole CRM sync of the built-in modes over the run's read range: reference data, deals,
@@ -395,7 +355,7 @@ mod tests {
             calls: false,
             stage_changes: false,
             responsible_changes: false,
-            ..CrmCapabilities::full(max_page_size)
+            ..CrmCapabilities::full(max_page_size).with_activities()
         }
     }
 
@@ -600,10 +560,8 @@ mod tests {
     async fn crm_activities_are_not_asked_for_without_the_capability() {
         let mut crm = MockCrmSource::new();
         crm.expect_backend().return_const("amocrm");
-        crm.expect_capabilities().return_const(CrmCapabilities {
-            activities: false,
-            ..CrmCapabilities::full(50)
-        });
+        crm.expect_capabilities()
+            .return_const(CrmCapabilities::full(50));
         crm.expect_fetch_calls()
             .times(1)
             .returning(|_, _| Ok(Page::last(Vec::new())));
@@ -679,8 +637,8 @@ mod tests {
         assert!(matches!(err, RunError::Cancelled), "{err:?}");
     }
 
-    /// A source written before activities existed: full capabilities, the default
-    /// `fetch_activities`.
+    /// A source written before activities existed: `CrmCapabilities::full`, the default
+    /// `fetch_activities` (which answers `Unsupported`).
     #[derive(Debug)]
     struct LegacyCrm;
 
@@ -738,13 +696,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_source_without_fetch_activities_is_synced_without_them_and_a_warning() {
+    async fn a_source_written_before_activities_is_never_asked_for_them() {
         let crm: Arc<dyn CrmSource> = Arc::new(LegacyCrm);
+        assert!(!crm.capabilities().activities);
         let cx = context(Some(crm.clone()), None).await;
         with_run(&cx).await;
         super::crm(&cx, crm.as_ref())
             .await
-            .expect("the rest of the CRM syncs");
+            .expect("the CRM syncs without activities");
         assert_eq!(
             cx.store().deals(cx.tenant().id).await.expect("reads").len(),
             1,
@@ -755,16 +714,14 @@ mod tests {
             .run_events(cx.tenant().id, cx.run_id())
             .await
             .expect("reads");
-        let warning = events
-            .iter()
-            .find(|e| e.event.step == "sync.legacy.activities")
-            .expect("a warning names the sub-step");
-        assert_eq!(warning.event.level, EventLevel::Warn);
+        let steps: Vec<&str> = events.iter().map(|e| e.event.step.as_str()).collect();
         assert!(
-            warning.event.message.contains("not supported"),
-            "{}",
-            warning.event.message
+            !steps.contains(&"sync.legacy.activities"),
+            "activities were never asked for: {steps:?}"
         );
-        assert_eq!(warning.event.data["error_kind"], "unsupported");
+        assert!(
+            events.iter().all(|e| e.event.level != EventLevel::Warn),
+            "no warnings: {steps:?}"
+        );
     }
 }

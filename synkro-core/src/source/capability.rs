@@ -21,7 +21,11 @@ pub struct CrmCapabilities {
 }
 
 impl CrmCapabilities {
-    /// A source with everything, serving pages of up to `max_page_size`.
+    /// A source with deals in `updated_at` order, calls, stage changes and responsible changes,
+    /// serving pages of up to `max_page_size`. CRM activities are off: a source that implements
+    /// [`CrmSource::fetch_activities`](crate::source::CrmSource::fetch_activities) says so with
+    /// [`with_activities`](Self::with_activities), so a source written before activities existed
+    /// is never asked for them.
     #[must_use]
     pub fn full(max_page_size: u32) -> Self {
         Self {
@@ -29,8 +33,17 @@ impl CrmCapabilities {
             calls: true,
             stage_changes: true,
             responsible_changes: true,
-            activities: true,
+            activities: false,
             max_page_size,
+        }
+    }
+
+    /// The same capabilities, with CRM activities.
+    #[must_use]
+    pub fn with_activities(self) -> Self {
+        Self {
+            activities: true,
+            ..self
         }
     }
 }

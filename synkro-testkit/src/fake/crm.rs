@@ -84,7 +84,7 @@ impl CrmSource for FakeCrm {
     }
 
     fn capabilities(&self) -> CrmCapabilities {
-        CrmCapabilities::full(self.page_size as u32)
+        CrmCapabilities::full(self.page_size as u32).with_activities()
     }
 
     async fn fetch_sales_pipelines(&self) -> Result<Vec<SalesPipeline>, SourceError> {

@@ -240,7 +240,7 @@ mod tests {
             "testcrm"
         }
         fn capabilities(&self) -> CrmCapabilities {
-            CrmCapabilities::full(50)
+            CrmCapabilities::full(50).with_activities()
         }
         async fn fetch_sales_pipelines(&self) -> Result<Vec<SalesPipeline>, SourceError> {
             Ok(Vec::new())
