@@ -1,5 +1,5 @@
-//! The store conformance suite: named checks that every [`Store`] must pass, against a fresh, empty
-//! store each.
+//! The store conformance suite: named checks that every [`Store`](synkro_core::store::Store) must
+//! pass, against a fresh, empty store each.
 //!
 //! Run all of them against a backend with [`store_conformance!`](crate::store_conformance):
 //!
@@ -53,8 +53,8 @@ pub use windows::window_queries_return_what_falls_inside;
 /// Expands to one `#[tokio::test]` per check of [`conformance::store`](crate::conformance::store).
 ///
 /// `$setup` is an `async fn(&'static str) -> Option<S>` where `S` dereferences to a type that
-/// implements [`Store`] (or to `dyn Store`); it gets the test's name so backends can isolate each
-/// test (a file or a schema per test) and returns `None` to skip.
+/// implements [`Store`](synkro_core::store::Store) (or to `dyn Store`); it gets the test's name so
+/// backends can isolate each test (a file or a schema per test) and returns `None` to skip.
 #[macro_export]
 macro_rules! store_conformance {
     ($setup:path) => {
