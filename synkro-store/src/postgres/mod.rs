@@ -8,9 +8,17 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor as _, PgPool};
-use synkro_core::error::ConfigError;
+use synkro_core::error::{ConfigError, StoreError};
+use synkro_core::model::{TenantId, Timestamp};
 
+use crate::error::db;
 use crate::rows::{Row, Table};
+
+// The store traits over SQL: one source that each backend compiles against its own `Db`, `ts`,
+// `js`, … below.
+#[allow(clippy::duplicate_mod, reason = "compiled once per backend on purpose")]
+#[path = "../common/mod.rs"]
+mod common;
 
 /// The migrations of the PostgreSQL schema (`migrations/postgres`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -301,5 +309,3 @@ async fn upsert_rows(
     }
     Ok(changed)
 }
-
-include!("../common.rs");

@@ -11,8 +11,17 @@ use std::time::Duration;
 use chrono::TimeZone as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, SqlitePool};
+use synkro_core::error::StoreError;
+use synkro_core::model::{TenantId, Timestamp};
 
+use crate::error::{corrupt, db};
 use crate::rows::{Row, Table};
+
+// The store traits over SQL: one source that each backend compiles against its own `Db`, `ts`,
+// `js`, … below.
+#[allow(clippy::duplicate_mod, reason = "compiled once per backend on purpose")]
+#[path = "../common/mod.rs"]
+mod common;
 
 /// The migrations of the SQLite schema (`migrations/sqlite`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -325,5 +334,3 @@ async fn upsert_rows(
     }
     Ok(changed)
 }
-
-include!("../common.rs");
