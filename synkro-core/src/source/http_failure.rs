@@ -52,7 +52,7 @@ impl HttpFailure {
     /// source of the failure.
     #[must_use]
     pub fn unavailable_status(status: u16) -> Self {
-        Self::Unavailable(Some(Box::new(UnexpectedStatus(status))))
+        Self::Unavailable(Some(Box::new(HttpStatus(status))))
     }
 
     /// Whether the request may be sent again.
@@ -95,7 +95,7 @@ impl HttpFailure {
             Self::Status(status) => SourceError::Other {
                 backend,
                 operation,
-                source: Box::new(UnexpectedStatus(status)),
+                source: Box::new(HttpStatus(status)),
             },
         }
     }
@@ -190,17 +190,17 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, MalformedBody>
     })
 }
 
-/// An HTTP status, as the source of an unavailable source or of a status no rule covers.
+/// An HTTP status as the source of a failure: of an unavailable source, or a status no rule covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct UnexpectedStatus(u16);
+struct HttpStatus(u16);
 
-impl fmt::Display for UnexpectedStatus {
+impl fmt::Display for HttpStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP status {}", self.0)
     }
 }
 
-impl std::error::Error for UnexpectedStatus {}
+impl std::error::Error for HttpStatus {}
 
 /// A response body that was cut short (the JSON ended early).
 #[derive(Debug, Clone, Copy)]
