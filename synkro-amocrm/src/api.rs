@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use synkro_core::error::SourceError;
 use synkro_core::model::{Contact, Deal, Manager, SalesPipeline, Window};
+use synkro_core::source::http_failure::HttpFailure;
 
 use crate::client::AmoCrmClient;
 use crate::convert::{self, Missing};
@@ -284,10 +285,10 @@ pub struct DealsWithContacts {
 
 fn missing(op: &str) -> impl Fn(Missing) -> SourceError + '_ {
     move |m| {
-        Failure::Decode {
+        Failure::Http(HttpFailure::Decode {
             path: m.0,
             body_len: 0,
-        }
+        })
         .into_source(op)
     }
 }
@@ -308,7 +309,7 @@ impl AmoCrmClient {
             .t
             .get_json(&url, OP)
             .await
-            .and_then(|a| a.ok_or(Failure::NotFound))
+            .and_then(|a| a.ok_or(Failure::Http(HttpFailure::NotFound)))
             .map_err(|f| f.into_source(OP))?;
         Ok(AccountInfo {
             id: raw.id,
@@ -506,7 +507,7 @@ impl AmoCrmClient {
             .t
             .get_json(&url, OP)
             .await
-            .and_then(|t| t.ok_or(Failure::NotFound))
+            .and_then(|t| t.ok_or(Failure::Http(HttpFailure::NotFound)))
             .map_err(|f| f.into_source(OP))
     }
 

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use synkro_core::Secret;
 use synkro_core::error::BoxError;
+use synkro_core::source::http_failure::HttpFailure;
 
 use crate::error::{Failure, Problem};
 use crate::transport::{TokenGrant, Transport};
@@ -378,7 +379,7 @@ impl OAuthSession {
             .await
         {
             Ok(fresh) => fresh,
-            Err(Failure::Unavailable(_)) => {
+            Err(Failure::Http(HttpFailure::Unavailable(_))) => {
                 // The answer was lost: the refresh token is probably spent. Never re-send it.
                 if let Some(s) = self.load().await?
                     && s.refresh_token.expose() != spent.expose()

@@ -1,5 +1,6 @@
 //! The adapter's private failure type, the one [`classify`] function that maps an HTTP answer onto
-//! it, and the conversion to [`SourceError`] at the trait boundary.
+//! it, and the conversion to [`SourceError`] at the trait boundary. The statuses, transport
+//! failures and decode failures every source shares are [`HttpFailure`]s.
 
 use std::fmt;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
 use synkro_core::error::{BoxError, ConfigError, SourceError};
-use synkro_core::retry::parse_retry_after;
+use synkro_core::source::http_failure::{HttpFailure, StatusClass, classify_status};
 
 /// The backend name in every error.
 pub(crate) const BACKEND: &str = "amocrm";
@@ -120,24 +121,6 @@ impl Problem {
     }
 }
 
-/// A response body that was cut short (the JSON ended early).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TruncatedBody {
-    pub(crate) body_len: usize,
-}
-
-impl fmt::Display for TruncatedBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the response body ended early after {} bytes",
-            self.body_len
-        )
-    }
-}
-
-impl std::error::Error for TruncatedBody {}
-
 /// The token store failed; the newest OAuth pair may be lost.
 #[derive(Debug)]
 pub(crate) struct TokenStoreFailed(pub(crate) BoxError);
@@ -157,18 +140,6 @@ impl std::error::Error for TokenStoreFailed {
     }
 }
 
-/// An HTTP status no other rule covers.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct UnexpectedStatus(pub(crate) u16);
-
-impl fmt::Display for UnexpectedStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP status {}", self.0)
-    }
-}
-
-impl std::error::Error for UnexpectedStatus {}
-
 /// What went wrong with one request, before it is named for the engine.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -180,34 +151,27 @@ pub(crate) enum Failure {
     Forbidden(Problem),
     /// 403 with an HTML (or otherwise non-JSON) body: the account's API access is blocked.
     AccountBlocked,
-    /// 404, or 204 on a by-id read.
-    NotFound,
-    /// 429, with the `Retry-After` wait when the server sent one.
-    RateLimited(Option<Duration>),
-    /// 408, 5xx, connect errors, timeouts, resets, truncated bodies.
-    Unavailable(Option<BoxError>),
     /// 400 / 422: the request is wrong; retrying does not help.
     Rejected(Problem),
-    /// A 2xx body that does not match the schema.
-    Decode { path: String, body_len: usize },
     /// A misuse caught before sending (bad cursor, foreign next link, page guard).
     Invalid(ConfigError),
     /// The token store failed to load or save the OAuth pair.
     TokenStore(BoxError),
-    /// Any other status.
-    Other(u16),
+    /// 404 (or 204 on a by-id read), 429, 408 / 5xx, connect errors, timeouts, resets, truncated
+    /// bodies, 2xx bodies that do not match the schema, and any other status.
+    Http(HttpFailure),
 }
 
 impl Failure {
     /// Whether the request may be sent again.
     pub(crate) fn is_retryable(&self) -> bool {
-        matches!(self, Self::RateLimited(_) | Self::Unavailable(_))
+        matches!(self, Self::Http(f) if f.is_retryable())
     }
 
     /// The wait the server asked for.
     pub(crate) fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited(r) => *r,
+            Self::Http(f) => f.retry_after(),
             _ => None,
         }
     }
@@ -238,30 +202,10 @@ impl Failure {
                 operation,
                 reason: BLOCKED_REASON.to_owned(),
             },
-            Self::NotFound => SourceError::NotFound {
-                backend: BACKEND,
-                operation,
-            },
-            Self::RateLimited(retry_after) => SourceError::RateLimited {
-                backend: BACKEND,
-                operation,
-                retry_after,
-            },
-            Self::Unavailable(source) => SourceError::Unavailable {
-                backend: BACKEND,
-                operation,
-                source,
-            },
             Self::Rejected(problem) => SourceError::Other {
                 backend: BACKEND,
                 operation,
                 source: Box::new(problem),
-            },
-            Self::Decode { path, body_len } => SourceError::Decode {
-                backend: BACKEND,
-                operation,
-                path,
-                body_len,
             },
             Self::Invalid(source) => SourceError::InvalidConfig {
                 backend: BACKEND,
@@ -272,11 +216,7 @@ impl Failure {
                 operation,
                 source: Box::new(TokenStoreFailed(source)),
             },
-            Self::Other(status) => SourceError::Other {
-                backend: BACKEND,
-                operation,
-                source: Box::new(UnexpectedStatus(status)),
-            },
+            Self::Http(f) => f.into_source(BACKEND, operation),
         }
     }
 }
@@ -308,27 +248,18 @@ fn is_json(headers: &HeaderMap, body_prefix: &[u8]) -> bool {
 ///
 /// `body_prefix` is the start of the body (at most a few KB); only safe parts of it are kept.
 pub(crate) fn classify(status: u16, headers: &HeaderMap, body_prefix: &[u8]) -> Failure {
-    match status {
-        401 => Failure::Unauthenticated(
+    let retry_after = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok());
+    match classify_status(status, retry_after, Utc::now()) {
+        StatusClass::Unauthenticated => Failure::Unauthenticated(
             is_json(headers, body_prefix).then(|| Problem::parse(status, body_prefix)),
         ),
-        402 => Failure::PaymentRequired,
-        403 if is_json(headers, body_prefix) => {
+        StatusClass::PaymentRequired => Failure::PaymentRequired,
+        StatusClass::Forbidden if is_json(headers, body_prefix) => {
             Failure::Forbidden(Problem::parse(status, body_prefix))
         }
-        403 => Failure::AccountBlocked,
-        404 => Failure::NotFound,
-        429 => Failure::RateLimited(
-            headers
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, Utc::now())),
-        ),
-        408 | 500 | 502 | 503 | 504 => {
-            Failure::Unavailable(Some(Box::new(UnexpectedStatus(status))))
-        }
-        400 | 422 => Failure::Rejected(Problem::parse(status, body_prefix)),
-        s => Failure::Other(s),
+        StatusClass::Forbidden => Failure::AccountBlocked,
+        StatusClass::Rejected => Failure::Rejected(Problem::parse(status, body_prefix)),
+        StatusClass::Failure(f) => Failure::Http(f),
     }
 }
 
@@ -392,14 +323,14 @@ mod tests {
                 Failure::PaymentRequired => "unpaid".to_owned(),
                 Failure::Forbidden(_) => "forbidden".to_owned(),
                 Failure::AccountBlocked => "blocked".to_owned(),
-                Failure::NotFound => "not_found".to_owned(),
-                Failure::RateLimited(r) => format!(
+                Failure::Http(HttpFailure::NotFound) => "not_found".to_owned(),
+                Failure::Http(HttpFailure::RateLimited(r)) => format!(
                     "rate_limited:{}",
                     r.map_or("none".to_owned(), |d| d.as_secs().to_string())
                 ),
-                Failure::Unavailable(_) => "unavailable".to_owned(),
+                Failure::Http(HttpFailure::Unavailable(_)) => "unavailable".to_owned(),
                 Failure::Rejected(_) => "rejected".to_owned(),
-                Failure::Other(s) => format!("other:{s}"),
+                Failure::Http(HttpFailure::Status(s)) => format!("other:{s}"),
                 other => format!("{other:?}"),
             };
             assert_eq!(got, want, "status {status} ct {ct:?} retry-after {ra:?}");
@@ -410,7 +341,9 @@ mod tests {
     fn retry_after_as_an_http_date_is_honoured() {
         let at = (Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
         match classify(429, &headers(None, Some(&at)), b"") {
-            Failure::RateLimited(Some(d)) => assert!(d.as_secs() >= 28 && d.as_secs() <= 30),
+            Failure::Http(HttpFailure::RateLimited(Some(d))) => {
+                assert!(d.as_secs() >= 28 && d.as_secs() <= 30)
+            }
             other => panic!("{other:?}"),
         }
     }

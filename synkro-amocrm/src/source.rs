@@ -10,6 +10,7 @@ use synkro_core::error::{ConfigError, SourceError};
 use synkro_core::model::{
     Call, Contact, CrmActivity, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
 };
+use synkro_core::source::http_failure::HttpFailure;
 use synkro_core::source::{
     ActivityQuery, ContactQuery, CrmCapabilities, CrmSource, Cursor, DealQuery, Page,
 };
@@ -200,10 +201,10 @@ fn convert_some<T, U>(
             Ok(Some(u)) => out.push(u),
             Ok(None) => {}
             Err(m) => {
-                return Err(Failure::Decode {
+                return Err(Failure::Http(HttpFailure::Decode {
                     path: m.0,
                     body_len: 0,
-                }
+                })
                 .into_source(op));
             }
         }
@@ -221,10 +222,10 @@ fn convert_all<T, U>(
         .map(f)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|m| {
-            Failure::Decode {
+            Failure::Http(HttpFailure::Decode {
                 path: m.0,
                 body_len: 0,
-            }
+            })
             .into_source(op)
         })
 }

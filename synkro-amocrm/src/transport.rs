@@ -4,7 +4,7 @@
 //!
 //! Order per request: auth header, the shared rate limiter, the per-request timeout, [`classify`],
 //! the retry loop ([`RetryPolicy::decide`], `Retry-After` honoured), decoding through
-//! `serde_path_to_error`.
+//! [`decode_json`].
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -18,11 +18,12 @@ use synkro_core::Secret;
 use synkro_core::error::BoxError;
 use synkro_core::ratelimit::RateLimiter;
 use synkro_core::retry::{RetryDecision, RetryPolicy};
+use synkro_core::source::http_failure::{HttpFailure, decode_json};
 use tracing::Instrument as _;
 use url::Url;
 
 use crate::auth::{AmoAuth, OAuthApp, OAuthTokens};
-use crate::error::{Failure, TruncatedBody, classify};
+use crate::error::{Failure, classify};
 
 /// The only requests the crate can send.
 enum Outgoing<'a> {
@@ -180,7 +181,7 @@ impl Transport {
             }
             let bearer = self.bearer().await?;
             let failure = match self.send(Outgoing::Read(url, &bearer)).await {
-                Err(e) => Failure::Unavailable(Some(e)),
+                Err(e) => Failure::Http(HttpFailure::transport(e)),
                 Ok(a) => {
                     tracing::Span::current().record("status", a.status.as_u16());
                     match a.status.as_u16() {
@@ -258,14 +259,14 @@ impl Transport {
         let answer = self
             .send(Outgoing::Token(&body))
             .await
-            .map_err(|e| Failure::Unavailable(Some(e)))?;
+            .map_err(|e| Failure::Http(HttpFailure::transport(e)))?;
         let status = answer.status.as_u16();
         if !answer.status.is_success() {
             let prefix = &answer.body[..answer.body.len().min(4096)];
             return Err(match classify(status, &answer.headers, prefix) {
                 // A refused grant is an authorization problem, whatever the status.
                 Failure::Rejected(p) => Failure::Unauthenticated(Some(p)),
-                Failure::NotFound => Failure::Unauthenticated(None),
+                Failure::Http(HttpFailure::NotFound) => Failure::Unauthenticated(None),
                 Failure::AccountBlocked => {
                     self.blocked.store(true, Ordering::SeqCst);
                     Failure::AccountBlocked
@@ -286,17 +287,7 @@ impl Transport {
 /// Decodes a JSON body, naming the failing path; a body that ends early is a truncated transfer
 /// (retryable), anything else a schema mismatch.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(v) => Ok(v),
-        Err(e) if e.inner().is_eof() => Err(Failure::Unavailable(Some(Box::new(TruncatedBody {
-            body_len: body.len(),
-        })))),
-        Err(e) => Err(Failure::Decode {
-            path: e.path().to_string(),
-            body_len: body.len(),
-        }),
-    }
+    decode_json(body).map_err(|e| Failure::Http(e.into_failure()))
 }
 
 /// The default request timeouts.
@@ -323,7 +314,7 @@ mod tests {
     fn decode_names_the_path_and_size_and_truncation_is_retryable() {
         let bad = br#"{"items":[{"id":1},{"id":"x"}]}"#;
         match decode::<Page>(bad) {
-            Err(Failure::Decode { path, body_len }) => {
+            Err(Failure::Http(HttpFailure::Decode { path, body_len })) => {
                 assert_eq!(path, "items[1].id");
                 assert_eq!(body_len, bad.len());
             }

@@ -10,18 +10,10 @@ use serde_json::{Value, json};
 use synkro_amocrm::AmoCrmClient;
 use synkro_core::error::SourceError;
 use synkro_core::model::{ActivityKind, ContactId, CrmActivity, DealId, ManagerId, Window};
-use synkro_core::source::{ActivityQuery, CrmSource, Cursor, Page, paginate};
+use synkro_core::source::{ActivityQuery, CrmSource, CrmSourceExt, Cursor, Page};
 use synkro_testkit::fake::amocrm_server::{FakeAmoCrmOptions, Fault, FaultKind};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn all_time() -> Window {
-    Window::new(
-        "2020-01-01T00:00:00Z".parse().unwrap(),
-        "2030-01-01T00:00:00Z".parse().unwrap(),
-    )
-    .unwrap()
-}
 
 fn day() -> Window {
     Window::new(
@@ -39,14 +31,7 @@ fn query(range: Window, page_size: Option<u32>) -> ActivityQuery {
 
 /// Every page of the listing, one `fetch_activities` call per page.
 async fn all_pages(c: &AmoCrmClient, q: &ActivityQuery) -> Vec<Page<CrmActivity>> {
-    paginate(|cursor: Option<Cursor>| {
-        let q = q.clone();
-        let c = c.clone();
-        async move { c.fetch_activities(&q, cursor.as_ref()).await }
-    })
-    .try_collect()
-    .await
-    .unwrap()
+    c.activity_pages(q.clone()).try_collect().await.unwrap()
 }
 
 fn sorted(mut v: Vec<CrmActivity>) -> Vec<CrmActivity> {
@@ -57,14 +42,7 @@ fn sorted(mut v: Vec<CrmActivity>) -> Vec<CrmActivity> {
 #[tokio::test]
 async fn every_activity_of_the_dataset_comes_back_once_across_events_and_notes() {
     let data = dataset(21);
-    let fake = fake(
-        data.clone(),
-        FakeAmoCrmOptions {
-            max_limit: 7,
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
+    let fake = fake_paged(data.clone(), 7).await;
     let c = fake_client(&fake);
     assert!(c.capabilities().activities);
     let pages = all_pages(&c, &query(all_time(), Some(7))).await;
@@ -171,14 +149,7 @@ async fn a_day_brings_only_that_days_activities_and_an_empty_range_ends_after_th
 #[tokio::test]
 async fn a_cursor_resumes_where_it_stopped_even_in_a_new_client() {
     let data = dataset(23);
-    let fake = fake(
-        data.clone(),
-        FakeAmoCrmOptions {
-            max_limit: 5,
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
+    let fake = fake_paged(data.clone(), 5).await;
     let q = query(all_time(), Some(5));
     let a = fake_client(&fake);
     let mut got = Vec::new();
@@ -215,14 +186,7 @@ async fn a_cursor_resumes_where_it_stopped_even_in_a_new_client() {
 
 #[tokio::test]
 async fn cursors_of_other_listings_are_refused() {
-    let fake = fake(
-        dataset(24),
-        FakeAmoCrmOptions {
-            max_limit: 3,
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
+    let fake = fake_paged(dataset(24), 3).await;
     let c = fake_client(&fake);
     let q = query(all_time(), Some(3));
     // A stage-change cursor also points at /api/v4/events, with another type filter.

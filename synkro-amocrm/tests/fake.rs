@@ -14,35 +14,18 @@ use synkro_amocrm::{
 };
 use synkro_core::Secret;
 use synkro_core::error::SourceError;
-use synkro_core::model::Window;
 use synkro_core::ratelimit::RateLimiter;
 use synkro_core::retry::RetryPolicy;
-use synkro_core::source::{
-    ActivityQuery, ContactQuery, CrmSource, CrmSourceExt, Cursor, DealQuery, paginate,
-};
+use synkro_core::source::{ActivityQuery, ContactQuery, CrmSource, CrmSourceExt, DealQuery};
+use synkro_testkit::Dataset;
 use synkro_testkit::fake::amocrm_server::{
-    FakeAmoCrmOptions, FakeOAuth, Fault, FaultKind, RateLimitRule,
+    FakeAmoCrm, FakeAmoCrmOptions, FakeOAuth, Fault, FaultKind, RateLimitRule,
 };
-
-fn all_time() -> Window {
-    Window::new(
-        "2020-01-01T00:00:00Z".parse().unwrap(),
-        "2030-01-01T00:00:00Z".parse().unwrap(),
-    )
-    .unwrap()
-}
 
 #[tokio::test]
 async fn every_deal_contact_call_and_change_of_the_dataset_comes_back_once() {
     let data = dataset(7);
-    let fake = fake(
-        data.clone(),
-        FakeAmoCrmOptions {
-            max_limit: 7,
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
+    let fake = fake_paged(data.clone(), 7).await;
     let c = fake_client(&fake);
     let mut q = DealQuery::updated_in(all_time());
     q.page_size = Some(7);
@@ -108,14 +91,7 @@ async fn every_deal_contact_call_and_change_of_the_dataset_comes_back_once() {
 #[tokio::test]
 async fn deals_with_contacts_read_the_whole_tenant_concurrently_without_duplicates() {
     let data = dataset(8);
-    let fake = fake(
-        data.clone(),
-        FakeAmoCrmOptions {
-            max_limit: 5,
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
+    let fake = fake_paged(data.clone(), 5).await;
     let c = fake_client(&fake);
     let mut f = LeadFilter::default();
     f.limit = 5;
@@ -129,14 +105,7 @@ async fn deals_with_contacts_read_the_whole_tenant_concurrently_without_duplicat
 #[tokio::test]
 async fn faults_are_survived_resets_truncations_and_5xx() {
     let data = dataset(9);
-    let fake = fake(
-        data.clone(),
-        FakeAmoCrmOptions {
-            max_limit: 10,
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
+    let fake = fake_paged(data.clone(), 10).await;
     fake.set_faults(vec![
         Fault {
             kind: FaultKind::Reset,
@@ -180,11 +149,7 @@ async fn malformed_json_is_a_decode_error_and_a_hang_times_out() {
         .unwrap_err();
     assert!(matches!(err, SourceError::Decode { .. }), "{err:?}");
     fake.set_faults(vec![Fault::on("/api/v4/account", FaultKind::Hang, 10)]);
-    let quick = AmoCrmClient::builder()
-        .base_url(fake.base_url())
-        .auth(AmoAuth::long_lived(Secret::new(
-            synkro_testkit::fake::amocrm_server::DEFAULT_TOKEN.into(),
-        )))
+    let quick = fake_builder(&fake)
         .timeout(Duration::from_millis(150))
         .retry(RetryPolicy::fast().max_attempts(2))
         .build()
@@ -210,11 +175,7 @@ async fn a_429_storm_is_ridden_out_and_an_account_block_stops_everything() {
     )
     .await;
     // A client far faster than the server allows: 429s, retried with Retry-After, all succeed.
-    let c = AmoCrmClient::builder()
-        .base_url(fake.base_url())
-        .auth(AmoAuth::long_lived(Secret::new(
-            synkro_testkit::fake::amocrm_server::DEFAULT_TOKEN.into(),
-        )))
+    let c = fake_builder(&fake)
         .rate_limiter(RateLimiter::per_second(200.0).unwrap())
         .retry(RetryPolicy::fast().max_attempts(20))
         .build()
@@ -249,19 +210,32 @@ async fn at_the_default_rate_the_fake_sees_no_429() {
         },
     )
     .await;
-    let c = AmoCrmClient::builder()
-        .base_url(fake.base_url())
-        .auth(AmoAuth::long_lived(Secret::new(
-            synkro_testkit::fake::amocrm_server::DEFAULT_TOKEN.into(),
-        )))
-        .concurrency(4)
-        .build()
-        .unwrap();
+    let c = fake_builder(&fake).concurrency(4).build().unwrap();
     let mut f = LeadFilter::default();
     f.limit = 4;
     let pages: Vec<_> = c.leads(&f).try_collect().await.unwrap();
     assert!(pages.len() >= 8, "{}", pages.len());
     assert_eq!(fake.rate_limited(), 0);
+}
+
+/// A fake that takes OAuth tokens of `o` and no long-lived token.
+async fn oauth_fake(o: &FakeOAuth, data: Arc<Dataset>) -> FakeAmoCrm {
+    fake(
+        data,
+        FakeAmoCrmOptions {
+            long_lived_token: None,
+            oauth: Some(o.clone()),
+            ..FakeAmoCrmOptions::default()
+        },
+    )
+    .await
+}
+
+/// A token store holding only a refresh token.
+fn refresh_store(refresh_token: String) -> Arc<MemoryTokenStore> {
+    Arc::new(MemoryTokenStore::new(Some(
+        OAuthTokens::from_refresh_token(Secret::new(refresh_token)),
+    )))
 }
 
 fn oauth_session(fake_oauth: &FakeOAuth, store: Arc<MemoryTokenStore>) -> OAuthSession {
@@ -288,18 +262,8 @@ fn oauth_client(base: &str, session: OAuthSession) -> AmoCrmClient {
 #[tokio::test]
 async fn concurrent_tasks_refresh_once_and_never_reuse_a_refresh_token() {
     let o = FakeOAuth::default();
-    let fake = fake(
-        dataset(13),
-        FakeAmoCrmOptions {
-            long_lived_token: None,
-            oauth: Some(o.clone()),
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
-    let store = Arc::new(MemoryTokenStore::new(Some(
-        OAuthTokens::from_refresh_token(Secret::new(o.refresh_token.clone())),
-    )));
+    let fake = oauth_fake(&o, dataset(13)).await;
+    let store = refresh_store(o.refresh_token.clone());
     let session = oauth_session(&o, store.clone());
     let a = oauth_client(fake.base_url(), session.clone());
     let b = oauth_client(fake.base_url(), session.clone());
@@ -329,18 +293,8 @@ async fn concurrent_tasks_refresh_once_and_never_reuse_a_refresh_token() {
 #[tokio::test]
 async fn a_revoked_refresh_token_is_unauthenticated_and_the_check_says_reauthorize() {
     let o = FakeOAuth::default();
-    let fake = fake(
-        dataset(14),
-        FakeAmoCrmOptions {
-            long_lived_token: None,
-            oauth: Some(o.clone()),
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
-    let store = Arc::new(MemoryTokenStore::new(Some(
-        OAuthTokens::from_refresh_token(Secret::new("spent".into())),
-    )));
+    let fake = oauth_fake(&o, dataset(14)).await;
+    let store = refresh_store("spent".into());
     let c = oauth_client(fake.base_url(), oauth_session(&o, store));
     let err = c.fetch_sales_pipelines().await.unwrap_err();
     assert!(
@@ -358,15 +312,7 @@ async fn a_revoked_refresh_token_is_unauthenticated_and_the_check_says_reauthori
 #[tokio::test]
 async fn an_authorization_code_is_exchanged_and_stored() {
     let o = FakeOAuth::default();
-    let fake = fake(
-        dataset(15),
-        FakeAmoCrmOptions {
-            long_lived_token: None,
-            oauth: Some(o.clone()),
-            ..FakeAmoCrmOptions::default()
-        },
-    )
-    .await;
+    let fake = oauth_fake(&o, dataset(15)).await;
     let store = Arc::new(MemoryTokenStore::new(None));
     let c = oauth_client(fake.base_url(), oauth_session(&o, store.clone()));
     c.authorize(Secret::new(o.auth_code.clone().unwrap()))
@@ -416,9 +362,7 @@ async fn the_whole_read_surface_sends_only_gets_and_the_token_post() {
         },
     )
     .await;
-    let store = Arc::new(MemoryTokenStore::new(Some(
-        OAuthTokens::from_refresh_token(Secret::new(o.refresh_token.clone())),
-    )));
+    let store = refresh_store(o.refresh_token.clone());
     let c = oauth_client(fake.base_url(), oauth_session(&o, store));
     let w = all_time();
     c.account().await.unwrap();
@@ -451,17 +395,12 @@ async fn the_whole_read_surface_sends_only_gets_and_the_token_post() {
         .try_collect()
         .await
         .unwrap();
-    let activities: Vec<_> = paginate(|cursor: Option<Cursor>| {
-        let c = c.clone();
-        async move {
-            c.fetch_activities(&ActivityQuery::in_range(w), cursor.as_ref())
-                .await
-        }
-    })
-    .map_ok(|p| p.items)
-    .try_concat()
-    .await
-    .unwrap();
+    let activities: Vec<_> = c
+        .activity_pages(ActivityQuery::in_range(w))
+        .map_ok(|p| p.items)
+        .try_concat()
+        .await
+        .unwrap();
     assert_eq!(activities.len(), data.activities.len());
     let _n: Vec<_> = c
         .notes(NoteEntity::Contacts, &NoteFilter::default())

@@ -1,5 +1,5 @@
 //! [`RadistClient`] and its one request path: auth header, rate limits, timeout, `classify`,
-//! retries with backoff and `Retry-After`, decoding through `serde_path_to_error`.
+//! retries with backoff and `Retry-After`, decoding through [`decode_json`].
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
@@ -14,6 +14,7 @@ use synkro_core::error::{ConfigError, SourceError};
 use synkro_core::model::Channel;
 use synkro_core::ratelimit::RateLimiter;
 use synkro_core::retry::{RetryDecision, RetryPolicy};
+use synkro_core::source::http_failure::{HttpFailure, decode_json};
 use tokio::sync::{Mutex, OnceCell};
 use tracing::Instrument;
 use url::Url;
@@ -213,7 +214,7 @@ impl RadistClient {
             match decision {
                 RetryDecision::RetryAfter(wait) => {
                     tracing::debug!(op = %operation, attempt, ?wait, "radist: retrying");
-                    if matches!(failure, Failure::RateLimited(_)) {
+                    if matches!(failure, Failure::Http(HttpFailure::RateLimited(_))) {
                         let until = tokio::time::Instant::now() + wait;
                         let mut hold = self.inner.hold_until.lock().await;
                         *hold = Some(hold.map_or(until, |h| h.max(until)));
@@ -252,7 +253,7 @@ impl RadistClient {
             .query(query)
             .send()
             .await
-            .map_err(|e| Failure::Unavailable(Some(Box::new(e.without_url()))))?;
+            .map_err(|e| Failure::Http(HttpFailure::transport(e.without_url())))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -262,7 +263,7 @@ impl RadistClient {
         let body = resp
             .bytes()
             .await
-            .map_err(|e| Failure::Unavailable(Some(Box::new(e.without_url()))))?;
+            .map_err(|e| Failure::Http(HttpFailure::transport(e.without_url())))?;
         tracing::debug!(status, bytes = body.len(), "radist: answer");
         if !(200..300).contains(&status) {
             let prefix = &body[..body.len().min(4096)];
@@ -273,10 +274,7 @@ impl RadistClient {
                 chrono::Utc::now(),
             ));
         }
-        let de = &mut serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(de).map_err(|e| Failure::Decode {
-            path: e.path().to_string(),
-            body_len: body.len(),
-        })
+        // A body that ends early is a decode failure here, not a truncated transfer.
+        decode_json(&body).map_err(|e| Failure::Http(e.into_decode()))
     }
 }

@@ -1,12 +1,13 @@
 //! The adapter's private failure type, the one `classify` function that maps an HTTP answer onto
-//! it, and the conversion to [`SourceError`] at the trait boundary.
+//! it, and the conversion to [`SourceError`] at the trait boundary. The statuses, transport
+//! failures and decode failures every source shares are [`HttpFailure`]s.
 
 use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use synkro_core::error::{BoxError, SourceError};
-use synkro_core::retry::parse_retry_after;
+use synkro_core::error::SourceError;
+use synkro_core::source::http_failure::{HttpFailure, StatusClass, classify_status};
 
 use crate::dto::{Detail, ErrorBody};
 
@@ -34,18 +35,6 @@ impl fmt::Display for ValidationDetails {
 
 impl std::error::Error for ValidationDetails {}
 
-/// An HTTP status no other rule covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct UnexpectedStatus(pub(crate) u16);
-
-impl fmt::Display for UnexpectedStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unexpected HTTP status {}", self.0)
-    }
-}
-
-impl std::error::Error for UnexpectedStatus {}
-
 /// What went wrong with one request, before it is named for the engine.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -53,28 +42,21 @@ pub(crate) enum Failure {
     Unauthenticated,
     /// 402 / 403, with the server's `detail` when it is short text.
     Forbidden(String),
-    /// 404.
-    NotFound,
-    /// 429.
-    RateLimited(Option<Duration>),
-    /// 408, 425, 5xx, connect errors, timeouts, resets, truncated bodies.
-    Unavailable(Option<BoxError>),
     /// 400 / 422 with the field errors.
     Rejected(ValidationDetails),
-    /// A 2xx body that does not match the schema.
-    Decode { path: String, body_len: usize },
-    /// Any other status.
-    Other(u16),
+    /// 404, 429, 408, 425, 5xx, connect errors, timeouts, resets, body read errors, 2xx bodies
+    /// that do not match the schema, and any other status.
+    Http(HttpFailure),
 }
 
 impl Failure {
     pub(crate) fn is_retryable(&self) -> bool {
-        matches!(self, Self::RateLimited(_) | Self::Unavailable(_))
+        matches!(self, Self::Http(f) if f.is_retryable())
     }
 
     pub(crate) fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited(r) => *r,
+            Self::Http(f) => f.retry_after(),
             _ => None,
         }
     }
@@ -93,36 +75,12 @@ impl Failure {
                 operation,
                 reason,
             },
-            Self::NotFound => SourceError::NotFound {
-                backend: BACKEND,
-                operation,
-            },
-            Self::RateLimited(retry_after) => SourceError::RateLimited {
-                backend: BACKEND,
-                operation,
-                retry_after,
-            },
-            Self::Unavailable(source) => SourceError::Unavailable {
-                backend: BACKEND,
-                operation,
-                source,
-            },
             Self::Rejected(details) => SourceError::Other {
                 backend: BACKEND,
                 operation,
                 source: Box::new(details),
             },
-            Self::Decode { path, body_len } => SourceError::Decode {
-                backend: BACKEND,
-                operation,
-                path,
-                body_len,
-            },
-            Self::Other(status) => SourceError::Other {
-                backend: BACKEND,
-                operation,
-                source: Box::new(UnexpectedStatus(status)),
-            },
+            Self::Http(f) => f.into_source(BACKEND, operation),
         }
     }
 }
@@ -171,23 +129,24 @@ pub(crate) fn classify(
     body_prefix: &[u8],
     now: DateTime<Utc>,
 ) -> Failure {
-    match status {
-        401 => Failure::Unauthenticated,
-        402 | 403 => Failure::Forbidden(detail_text(body_prefix).unwrap_or_else(|| {
-            "the API key lacks a scope or permission for this call; give the key the `messaging` \
-             and `connections` scopes in Radist"
-                .to_owned()
-        })),
-        404 => Failure::NotFound,
-        429 => Failure::RateLimited(retry_after.and_then(|v| parse_retry_after(v, now))),
-        408 | 425 | 500 | 502 | 503 | 504 => {
-            Failure::Unavailable(Some(Box::new(UnexpectedStatus(status))))
+    if status == 425 {
+        // 425 Too Early: unavailable for now, as 408 and 5xx are for every source.
+        return Failure::Http(HttpFailure::unavailable_status(status));
+    }
+    match classify_status(status, retry_after, now) {
+        StatusClass::Unauthenticated => Failure::Unauthenticated,
+        StatusClass::PaymentRequired | StatusClass::Forbidden => {
+            Failure::Forbidden(detail_text(body_prefix).unwrap_or_else(|| {
+                "the API key lacks a scope or permission for this call; give the key the \
+                 `messaging` and `connections` scopes in Radist"
+                    .to_owned()
+            }))
         }
-        400 | 422 => Failure::Rejected(ValidationDetails {
+        StatusClass::Rejected => Failure::Rejected(ValidationDetails {
             status,
             fields: validation_fields(body_prefix),
         }),
-        s => Failure::Other(s),
+        StatusClass::Failure(f) => Failure::Http(f),
     }
 }
 

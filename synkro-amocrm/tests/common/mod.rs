@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use synkro_amocrm::{AmoAuth, AmoCrmClient};
+use synkro_amocrm::{AmoAuth, AmoCrmClient, AmoCrmClientBuilder};
 use synkro_core::Secret;
+use synkro_core::model::Window;
 use synkro_core::ratelimit::RateLimiter;
 use synkro_core::retry::RetryPolicy;
 use synkro_testkit::fake::amocrm_server::{DEFAULT_TOKEN, FakeAmoCrm, FakeAmoCrmOptions};
@@ -22,14 +23,28 @@ pub fn client(base: &str) -> AmoCrmClient {
 }
 
 pub fn client_with(base: &str, token: &str) -> AmoCrmClient {
-    AmoCrmClient::builder()
-        .base_url(base)
-        .auth(AmoAuth::long_lived(Secret::new(token.to_owned())))
+    builder_with(base, token)
         .rate_limiter(RateLimiter::per_second(500.0).unwrap())
         .retry(RetryPolicy::fast())
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap()
+}
+
+/// A builder for `base` with a long-lived `token` and nothing else set.
+pub fn builder_with(base: &str, token: &str) -> AmoCrmClientBuilder {
+    AmoCrmClient::builder()
+        .base_url(base)
+        .auth(AmoAuth::long_lived(Secret::new(token.to_owned())))
+}
+
+/// 2020 to 2030: a window around every generated dataset.
+pub fn all_time() -> Window {
+    Window::new(
+        "2020-01-01T00:00:00Z".parse().unwrap(),
+        "2030-01-01T00:00:00Z".parse().unwrap(),
+    )
+    .unwrap()
 }
 
 /// Mounts, last, a mock answering 500 that names the unmatched method and path.
@@ -85,8 +100,26 @@ pub async fn fake(data: Arc<Dataset>, options: FakeAmoCrmOptions) -> FakeAmoCrm 
     FakeAmoCrm::start(data, options).await.unwrap()
 }
 
+/// A fake over `data` that serves at most `max_limit` items a page.
+pub async fn fake_paged(data: Arc<Dataset>, max_limit: usize) -> FakeAmoCrm {
+    fake(
+        data,
+        FakeAmoCrmOptions {
+            max_limit,
+            ..FakeAmoCrmOptions::default()
+        },
+    )
+    .await
+}
+
+/// A client of the fake: its token, a fast limiter and a millisecond retry policy.
 pub fn fake_client(fake: &FakeAmoCrm) -> AmoCrmClient {
     client_with(fake.base_url(), DEFAULT_TOKEN)
+}
+
+/// A builder for the fake with its token and nothing else set.
+pub fn fake_builder(fake: &FakeAmoCrm) -> AmoCrmClientBuilder {
+    builder_with(fake.base_url(), DEFAULT_TOKEN)
 }
 
 /// The fake saw nothing but reads and token requests.

@@ -1,8 +1,10 @@
 //! Read-only source ports: [`CrmSource`] and [`MessengerSource`], their pages, queries and
-//! capabilities, and the `…Ext` traits that turn pages into streams.
+//! capabilities, the `…Ext` traits that turn pages into streams, and [`http_failure`], the
+//! failures HTTP adapters share.
 
 mod capability;
 mod crm;
+pub mod http_failure;
 mod messenger;
 mod page;
 mod query;

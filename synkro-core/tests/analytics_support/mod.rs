@@ -1,6 +1,8 @@
 //! Fixture F of metrics.md §8 and builders for the worked examples.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod leads;
+
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc, Weekday::*};
 use chrono_tz::Tz;
 use synkro_core::analytics::{
@@ -186,13 +188,83 @@ pub fn run_with(
 
 /// Period = local days `first ..= last` (Moscow), A = period end.
 pub fn run(cfg: MetricsConfig, dialogs: &[Dialog], first: &str, last_excl: &str) -> MetricsReport {
+    run_ref(cfg, ReferenceData::default(), dialogs, first, last_excl)
+}
+
+/// [`run`] with `reference` data.
+pub fn run_ref(
+    cfg: MetricsConfig,
+    reference: ReferenceData,
+    dialogs: &[Dialog],
+    first: &str,
+    last_excl: &str,
+) -> MetricsReport {
     let (from, to) = (
         msk(&format!("{first} 00:00:00")),
         msk(&format!("{last_excl} 00:00:00")),
     );
-    run_with(cfg, ReferenceData::default(), dialogs, from, to, to, MSK)
+    run_with(cfg, reference, dialogs, from, to, to, MSK)
 }
 
 pub fn secs(x: Option<f64>) -> Option<i64> {
     x.map(|v| v.round() as i64)
+}
+
+/// The business maximum of the reply waits.
+pub fn wait_bus(r: &MetricsReport) -> Option<i64> {
+    secs(r.totals.waits.reply.business.max)
+}
+
+/// (calendar, business) of the single speed-to-lead value.
+pub fn stl(r: &MetricsReport) -> (Option<i64>, Option<i64>) {
+    let s = &r.totals.leads.speed_to_lead;
+    (secs(s.calendar.max), secs(s.business.max))
+}
+
+/// A list of channel names for `stl_touch_channels` or `callback_channels`.
+pub fn channels(list: &[&str]) -> Vec<String> {
+    list.iter().map(|c| (*c).to_owned()).collect()
+}
+
+/// A CRM note on `deal` written by `by`.
+pub fn note(id: &str, deal: &str, at: DateTime<Utc>, by: &str) -> CrmActivity {
+    CrmActivity {
+        id: EventId::new(id),
+        kind: ActivityKind::Note,
+        at,
+        by: Some(ManagerId::new(by)),
+        deal: Some(DealId::new(deal)),
+        contact: None,
+        talk: None,
+    }
+}
+
+/// The responsible of `deal` changes from `from` to `to` at `at`.
+pub fn owner_change(
+    id: &str,
+    deal: &DealId,
+    at: DateTime<Utc>,
+    from: &str,
+    to: &str,
+) -> ResponsibleChange {
+    ResponsibleChange {
+        id: EventId::new(id),
+        entity: EntityRef::Deal(deal.clone()),
+        at,
+        from: Some(ManagerId::new(from)),
+        to: Some(ManagerId::new(to)),
+        by: None,
+    }
+}
+
+/// A contact with `phones`, written as given.
+pub fn contact(id: &str, phones: &[&str]) -> Contact {
+    Contact {
+        id: ContactId::new(id),
+        name: format!("Contact {id}"),
+        responsible: None,
+        phones: phones.iter().map(|p| (*p).to_owned()).collect(),
+        updated_at: msk("2025-10-01 00:00:00"),
+        custom_fields: serde_json::json!({}),
+    }
 }

@@ -1,0 +1,156 @@
+//! The worked examples E2–E5 of metrics.md §8, with their exact numbers, through the public API:
+//! business time across nights and weekends, daylight-saving changes, overnight ranges, holidays
+//! and extra working dates. (E6 is a unit test of the calendar.)
+
+mod analytics_support;
+
+use analytics_support::*;
+use chrono::Weekday::*;
+use synkro_core::analytics::*;
+
+#[test]
+fn e02_wait_across_night_and_weekend() {
+    let d = dialog(
+        "c1",
+        vec![
+            client("c1", "m1", msk("2025-11-14 17:40:00"), "Вопрос по заказу"),
+            staff("c1", "m2", msk("2025-11-17 09:20:00"), "anna", "Ответ"),
+        ],
+    );
+    let mut cfg = fixture_config();
+    cfg.sla_targets = vec![900, 3600];
+    let r = run(cfg, &[d], "2025-11-14", "2025-11-18");
+    let w = &r.totals.waits;
+    assert_eq!(
+        (secs(w.reply.calendar.max), secs(w.reply.business.max)),
+        (Some(229_200), Some(2_400))
+    );
+    assert_eq!((w.sla[0].misses, w.sla[1].hits), (1, 1));
+    assert_eq!(r.totals.dialogs.sessions, 1);
+}
+
+#[test]
+fn e03_spring_forward_in_berlin() {
+    let ber = chrono_tz::Europe::Berlin;
+    let mut d = dialog(
+        "c1",
+        vec![
+            client("c1", "m1", at(ber, "2025-03-29 19:00:00"), "Frage"),
+            staff(
+                "c1",
+                "m2",
+                at(ber, "2025-03-30 09:00:00"),
+                "anna",
+                "Antwort",
+            ),
+        ],
+    );
+    d.deal.created_at = at(ber, "2025-03-01 09:00:00");
+    let mut cfg = fixture_config();
+    cfg.calendars = vec![CalendarSpec::weekly(
+        "BER-8-20",
+        "Europe/Berlin",
+        &[Mon, Tue, Wed, Thu, Fri, Sat, Sun],
+        &["08:00-20:00"],
+    )];
+    cfg.tenant_calendar = Some("BER-8-20".into());
+    let (from, to) = (
+        at(ber, "2025-03-29 00:00:00"),
+        at(ber, "2025-03-31 00:00:00"),
+    );
+    let r = run_with(cfg, ReferenceData::default(), &[d], from, to, to, ber);
+    let w = &r.totals.waits;
+    assert_eq!(
+        (secs(w.reply.calendar.max), secs(w.reply.business.max)),
+        (Some(46_800), Some(7_200))
+    );
+    let by_day = r.breakdown(&[Dimension::Day]).unwrap();
+    let row = by_day
+        .rows
+        .iter()
+        .find(|x| x.values.waits.total == 1)
+        .unwrap();
+    assert_eq!(row.key, vec!["2025-03-29".to_owned()]);
+}
+
+#[test]
+fn e04_fall_back_with_an_overnight_range() {
+    let ber = chrono_tz::Europe::Berlin;
+    let u = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let mk = |c: &str, reply: &str| {
+        let mut d = dialog(
+            c,
+            vec![
+                client(c, "m1", u("2025-10-25T21:30:00Z"), "Frage"),
+                staff(c, "m2", u(reply), "anna", "Antwort"),
+            ],
+        );
+        d.deal.created_at = u("2025-10-01T00:00:00Z");
+        d
+    };
+    let mut cfg = fixture_config();
+    cfg.calendars = vec![CalendarSpec::weekly(
+        "BER-NIGHT",
+        "Europe/Berlin",
+        &[Mon, Tue, Wed, Thu, Fri, Sat, Sun],
+        &["22:00-06:00"],
+    )];
+    cfg.tenant_calendar = Some("BER-NIGHT".into());
+    let (from, to) = (
+        at(ber, "2025-10-25 00:00:00"),
+        at(ber, "2025-10-27 00:00:00"),
+    );
+    let ra = run_with(
+        cfg.clone(),
+        ReferenceData::default(),
+        &[mk("a", "2025-10-26T04:30:00Z")],
+        from,
+        to,
+        to,
+        ber,
+    );
+    assert_eq!(
+        (secs(ra.totals.waits.reply.calendar.max), wait_bus(&ra)),
+        (Some(25_200), Some(25_200))
+    );
+    let rb = run_with(
+        cfg,
+        ReferenceData::default(),
+        &[mk("b", "2025-10-26T05:30:00Z")],
+        from,
+        to,
+        to,
+        ber,
+    );
+    assert_eq!(
+        (secs(rb.totals.waits.reply.calendar.max), wait_bus(&rb)),
+        (Some(28_800), Some(27_000))
+    );
+}
+
+#[test]
+fn e05_holiday_and_extra_working_date() {
+    let d = dialog(
+        "c1",
+        vec![
+            client("c1", "m1", msk("2025-10-31 17:30:00"), "Вопрос"),
+            staff("c1", "m2", msk("2025-11-05 09:10:00"), "anna", "Ответ"),
+        ],
+    );
+    let mut cfg = fixture_config();
+    let mut h = msk_9_18();
+    h.id = "MSK-H".into();
+    h.base.holidays = vec!["2025-11-03".parse().unwrap(), "2025-11-04".parse().unwrap()];
+    h.base.extra_working_dates = vec![ExtraWorkingDate {
+        date: "2025-11-01".parse().unwrap(),
+        ranges: Some(vec!["09:00-17:00".into()]),
+    }];
+    cfg.calendars = vec![h];
+    cfg.tenant_calendar = Some("MSK-H".into());
+    let r = run(cfg, &[d], "2025-10-31", "2025-11-06");
+    assert_eq!(
+        (secs(r.totals.waits.reply.calendar.max), wait_bus(&r)),
+        (Some(402_000), Some(31_200))
+    );
+    assert_eq!(r.totals.waits.sla[0].misses, 1);
+}

@@ -1,0 +1,273 @@
+//! The worked examples E1, E7–E9 and E15 of metrics.md §8, with their exact numbers, through the
+//! public API: what starts a wait, what answers it, and whom it is attributed to.
+
+mod analytics_support;
+
+use analytics_support::*;
+use chrono::Weekday::*;
+use synkro_core::analytics::*;
+use synkro_core::model::*;
+
+#[test]
+fn e01_simple_reply() {
+    let d = dialog(
+        "c1",
+        vec![
+            client(
+                "c1",
+                "m1",
+                msk("2025-11-11 10:00:00"),
+                "Здравствуйте! Сколько стоит доставка в Казань?",
+            ),
+            staff(
+                "c1",
+                "m2",
+                msk("2025-11-11 10:07:30"),
+                "anna",
+                "1 200 ₽, два дня.",
+            ),
+        ],
+    );
+    let r = run(fixture_config(), &[d], "2025-11-11", "2025-11-12");
+    let t = &r.totals;
+    assert_eq!(t.dialogs.sessions, 1);
+    assert_eq!(t.dialogs.new_by_initiator.get("client"), Some(&1));
+    assert_eq!(t.waits.total, 1);
+    assert_eq!(
+        (
+            secs(t.waits.reply.calendar.max),
+            secs(t.waits.reply.business.max)
+        ),
+        (Some(450), Some(450))
+    );
+    assert_eq!(secs(t.waits.first_response.business.p50), Some(450));
+    assert_eq!(t.waits.sla[0].hit_rate, Some(1.0));
+    assert_eq!(
+        (t.messages.inbound, t.messages.out_human, t.messages.ratio),
+        (1, 1, Some(1.0))
+    );
+    let anna = r.manager("anna").unwrap();
+    assert_eq!(anna.values.waits.answered, 1);
+}
+
+fn e07_messages() -> Vec<Message> {
+    vec![
+        client("c1", "m1", msk("2025-11-11 11:00:00"), "Добрый день"),
+        client(
+            "c1",
+            "m2",
+            msk("2025-11-11 11:00:40"),
+            "Нужен счёт на 20 коробок",
+        ),
+        client("c1", "m3", msk("2025-11-11 11:03:10"), "Срочно, пожалуйста"),
+        staff(
+            "c1",
+            "m4",
+            msk("2025-11-11 11:12:00"),
+            "anna",
+            "Счёт во вложении",
+        ),
+        staff(
+            "c1",
+            "m5",
+            msk("2025-11-11 11:12:30"),
+            "anna",
+            "Что-нибудь ещё?",
+        ),
+    ]
+}
+
+#[test]
+fn e07_consecutive_client_messages() {
+    let r = run(
+        fixture_config(),
+        &[dialog("c1", e07_messages())],
+        "2025-11-11",
+        "2025-11-12",
+    );
+    let t = &r.totals;
+    assert_eq!(t.waits.total, 1);
+    assert_eq!(
+        (secs(t.waits.reply.calendar.max), wait_bus(&r)),
+        (Some(720), Some(720))
+    );
+    assert_eq!(t.waits.sla[0].hits, 1);
+    assert_eq!((t.messages.inbound, t.messages.out_human), (3, 2));
+    let mut cfg = fixture_config();
+    cfg.wait_anchor = WaitAnchor::Last;
+    let r = run(
+        cfg,
+        &[dialog("c1", e07_messages())],
+        "2025-11-11",
+        "2025-11-12",
+    );
+    assert_eq!(
+        (secs(r.totals.waits.reply.calendar.max), wait_bus(&r)),
+        (Some(530), Some(530))
+    );
+}
+
+#[test]
+fn e08_a_bot_reply_does_not_stop_the_clock() {
+    let msgs = || {
+        vec![
+            client(
+                "c1",
+                "m1",
+                msk("2025-11-11 20:15:00"),
+                "Есть в наличии арт. 4471?",
+            ),
+            staff(
+                "c1",
+                "m2",
+                msk("2025-11-11 20:15:03"),
+                "0",
+                "Спасибо за обращение! Менеджер ответит в рабочее время.",
+            ),
+            staff("c1", "m3", msk("2025-11-12 09:12:00"), "anna", "Да, 12 шт."),
+        ]
+    };
+    let r = run(
+        fixture_config(),
+        &[dialog("c1", msgs())],
+        "2025-11-11",
+        "2025-11-13",
+    );
+    let t = &r.totals;
+    assert_eq!(
+        (secs(t.waits.reply.calendar.max), wait_bus(&r)),
+        (Some(46_620), Some(720))
+    );
+    assert_eq!(t.waits.sla[0].hits, 1);
+    assert_eq!((t.messages.out_bot, t.messages.out_human), (1, 1));
+    assert_eq!(t.messages.out_bot_by_reason.get("author_list"), Some(&1));
+    let mut cfg = fixture_config();
+    cfg.sla_basis = Basis::Calendar;
+    let r = run(cfg, &[dialog("c1", msgs())], "2025-11-11", "2025-11-13");
+    assert_eq!(r.totals.waits.sla[0].misses, 1);
+}
+
+fn e09_messages() -> Vec<Message> {
+    vec![
+        client(
+            "c1",
+            "m1",
+            msk("2025-11-11 14:00:00"),
+            "Пришлите, пожалуйста, счёт на ООО «Вектор»",
+        ),
+        staff(
+            "c1",
+            "m2",
+            msk("2025-11-11 14:05:00"),
+            "anna",
+            "Счёт во вложении",
+        ),
+        client("c1", "m3", msk("2025-11-11 14:06:00"), "Спасибо! 👍"),
+        staff(
+            "c1",
+            "m4",
+            msk("2025-11-11 16:30:00"),
+            "anna",
+            "Напоминаю: счёт действителен 3 дня.",
+        ),
+        client(
+            "c1",
+            "m5",
+            msk("2025-11-12 10:00:00"),
+            "Оплатили. Когда отгрузка?",
+        ),
+        staff(
+            "c1",
+            "m6",
+            msk("2025-11-12 10:04:00"),
+            "anna",
+            "Завтра до 12:00.",
+        ),
+    ]
+}
+
+#[test]
+fn e09_thanks_does_not_start_a_wait() {
+    let r = run(
+        fixture_config(),
+        &[dialog("c1", e09_messages())],
+        "2025-11-11",
+        "2025-11-13",
+    );
+    let t = &r.totals;
+    assert_eq!(t.dialogs.sessions, 1);
+    assert_eq!(t.waits.total, 2);
+    assert_eq!(secs(t.waits.first_response.business.p50), Some(300));
+    let b = &t.waits.reply.business;
+    assert_eq!(
+        (b.n, b.mean, secs(b.p50), secs(b.p90), secs(b.max)),
+        (2, Some(270.0), Some(240), Some(300), Some(300))
+    );
+    assert_eq!(t.waits.sla[0].hit_rate, Some(1.0));
+    assert_eq!((t.messages.inbound, t.messages.inbound_ack), (3, 1));
+    let mut cfg = fixture_config();
+    cfg.ack_filter = false;
+    let r = run(
+        cfg,
+        &[dialog("c1", e09_messages())],
+        "2025-11-11",
+        "2025-11-13",
+    );
+    let w = &r.totals.waits;
+    assert_eq!(w.total, 3);
+    assert_eq!(
+        (secs(w.reply.business.max), secs(w.reply.calendar.p50)),
+        (Some(8_640), Some(300))
+    );
+    assert_eq!((w.sla[0].hits, w.sla[0].misses), (2, 1));
+}
+
+#[test]
+fn e15_attribution_modes_and_the_managers_calendar() {
+    let run15 = |mode: Attribution| {
+        let d = dialog(
+            "c15",
+            vec![
+                client("c15", "m1", msk("2025-11-11 10:00:00"), "Вопрос"),
+                staff("c15", "m2", msk("2025-11-11 10:20:00"), "carl", "Ответ"),
+            ],
+        );
+        let rd = ReferenceData {
+            responsible_changes: vec![owner_change(
+                "rc1",
+                &d.deal.id,
+                msk("2025-11-11 10:05:00"),
+                "anna",
+                "boris",
+            )],
+            ..ReferenceData::default()
+        };
+        let mut cfg = fixture_config();
+        cfg.attribution = mode;
+        cfg.calendars.push(CalendarSpec::weekly(
+            "CARL",
+            "Europe/Moscow",
+            &[Mon, Tue, Wed, Thu, Fri],
+            &["10:15-19:00"],
+        ));
+        cfg.manager_calendars.insert("carl".into(), "CARL".into());
+        run_ref(cfg, rd, &[d], "2025-11-11", "2025-11-12")
+    };
+    for (mode, who, bus, hit) in [
+        (Attribution::Replier, "carl", 300, true),
+        (Attribution::OwnerAtStart, "anna", 1_200, false),
+        (Attribution::OwnerAtReply, "boris", 1_200, false),
+    ] {
+        let r = run15(mode);
+        let m = r
+            .manager(who)
+            .unwrap_or_else(|| panic!("{mode:?}: no row for {who}"));
+        let w = &m.values.waits;
+        assert_eq!(
+            (secs(w.reply.calendar.max), secs(w.reply.business.max)),
+            (Some(1_200), Some(bus)),
+            "{mode:?}"
+        );
+        assert_eq!(w.sla[0].hits == 1, hit, "{mode:?}");
+    }
+}
