@@ -1,7 +1,8 @@
 //! Throughput and peak memory of the full metric set over 1,000,000 generated messages.
 //!
 //! Run: `cargo bench -p synkro-core --bench analytics`
-//! (set `SYNKRO_BENCH_MESSAGES` to change the size).
+//! (set `SYNKRO_BENCH_MESSAGES` to change the size, and `SYNKRO_BENCH_ONCE=1` to stop after the
+//! first measured run, for profilers).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -99,6 +100,10 @@ fn main() {
         hwm.saturating_sub(rss_before) / 1024
     );
     drop(report);
+    if std::env::var_os("SYNKRO_BENCH_ONCE").is_some() {
+        // One run only (for profilers such as `valgrind --tool=callgrind`).
+        return;
+    }
 
     let mut c = Criterion::default()
         .sample_size(10)

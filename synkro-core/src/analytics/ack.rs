@@ -1,6 +1,9 @@
 //! Non-substantive client messages ("acks", metrics.md §1.7, rules N1–N5).
 
+use std::cell::RefCell;
+
 use regex::Regex;
+use rustc_hash::FxHashMap;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::analytics::MetricsConfig;
@@ -9,6 +12,61 @@ use crate::model::{Message, MessageKind};
 const SEPARATORS: &[char] = &[
     '.', ',', '!', ';', ':', '…', '(', ')', '-', '–', '—', '"', '\'', '«', '»',
 ];
+
+/// Most short-text verdicts [`AckRules`] remembers.
+const MEMO_ENTRIES: usize = 16_384;
+
+/// Lower-cased token bytes the allocation-free token check holds on the stack.
+const VOCABULARY_WORD_MAX: usize = 128;
+
+/// What one pass over a text's bytes tells the N3 check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scan {
+    /// Holds `?` or the full-width `？`.
+    question: bool,
+    /// Characters after trimming white space.
+    trimmed_chars: usize,
+    /// Every character is ASCII or basic Cyrillic (U+0400–U+045F): the text is NFKC as it is,
+    /// with no need for the (slower) Unicode quick check.
+    stable: bool,
+}
+
+impl Scan {
+    fn of(text: &str) -> Self {
+        let b = text.trim().as_bytes();
+        let (mut question, mut chars, mut stable) = (false, 0usize, true);
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c < 0x80 {
+                question |= c == b'?';
+                chars += 1;
+                i += 1;
+                continue;
+            }
+            let len = match c {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            chars += 1;
+            match (c, b.get(i + 1)) {
+                (0xD0, _) => {}
+                (0xD1, Some(n)) if *n <= 0x9F => {}
+                _ => stable = false,
+            }
+            if c == 0xEF && b.get(i + 1) == Some(&0xBC) && b.get(i + 2) == Some(&0x9F) {
+                question = true;
+            }
+            i += len;
+        }
+        Self {
+            question,
+            trimmed_chars: chars,
+            stable,
+        }
+    }
+}
 
 /// Classifies client messages as substantive or not, with the tenant's ack rules.
 #[derive(Debug, Clone)]
@@ -19,6 +77,12 @@ pub struct AckRules {
     webp_heuristic: bool,
     phrases: Vec<Vec<String>>,
     vocabulary: rustc_hash::FxHashSet<String>,
+    /// Bytes of the longest vocabulary word.
+    longest_word: usize,
+    /// Longest text, in bytes, whose verdict is remembered.
+    memo_bytes: usize,
+    /// Verdicts of short texts.
+    memo: RefCell<FxHashMap<Box<str>, bool>>,
     emoji: Regex,
 }
 
@@ -42,6 +106,9 @@ impl AckRules {
             webp_heuristic: cfg.sticker_webp_heuristic,
             phrases: Vec::new(),
             vocabulary: rustc_hash::FxHashSet::default(),
+            longest_word: 0,
+            memo_bytes: cfg.ack_max_chars.saturating_mul(4),
+            memo: RefCell::new(FxHashMap::default()),
             emoji,
         };
         let mut phrases: Vec<Vec<String>> = cfg
@@ -53,6 +120,7 @@ impl AckRules {
         // Longest first, so the first match at a position is the longest.
         phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
         me.vocabulary = phrases.iter().flatten().cloned().collect();
+        me.longest_word = me.vocabulary.iter().map(String::len).max().unwrap_or(0);
         me.phrases = phrases;
         me
     }
@@ -115,36 +183,49 @@ impl AckRules {
     }
 
     /// N3 on a text.
+    ///
+    /// Verdicts on short texts (up to four bytes per `ack_max_chars`) are remembered, up to
+    /// 16,384 of them: short client messages repeat (`ок`, `спасибо`, `+`), and a repeat
+    /// costs one hash lookup.
     #[must_use]
     pub fn text_is_substantive(&self, text: &str) -> bool {
-        if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-            if text.contains(['?', '？']) {
-                return true;
-            }
+        if text.len() > self.memo_bytes {
+            return self.check(text);
+        }
+        if let Some(v) = self.memo.borrow().get(text) {
+            return *v;
+        }
+        let v = self.check(text);
+        let mut memo = self.memo.borrow_mut();
+        if memo.len() < MEMO_ENTRIES {
+            memo.insert(text.into(), v);
+        }
+        v
+    }
+
+    fn check(&self, text: &str) -> bool {
+        let scan = Scan::of(text);
+        // A question mark survives NFKC (and `？` becomes one), so the raw text decides.
+        if scan.question {
+            return true;
+        }
+        let nfkc = scan.stable || is_nfkc_quick(text.chars()) == IsNormalized::Yes;
+        if nfkc {
             // Lower-casing never shortens a text, so a long NFKC text stays long.
-            if text.trim().chars().count() > self.max_chars {
+            if scan.trimmed_chars > self.max_chars {
                 return true;
             }
             // Fast rejection: a token that is neither emoji nor a word of any ack phrase cannot
             // be consumed (tokens of an NFKC text are those of its normalized form, lower-cased).
-            let mut buf = String::new();
-            let mut raw = Vec::with_capacity(8);
-            self.tokens_into(text, &mut raw);
-            for tok in raw {
-                if self.emoji_only && tok.chars().all(|c| self.is_emoji(c)) {
-                    continue;
-                }
-                buf.clear();
-                buf.extend(
-                    tok.chars()
-                        .flat_map(char::to_lowercase)
-                        .map(|c| if c == 'ё' { 'е' } else { c }),
-                );
-                if !self.vocabulary.contains(buf.as_str()) {
-                    return true;
-                }
+            if self.has_unknown_token(text) {
+                return true;
             }
         }
+        self.normalized_is_substantive(text)
+    }
+
+    /// N3 the long way: normalize, then match ack phrases token by token.
+    fn normalized_is_substantive(&self, text: &str) -> bool {
         let t = normalize(text);
         if t.contains(['?', '？']) || t.trim().chars().count() > self.max_chars {
             return true;
@@ -176,23 +257,70 @@ impl AckRules {
         false
     }
 
-    /// N3 tokenization into slices of `t`.
-    fn tokens_into<'t>(&self, t: &'t str, out: &mut Vec<&'t str>) {
+    /// Whether a token of `t` is neither emoji (when emoji count as acks) nor a word of any ack
+    /// phrase once lower-cased, without allocating.
+    fn has_unknown_token(&self, t: &str) -> bool {
+        let mut unknown = false;
+        self.each_token(t, |tok| {
+            if self.emoji_only && tok.chars().all(|c| self.is_emoji(c)) {
+                return true;
+            }
+            let lower = tok
+                .chars()
+                .flat_map(char::to_lowercase)
+                .map(|c| if c == 'ё' { 'е' } else { c });
+            let mut buf = [0u8; VOCABULARY_WORD_MAX];
+            let mut n = 0;
+            for c in lower.clone() {
+                let len = c.len_utf8();
+                if n + len > self.longest_word {
+                    // Longer than every ack word.
+                    unknown = true;
+                    return false;
+                }
+                if n + len > buf.len() {
+                    // A configured word longer than the stack buffer: compare on the heap.
+                    let w: String = lower.collect();
+                    unknown = !self.vocabulary.contains(w.as_str());
+                    return !unknown;
+                }
+                c.encode_utf8(&mut buf[n..]);
+                n += len;
+            }
+            let known = std::str::from_utf8(&buf[..n]).is_ok_and(|w| self.vocabulary.contains(w));
+            unknown = !known;
+            known
+        });
+        unknown
+    }
+
+    /// Calls `f` with each N3 token of `t` (slices of `t`) while it returns `true`.
+    fn each_token<'t>(&self, t: &'t str, mut f: impl FnMut(&'t str) -> bool) {
         for piece in t.split(|c: char| c.is_whitespace() || SEPARATORS.contains(&c)) {
             let mut start = 0;
             let mut cur_emoji = None;
             for (i, c) in piece.char_indices() {
                 let e = self.is_emoji(c);
                 if cur_emoji.is_some_and(|x| x != e) {
-                    out.push(&piece[start..i]);
+                    if !f(&piece[start..i]) {
+                        return;
+                    }
                     start = i;
                 }
                 cur_emoji = Some(e);
             }
-            if start < piece.len() {
-                out.push(&piece[start..]);
+            if start < piece.len() && !f(&piece[start..]) {
+                return;
             }
         }
+    }
+
+    /// N3 tokenization into slices of `t`.
+    fn tokens_into<'t>(&self, t: &'t str, out: &mut Vec<&'t str>) {
+        self.each_token(t, |tok| {
+            out.push(tok);
+            true
+        });
     }
 }
 
@@ -238,10 +366,36 @@ mod tests {
         ] {
             assert!(r.text_is_substantive(t), "{t} is substantive");
         }
+        for t in ["ǆ", "Ё", "ЁЛКИ", "ﬁ", "…", "ok\u{a0}", "спасибо\u{301}"] {
+            assert_eq!(
+                r.text_is_substantive(t),
+                r.normalized_is_substantive(t),
+                "{t}"
+            );
+        }
         let no_emoji = MetricsConfig {
             ack_emoji_only: false,
             ..MetricsConfig::default()
         };
         assert!(AckRules::new(&no_emoji).text_is_substantive("👍"));
+    }
+
+    proptest::proptest! {
+        /// The one-pass checks give the same answer as normalizing every text.
+        #[test]
+        fn the_fast_checks_agree_with_the_normalized_rule(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "спасибо", "Спасибо", "ок", "ОКЕЙ", "thank", "you", "+", "👍", "👍🏻", "🙏",
+                    "да", "жду", "счёт", "ёлки", "Ёлки", "?", "？", "…", "ﬁ", "\u{a0}", "\u{301}",
+                    "е\u{308}", "ᄀ", "ᅡ", "большое", "!!!", "ǅ", "İ", " ", ",", "доброго", "всего",
+                ]),
+                0..12,
+            ),
+        ) {
+            let r = AckRules::new(&MetricsConfig::default());
+            let t: String = words.concat();
+            proptest::prop_assert_eq!(r.text_is_substantive(&t), r.normalized_is_substantive(&t), "{:?}", t);
+        }
     }
 }

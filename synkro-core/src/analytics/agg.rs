@@ -64,7 +64,7 @@ pub struct MsgCounts {
 }
 
 impl MsgCounts {
-    fn merge(&mut self, o: &Self) {
+    pub(crate) fn merge(&mut self, o: &Self) {
         self.inbound += o.inbound;
         self.substantive += o.substantive;
         self.ack += o.ack;
@@ -360,13 +360,48 @@ pub const MAX_DIMS: usize = 4;
 /// A breakdown row key: the projected dimension values, unused slots `i64::MIN`.
 pub type RowKey = [i64; MAX_DIMS];
 
+/// One breakdown's rows: an aggregate per projected key, found through a hash index (rows are
+/// put in key order only when published).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowTable {
+    index: FxHashMap<RowKey, u32>,
+    keys: Vec<RowKey>,
+    aggs: Vec<Agg>,
+}
+
+impl RowTable {
+    /// The row of `k`, created empty for targets `t` when new.
+    pub(crate) fn row(&mut self, k: RowKey, t: &Targets) -> &mut Agg {
+        let (keys, aggs) = (&mut self.keys, &mut self.aggs);
+        let i = *self.index.entry(k).or_insert_with(|| {
+            keys.push(k);
+            aggs.push(Agg::new(t));
+            (aggs.len() - 1) as u32
+        });
+        &mut self.aggs[i as usize]
+    }
+
+    /// The rows in key order.
+    #[must_use]
+    pub(crate) fn sorted(&self) -> Vec<(&RowKey, &Agg)> {
+        let mut rows: Vec<_> = self.keys.iter().zip(&self.aggs).collect();
+        rows.sort_unstable_by_key(|(k, _)| **k);
+        rows
+    }
+
+    /// The rows, in no particular order.
+    pub(crate) fn into_rows(self) -> impl Iterator<Item = (RowKey, Agg)> {
+        self.keys.into_iter().zip(self.aggs)
+    }
+}
+
 /// Totals plus one table per configured breakdown.
 #[derive(Debug, Clone)]
 pub struct Accumulator {
     pub(crate) targets: Targets,
     pub(crate) totals: Agg,
     pub(crate) dims: Vec<Vec<Dimension>>,
-    pub(crate) rows: Vec<BTreeMap<RowKey, Agg>>,
+    pub(crate) rows: Vec<RowTable>,
     pub(crate) msg_cells: FxHashMap<Key, MsgCounts>,
 }
 
@@ -379,7 +414,7 @@ impl Accumulator {
             totals: Agg::new(&targets),
             targets,
             dims,
-            rows: vec![BTreeMap::new(); n],
+            rows: vec![RowTable::default(); n],
             msg_cells: FxHashMap::default(),
         }
     }
@@ -397,25 +432,32 @@ impl Accumulator {
         f(&mut self.totals);
         for (i, dims) in self.dims.iter().enumerate() {
             let k = Self::project(dims, key);
-            let t = &self.targets;
-            f(self.rows[i].entry(k).or_insert_with(|| Agg::new(t)));
+            f(self.rows[i].row(k, &self.targets));
         }
     }
 
     /// Applies `f` once to the totals and once per distinct projected key of `keys` in every
     /// breakdown (distinct measures such as `dialog.active`).
     pub fn apply_distinct(&mut self, keys: &[Key], f: impl Fn(&mut Agg)) {
-        if keys.is_empty() {
-            return;
-        }
-        f(&mut self.totals);
-        for (i, dims) in self.dims.iter().enumerate() {
-            let mut seen: Vec<RowKey> = keys.iter().map(|k| Self::project(dims, k)).collect();
-            seen.sort_unstable();
-            seen.dedup();
-            for k in seen {
-                let t = &self.targets;
-                f(self.rows[i].entry(k).or_insert_with(|| Agg::new(t)));
+        match keys {
+            [] => {}
+            [one] => self.apply(one, f),
+            _ => {
+                f(&mut self.totals);
+                let mut seen: Vec<RowKey> = Vec::with_capacity(keys.len());
+                for (i, dims) in self.dims.iter().enumerate() {
+                    seen.clear();
+                    for k in keys {
+                        let p = Self::project(dims, k);
+                        // Few keys per session, most projecting alike: a linear check is cheapest.
+                        if !seen.contains(&p) {
+                            seen.push(p);
+                        }
+                    }
+                    for k in &seen {
+                        f(self.rows[i].row(*k, &self.targets));
+                    }
+                }
             }
         }
     }
@@ -437,9 +479,8 @@ impl Accumulator {
     pub fn merge(&mut self, o: &Self) {
         self.totals.merge(&o.totals);
         for (mine, theirs) in self.rows.iter_mut().zip(&o.rows) {
-            for (k, v) in theirs {
-                let t = &self.targets;
-                mine.entry(*k).or_insert_with(|| Agg::new(t)).merge(v);
+            for (k, v) in theirs.keys.iter().zip(&theirs.aggs) {
+                mine.row(*k, &self.targets).merge(v);
             }
         }
         for (k, c) in &o.msg_cells {

@@ -179,25 +179,53 @@ impl Durations {
     }
 
     /// The §5.1 statistics (seconds) at the given per-mille levels.
+    ///
+    /// Exact nearest-rank values found by selection (linear time per level) on a copy, rather
+    /// than by sorting every value.
     #[must_use]
     pub fn summary(&self, levels: &[u32]) -> Stats {
-        let mut v = self.values.clone();
-        v.sort_unstable();
         let s = |us: i64| us as f64 / 1e6;
-        let n = v.len();
+        let n = self.values.len();
+        let at = select_ranks(&self.values, [500, 900].iter().chain(levels).copied());
+        let value = |k: u32| at.iter().find(|(l, _)| *l == k).map(|(_, v)| s(*v));
         Stats {
             n: n as u64,
             mean: (n > 0).then(|| self.sum as f64 / n as f64 / 1e6),
-            p50: percentile_sorted(&v, 500).map(s),
-            p90: percentile_sorted(&v, 900).map(s),
-            max: v.last().copied().map(s),
+            p50: value(500),
+            p90: value(900),
+            max: self.values.iter().max().copied().map(s),
             percentiles: levels
                 .iter()
-                .filter_map(|&k| percentile_sorted(&v, k).map(|x| (k, s(x))))
+                .filter_map(|&k| value(k).map(|x| (k, x)))
                 .collect(),
             sum: s(i64::try_from(self.sum).unwrap_or(i64::MAX)),
         }
     }
+}
+
+/// The nearest-rank value (§5.2) at each per-mille level, found by successive selections on a
+/// copy of `values`: each level's rank splits the copy, and the next (higher) rank is searched
+/// only above it. Empty for no values.
+fn select_ranks(values: &[i64], levels: impl Iterator<Item = u32>) -> Vec<(u32, i64)> {
+    let n = values.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut wanted: Vec<(usize, u32)> = levels
+        .map(|k| ((k as usize * n).div_ceil(1000).clamp(1, n) - 1, k))
+        .collect();
+    wanted.sort_unstable();
+    let mut v = values.to_vec();
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut lo = 0;
+    for (idx, k) in wanted {
+        if idx >= lo {
+            v[lo..].select_nth_unstable(idx - lo);
+            lo = idx + 1;
+        }
+        out.push((k, v[idx]));
+    }
+    out
 }
 
 /// Statistics of a duration set in seconds (§5.1). `null` fields mean no values (C6).
@@ -267,6 +295,27 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn selected_ranks_are_the_sorted_nearest_ranks(
+            vals in proptest::collection::vec(-5i64..50, 1..200),
+            levels in proptest::collection::vec(1u32..=1000, 0..6),
+        ) {
+            let mut d = Durations::default();
+            vals.iter().for_each(|v| d.push(*v));
+            let s = d.summary(&levels);
+            let mut sorted = vals.clone();
+            sorted.sort_unstable();
+            let sec = |v: i64| v as f64 / 1e6;
+            proptest::prop_assert_eq!(s.p50, percentile_sorted(&sorted, 500).map(sec));
+            proptest::prop_assert_eq!(s.p90, percentile_sorted(&sorted, 900).map(sec));
+            proptest::prop_assert_eq!(s.max, sorted.last().copied().map(sec));
+            let want: Vec<(u32, f64)> = levels
+                .iter()
+                .map(|&k| (k, sec(percentile_sorted(&sorted, k).unwrap_or_default())))
+                .collect();
+            proptest::prop_assert_eq!(s.percentiles, want);
+        }
+
         #[test]
         fn splitting_and_merging_gives_the_same_counts_and_percentiles(
             vals in proptest::collection::vec(0i64..2_000_000, 1..300), cut in 0usize..300,

@@ -3,7 +3,19 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::analytics::agg::MsgCounts;
 use crate::model::ActivityKind;
+
+/// Distinct message keys a chat collects before adding them to the accumulator.
+const LOCAL_CELLS: usize = 32;
+
+/// Per-message data-quality counters whose sample lists are full.
+#[derive(Debug, Default)]
+struct SamplesFull {
+    lead: bool,
+    author: bool,
+    undelivered: bool,
+}
 
 /// How a message counts (§1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +167,8 @@ impl MetricsEngine {
         let mut dq_lead = (0u64, 0u64);
         let mut dq_author = (0u64, 0u64);
         let mut dq_undelivered = (0u64, 0u64);
+        // Data-quality samples already full (so later messages skip the lookup).
+        let mut samples_full = SamplesFull::default();
         // Events: (instant, class, seq) — C5.
         let mut ev: Vec<(Micros, u8, u32)> = Vec::with_capacity(input.messages.len());
         for (i, m) in input.messages.iter().enumerate() {
@@ -223,6 +237,8 @@ impl MetricsEngine {
         ev.sort_unstable();
 
         let mut touches = Vec::new();
+        // Message counts of this chat by key, added to the accumulator's cells in one go.
+        let mut cells: Vec<(Key, MsgCounts)> = Vec::new();
         let mut sess: Option<SessionState> = None;
         let mut wait: Option<WaitState> = None;
         let mut session_no = 0u32;
@@ -427,7 +443,8 @@ impl MetricsEngine {
                         akey.manager = s.responsible;
                         akey.initiator = s.initiator;
                         akey.team = self.manager_team.get(&s.responsible).copied().unwrap_or(0);
-                        if !s.active_keys.contains(&akey) {
+                        // Repeats are dropped at the end (`apply_distinct`); only the newest is checked.
+                        if s.active_keys.last() != Some(&akey) {
                             s.active_keys.push(akey);
                         }
                         if matches!(cls, Class::Human { .. }) && !s.participants.contains(&mgr) {
@@ -436,7 +453,22 @@ impl MetricsEngine {
                     }
                     let udc = self.cfg.undelivered_replies_count;
                     let chars = m.text.as_deref().map_or(0, |x| x.chars().count() as u64);
-                    self.acc.add_messages(key, |c| match cls {
+                    // The newest cell usually matches (same manager, hour and lead); a key seen
+                    // earlier in the chat may get a second cell, which the accumulator merges.
+                    let cell = match cells.last().is_some_and(|(k, _)| *k == key) {
+                        true => &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1,
+                        false => {
+                            if cells.len() == LOCAL_CELLS {
+                                for (k, c) in cells.drain(..) {
+                                    self.acc.add_messages(k, |x| x.merge(&c));
+                                }
+                            }
+                            cells.push((key, MsgCounts::default()));
+                            &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1
+                        }
+                    };
+                    let c: &mut MsgCounts = cell;
+                    match cls {
                         Class::Client { substantive } => {
                             c.inbound += 1;
                             c.chars_client += chars;
@@ -459,26 +491,38 @@ impl MetricsEngine {
                         Class::Bot(r) => c.bot[r] += 1,
                         Class::Unknown => c.unknown += 1,
                         Class::System => {}
-                    });
+                    }
                     dq_lead.1 += 1;
                     if lead.is_none() {
                         dq_lead.0 += 1;
-                        self.dq_sample("dq.msg_without_lead", || m.id.0.clone());
+                        if !samples_full.lead {
+                            samples_full.lead =
+                                !self.dq_sample("dq.msg_without_lead", || m.id.0.clone());
+                        }
                     }
                     if m.direction == Direction::Outbound {
                         dq_author.1 += 1;
                         dq_undelivered.1 += 1;
                         if no_author {
                             dq_author.0 += 1;
-                            self.dq_sample("dq.outbound_without_author", || m.id.0.clone());
+                            if !samples_full.author {
+                                samples_full.author = !self
+                                    .dq_sample("dq.outbound_without_author", || m.id.0.clone());
+                            }
                         }
                         if m.is_undelivered() {
                             dq_undelivered.0 += 1;
-                            self.dq_sample("dq.undelivered_outbound", || m.id.0.clone());
+                            if !samples_full.undelivered {
+                                samples_full.undelivered =
+                                    !self.dq_sample("dq.undelivered_outbound", || m.id.0.clone());
+                            }
                         }
                     }
                 }
             }
+        }
+        for (k, c) in cells.drain(..) {
+            self.acc.add_messages(k, |x| x.merge(&c));
         }
         for (id, (count, den)) in [
             ("dq.msg_without_lead", dq_lead),
@@ -492,6 +536,8 @@ impl MetricsEngine {
         if active_in_period {
             let unmatched = input.leads.iter().all(|l| l.deal.synthetic);
             self.dq_add("dq.unmatched_chats", unmatched, || chat.id.0.clone());
+            let truncated = self.running_at_history_start(input, group);
+            self.dq_add("dq.truncated_history", truncated, || chat.id.0.clone());
         }
         // End of the loaded data: expiry at or before A, else open.
         if let Some(w) = wait.take() {
@@ -520,6 +566,50 @@ impl MetricsEngine {
             self.end_session(s, None, &None, input);
         }
         touches
+    }
+
+    /// K8: whether the session rebuilt from the messages the source returned before
+    /// `history_start` is still running at it (its last activity plus `session_gap`, or its
+    /// unanswered wait plus `wait_expiry`, reaches past `history_start`). Those messages are
+    /// dropped before the report's sessions are rebuilt, so such a chat's first session in the
+    /// loaded history is cut short.
+    fn running_at_history_start(&self, input: &ChatInput<'_, '_>, group: bool) -> bool {
+        let hs = self.history_start;
+        let mut before: Vec<(Micros, u8, usize)> = input
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                (
+                    us(m.created_at),
+                    u8::from(m.direction == Direction::Outbound),
+                    i,
+                )
+            })
+            .filter(|(t, _, _)| *t < hs)
+            .collect();
+        if before.is_empty() {
+            return false;
+        }
+        before.sort_unstable();
+        let expiry = self.cfg.wait_expiry * SEC;
+        let mut last_act = None;
+        let mut wait: Option<Micros> = None;
+        for (t, _, i) in before {
+            if wait.is_some_and(|w| t > w + expiry) {
+                wait = None;
+            }
+            match self.classify(&input.messages[i], group, None).0 {
+                Class::System => continue,
+                Class::Client { substantive: true } if wait.is_none() => wait = Some(t),
+                Class::Human { reply: true, .. } => wait = None,
+                _ => {}
+            }
+            last_act = Some(t);
+        }
+        let by_gap = last_act.is_some_and(|l| l + self.cfg.session_gap * SEC > hs);
+        let by_wait = wait.is_some_and(|w| w + expiry > hs);
+        by_gap || by_wait
     }
 
     #[allow(clippy::too_many_arguments)]

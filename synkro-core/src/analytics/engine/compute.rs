@@ -4,19 +4,20 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 use crate::model::CrmActivity;
+use crate::pipeline::normalize::PhoneBook;
 
-/// Phones normalized once per distinct spelling, so `dq.invalid_phone` counts each raw phone
-/// once wherever it appears (calls, chats, contacts, deals).
-#[derive(Debug, Default)]
-struct Phones(HashMap<String, Option<String>>);
+/// Phones normalized once per distinct spelling ([`PhoneBook`]), so `dq.invalid_phone` counts
+/// each raw phone once wherever it appears (calls, chats, contacts, deals).
+#[derive(Debug)]
+struct Phones(PhoneBook);
 
 impl Phones {
     fn get(&mut self, engine: &mut MetricsEngine, raw: &str) -> Option<String> {
-        if let Some(p) = self.0.get(raw) {
-            return p.clone();
+        let (p, new) = self.0.lookup(raw);
+        let p = p.map(str::to_owned);
+        if new {
+            engine.dq_add("dq.invalid_phone", p.is_none(), || raw.to_owned());
         }
-        let p = engine.l1_phone(raw);
-        self.0.insert(raw.to_owned(), p.clone());
         p
     }
 }
@@ -61,9 +62,9 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
         LeadView::new(&d.deal, d.stage_changes.iter(), changes)
     }
     let view = |d| make(d, &resp);
-    let mut phones = Phones::default();
+    let mut phones = Phones(PhoneBook::new(&engine.phone_region));
     // Chats.
-    let mut by_chat: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_chat: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     let mut order = Vec::new();
     for (i, d) in dialogs.iter().enumerate() {
         if let Some(c) = &d.chat {
@@ -74,8 +75,8 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
             e.push(i);
         }
     }
-    let mut touches_by_chat: HashMap<&str, Vec<Touch>> = HashMap::new();
-    let mut touches_by_phone: HashMap<String, Vec<Touch>> = HashMap::new();
+    let mut touches_by_chat: FxHashMap<&str, Vec<Touch>> = FxHashMap::default();
+    let mut touches_by_phone: FxHashMap<String, Vec<Touch>> = FxHashMap::default();
     for chat_id in order {
         let idx = &by_chat[chat_id];
         let first = &dialogs[idx[0]];

@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analytics::MetricsError;
 use crate::analytics::ack::AckRules;
-use crate::analytics::agg::{Accumulator, Agg, Key, Targets};
+use crate::analytics::agg::{Accumulator, Key, Targets};
 use crate::analytics::calendar::{CalendarSet, CalendarSpec, Micros, from_micros};
 use crate::analytics::config::{Attribution, Basis, MetricsConfig, UnknownOutboundAs, WaitAnchor};
 use crate::analytics::lead::{LeadView, ReferenceData, lead_at};
@@ -76,8 +76,10 @@ pub struct MetricsEngine {
     pub(crate) reference: ReferenceData,
     pub(crate) leads: LeadsState,
     levels: Vec<u32>,
-    phone_region: String,
+    pub(crate) phone_region: String,
     cal_cache: Vec<Option<usize>>,
+    /// Some breakdown has the `in_hours` dimension (keys need the calendar lookup).
+    in_hours_dim: bool,
 }
 
 fn us(t: DateTime<Utc>) -> Micros {
@@ -194,6 +196,11 @@ impl MetricsEngine {
             levels,
             phone_region: ctx.phone_region.clone(),
             cal_cache: Vec::new(),
+            in_hours_dim: cfg
+                .breakdowns
+                .iter()
+                .flatten()
+                .any(|d| *d == crate::analytics::Dimension::InHours),
             cals,
             cfg,
             from,
@@ -239,13 +246,15 @@ impl MetricsEngine {
         p
     }
 
-    /// Keeps an example id of a counted data-quality item (the count is added separately).
-    fn dq_sample(&mut self, id: &'static str, sample: impl FnOnce() -> String) {
+    /// Keeps an example id of a counted data-quality item (the count is added separately);
+    /// returns whether the sample list has room for more.
+    fn dq_sample(&mut self, id: &'static str, sample: impl FnOnce() -> String) -> bool {
         let n = self.cfg.dq_sample_size;
         let e = self.dq.entry(id).or_default();
         if e.samples.len() < n {
             e.samples.push(sample());
         }
+        e.samples.len() < n
     }
 
     pub(crate) fn manager_id(&mut self, m: Option<&str>) -> u32 {
@@ -303,17 +312,11 @@ impl MetricsEngine {
         initiator: u8,
     ) -> Key {
         let (day, hour, weekday) = self.buckets.get(t);
-        let in_hours = self
-            .acc
-            .dims
-            .iter()
-            .flatten()
-            .any(|d| *d == crate::analytics::Dimension::InHours)
-            && {
-                let p = self.cal_pos(manager);
-                self.cals.at(p)
-            }
-            .in_hours(t);
+        let in_hours = self.in_hours_dim && {
+            let p = self.cal_pos(manager);
+            self.cals.at(p)
+        }
+        .in_hours(t);
         Key {
             manager,
             team: self.manager_team.get(&manager).copied().unwrap_or(0),

@@ -38,7 +38,7 @@ impl MetricsEngine {
             .collect();
         for (i, rows) in theirs.rows.iter_mut().enumerate() {
             let old = std::mem::take(rows);
-            for (k, v) in old {
+            for (k, v) in old.into_rows() {
                 let mut nk = k;
                 for (slot, (x, d)) in nk.iter_mut().zip(k.iter().zip(&dims[i])) {
                     *slot = {
@@ -53,9 +53,7 @@ impl MetricsEngine {
                         }
                     };
                 }
-                rows.entry(nk)
-                    .or_insert_with(|| Agg::new(&theirs.targets))
-                    .merge(&v);
+                rows.row(nk, &theirs.targets).merge(&v);
             }
         }
         self.acc.merge(&theirs);
@@ -114,7 +112,8 @@ impl MetricsEngine {
         let mut breakdowns = Vec::new();
         for (i, dims) in self.acc.dims.iter().enumerate() {
             let rows = self.acc.rows[i]
-                .iter()
+                .sorted()
+                .into_iter()
                 .map(|(k, v)| crate::analytics::BreakdownRow {
                     key: k
                         .iter()
@@ -132,8 +131,10 @@ impl MetricsEngine {
         let manager_dims = [crate::analytics::Dimension::Manager];
         let managers = match self.acc.dims.iter().position(|d| d[..] == manager_dims) {
             Some(i) => self.acc.rows[i]
-                .iter()
-                .map(|(k, v)| {
+                .sorted()
+                .into_iter()
+                .zip(&breakdowns[i].rows)
+                .map(|((k, _), published)| {
                     let id = self
                         .managers
                         .name(u32::try_from(k[0]).unwrap_or(0))
@@ -146,7 +147,8 @@ impl MetricsEngine {
                             .cloned()
                             .unwrap_or_else(|| id.clone()),
                         manager: id,
-                        values: v.publish(&levels),
+                        // The manager breakdown's row, published above.
+                        values: published.values.clone(),
                     }
                 })
                 .collect(),

@@ -1,0 +1,68 @@
+//! History before the period (metrics.md C7, K8): `dq.truncated_history`.
+
+mod analytics_support;
+
+use analytics_support::*;
+use synkro_core::analytics::*;
+
+const DAY: i64 = 86_400;
+
+#[test]
+fn a_chat_whose_loaded_history_starts_inside_a_running_session_is_flagged() {
+    // history_start = 2025-11-11 − 8 d = 2025-11-03 00:00 MSK.
+    let cfg = MetricsConfig {
+        history_lookback: 8 * DAY,
+        ..fixture_config()
+    };
+    let in_period = |chat: &str| {
+        client(
+            chat,
+            &format!("{chat}-p"),
+            msk("2025-11-11 10:00:00"),
+            "Добрый день",
+        )
+    };
+    // a: an unanswered wait from before history_start, still within wait_expiry at it.
+    let a = dialog(
+        "a",
+        vec![
+            client("a", "a1", msk("2025-11-02 20:00:00"), "Когда отгрузка?"),
+            in_period("a"),
+        ],
+    );
+    // b: answered, but its last activity plus session_gap reaches past history_start.
+    let b = dialog(
+        "b",
+        vec![
+            client("b", "b1", msk("2025-11-02 23:00:00"), "Нужен счёт"),
+            staff(
+                "b",
+                "b2",
+                msk("2025-11-02 23:05:00"),
+                "anna",
+                "Выставлю утром",
+            ),
+            in_period("b"),
+        ],
+    );
+    // c: a session that ended days before history_start.
+    let c = dialog(
+        "c",
+        vec![
+            client("c", "c1", msk("2025-10-30 10:00:00"), "Нужен счёт"),
+            staff("c", "c2", msk("2025-10-30 10:05:00"), "anna", "Отправил"),
+            in_period("c"),
+        ],
+    );
+    // d: nothing before history_start.
+    let d = dialog("d", vec![in_period("d")]);
+    let r = run(cfg, &[a, b, c, d], "2025-11-11", "2025-11-12");
+    let t = r.dq("dq.truncated_history").expect("counted");
+    assert_eq!(
+        (t.count, t.denominator, t.samples.clone()),
+        (2, 4, vec!["a".to_owned(), "b".to_owned()])
+    );
+    // The messages before history_start are dropped: each chat has one session, in the period.
+    assert_eq!((r.totals.dialogs.sessions, r.totals.dialogs.new), (4, 4));
+    assert_eq!(r.totals.waits.total, 4);
+}
