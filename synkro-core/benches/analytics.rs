@@ -1,4 +1,6 @@
-//! Throughput and peak memory of the full metric set over 1,000,000 generated messages.
+//! Throughput and peak memory of the full metric set over 1,000,000 generated messages: cold
+//! (every phone parsed by the metrics) and with the phones the linking step already normalized
+//! (as in a pipeline run, which keeps one phone book per run).
 //!
 //! Run: `cargo bench -p synkro-core --bench analytics`
 //! (set `SYNKRO_BENCH_MESSAGES` to change the size, and `SYNKRO_BENCH_ONCE=1` to stop after the
@@ -9,13 +11,19 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use synkro_core::analytics::{MetricsConfig, MetricsContext, ReferenceData, compute};
+use synkro_core::analytics::{
+    MetricsConfig, MetricsContext, ReferenceData, compute, compute_with_phones,
+};
 use synkro_core::model::{Direction, Window};
+use synkro_core::pipeline::normalize::PhoneBook;
 use synkro_core::pipeline::{Dialog, link};
 use synkro_testkit::{Dataset, DatasetSpec};
 
-fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
-    let linked = link::by_phone(&data.deals, &data.contacts, &data.chats, "RU");
+/// The dialogs of the generated data, linked by phone as a run links them, and the phone book
+/// the linking filled.
+fn dialogs_of(data: &Dataset) -> (Vec<Dialog>, PhoneBook) {
+    let mut book = PhoneBook::new("RU");
+    let linked = link::by_phone_in(&mut book, &data.deals, &data.contacts, &data.chats);
     let chats: HashMap<_, _> = data.chats.iter().map(|c| (&c.id, c)).collect();
     let mut calls: HashMap<_, Vec<_>> = HashMap::new();
     for c in &data.calls {
@@ -27,7 +35,8 @@ fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
     for s in &data.stage_changes {
         changes.entry(s.deal.clone()).or_default().push(s.clone());
     }
-    data.deals
+    let dialogs = data
+        .deals
         .iter()
         .map(|deal| {
             let mut d = Dialog::new(deal.clone());
@@ -39,7 +48,8 @@ fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
             d.stage_changes = changes.remove(&deal.id).unwrap_or_default();
             d
         })
-        .collect()
+        .collect();
+    (dialogs, book)
 }
 
 fn ctx(data: &Dataset) -> MetricsContext {
@@ -74,7 +84,7 @@ fn main() {
         .unwrap_or(1_000_000);
     let end = "2026-03-11T00:00:00Z".parse().expect("a valid instant");
     let data = Dataset::generate(&DatasetSpec::with_messages(7, end, n));
-    let dialogs = dialogs_of(&data);
+    let (dialogs, book) = dialogs_of(&data);
     let linked: usize = dialogs.iter().map(|d| d.messages.len()).sum();
     let data_ctx = ctx(&data);
 
@@ -127,6 +137,15 @@ fn main() {
     });
     g.bench_function("full_metric_set", |b| {
         b.iter(|| black_box(compute(data_ctx.clone(), black_box(&dialogs)).expect("valid config")));
+    });
+    // As in a run: the phones linking normalized are not parsed again.
+    g.bench_function("full_metric_set_phones_known", |b| {
+        b.iter(|| {
+            black_box(
+                compute_with_phones(data_ctx.clone(), black_box(&dialogs), Some(&book))
+                    .expect("valid config"),
+            )
+        });
     });
     g.finish();
     c.final_summary();

@@ -239,3 +239,62 @@ fn splitting_the_period_and_merging_gives_the_same_counts_and_percentiles() {
     assert_eq!(m.waits.reply, w.waits.reply);
     assert_eq!(m.dialogs.new, w.dialogs.new);
 }
+
+#[test]
+fn phones_known_from_linking_give_the_same_report_without_parsing_again() {
+    let data = Dataset::generate(&DatasetSpec::small(11, data_end()));
+    let end = data_end();
+    let mut book = synkro_core::pipeline::normalize::PhoneBook::new("RU");
+    let links = synkro_core::pipeline::link::by_phone_in(
+        &mut book,
+        &data.deals,
+        &data.contacts,
+        &data.chats,
+    );
+    assert!(!links.links.is_empty(), "the generated deals link to chats");
+    let known = book.len();
+    assert!(known > 0, "linking normalized phones");
+    let mut dialogs = dialogs_of(&data);
+    for d in &mut dialogs {
+        d.contacts = data
+            .contacts
+            .iter()
+            .filter(|c| d.deal.contacts.contains(&c.id))
+            .cloned()
+            .collect();
+    }
+    let ctx = |region: &str| MetricsContext {
+        config: MetricsConfig::default(),
+        period: Window::new(end - chrono::Duration::days(3), end).unwrap(),
+        as_of: end,
+        report_tz: chrono_tz::Europe::Moscow,
+        phone_region: region.into(),
+        reference: ReferenceData {
+            pipelines: data.sales_pipelines.clone(),
+            ..ReferenceData::default()
+        },
+    };
+    let cold = compute(ctx("RU"), &dialogs).unwrap();
+    let warm = compute_with_phones(ctx("RU"), &dialogs, Some(&book)).unwrap();
+    assert_eq!(
+        serde_json::to_value(&cold).unwrap(),
+        serde_json::to_value(&warm).unwrap()
+    );
+    let invalid = cold.dq("dq.invalid_phone").expect("phones were read");
+    assert!(invalid.denominator > 0, "{invalid:?}");
+    assert_eq!(book.len(), known, "the metrics only read the book");
+    // A book for another region (where `8 900 …` reads differently) is not used.
+    let mut other = synkro_core::pipeline::normalize::PhoneBook::new("BY");
+    let _ = synkro_core::pipeline::link::by_phone_in(
+        &mut other,
+        &data.deals,
+        &data.contacts,
+        &data.chats,
+    );
+    assert_eq!(other.len(), known);
+    let by = compute_with_phones(ctx("RU"), &dialogs, Some(&other)).unwrap();
+    assert_eq!(
+        serde_json::to_value(&cold).unwrap(),
+        serde_json::to_value(&by).unwrap()
+    );
+}

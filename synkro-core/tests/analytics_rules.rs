@@ -258,6 +258,7 @@ fn a_bad_metrics_config_fails_the_section_with_the_key() {
         dialogs: &[],
         pipelines: &[],
         managers: &[],
+        phones: None,
     };
     let e = MetricsSection::new().build(&input).unwrap_err().to_string();
     assert!(e.contains("sla_targets"), "{e}");
@@ -269,6 +270,7 @@ fn a_bad_metrics_config_fails_the_section_with_the_key() {
         dialogs: &[],
         pipelines: &[],
         managers: &[],
+        phones: None,
     };
     let s = MetricsSection::new().build(&input).unwrap();
     let r = MetricsReport::from_section_data(&s.data).unwrap();
@@ -315,6 +317,7 @@ fn the_section_names_managers_and_teams_from_the_crm_users() {
         dialogs: &dialogs,
         pipelines: &[],
         managers: &managers,
+        phones: None,
     };
     let s = MetricsSection::new().build(&input).unwrap();
     let r = MetricsReport::from_section_data(&s.data).unwrap();

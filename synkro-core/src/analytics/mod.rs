@@ -37,7 +37,9 @@ pub use config::{
     Attribution, Basis, CallRule, CallbackAttribution, DEFAULT_ACK_PHRASES, Dimension, FunnelMode,
     MetricsConfig, StageTimeUnit, StlAttribution, UnknownOutboundAs, WaitAnchor, WinAttribution,
 };
-pub use engine::{ChatInput, LeadInput, MetricsContext, MetricsEngine, Touch, compute};
+pub use engine::{
+    ChatInput, LeadInput, MetricsContext, MetricsEngine, Touch, compute, compute_with_phones,
+};
 pub use lead::{LOST_STATUS, LeadView, ReferenceData, WON_STATUS, lead_at};
 pub use report::{
     Breakdown, BreakdownRow, CallMetrics, DialogMetrics, DialogRow, DqCounter, DurationMetric,

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use crate::analytics::config::MetricsConfig;
-use crate::analytics::engine::{MetricsContext, compute};
+use crate::analytics::engine::{MetricsContext, compute_with_phones};
 use crate::analytics::lead::ReferenceData;
 use crate::analytics::report::{DurationMetric, MetricsReport, Sla};
 use crate::error::BoxError;
@@ -80,7 +80,7 @@ impl MetricsSection {
             phone_region: input.config.default_phone_region.clone(),
             reference,
         };
-        compute(ctx, input.dialogs)
+        compute_with_phones(ctx, input.dialogs, input.phones)
     }
 }
 

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::error::{RunError, chain};
 use crate::model::{NewRunEvent, RunId, Tenant, TenantRuntimeConfig, Timestamp, Window};
+use crate::pipeline::normalize::PhoneBook;
 use crate::report::{SourceState, SourceStatus};
 use crate::source::{CrmSource, MessengerSource};
 use crate::store::{ApplyReport, Store, SyncBatch};
@@ -38,6 +39,8 @@ pub struct RunContext {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cancel: CancellationToken,
     pub(crate) state: Mutex<ContextState>,
+    /// Phones normalized in this run (linking, attaching calls, metrics), in the tenant's region.
+    pub(crate) phones: Mutex<PhoneBook>,
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +60,22 @@ impl RunContext {
     #[must_use]
     pub fn config(&self) -> &TenantRuntimeConfig {
         &self.config
+    }
+
+    /// The run's phone book: phones normalized in the tenant's `default_phone_region`, each
+    /// spelling parsed once per run however many steps (linking, attaching calls, metrics) meet
+    /// it. Do not hold the guard across an `.await`.
+    pub fn phones(&self) -> MutexGuard<'_, PhoneBook> {
+        self.phones
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `raw` normalized to E.164 with the run's [`phones`](Self::phones) book (see
+    /// [`normalize::phone`](crate::pipeline::normalize::phone)).
+    #[must_use]
+    pub fn phone(&self, raw: &str) -> Option<String> {
+        self.phones().get(raw).map(str::to_owned)
     }
 
     /// The run.
@@ -283,6 +302,9 @@ pub(crate) mod testing {
             clock: Arc::new(ManualClock::new(window.end)),
             cancel: CancellationToken::new(),
             state: Mutex::new(ContextState::default()),
+            phones: Mutex::new(PhoneBook::new(
+                &TenantRuntimeConfig::default().default_phone_region,
+            )),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::notify::{Notifier, OutboundMessage, chunk_text};
 use crate::pipeline::context::ContextState;
+use crate::pipeline::normalize::PhoneBook;
 use crate::pipeline::{Dialog, ModeRegistry, PipelineMode, RunContext};
 use crate::report::{
     Narrative, REPORT_SCHEMA_VERSION, ReportDocument, SectionBuilder, SectionInput, SummaryNumbers,
@@ -434,6 +435,7 @@ impl Engine {
                 kind: "messenger".into(),
             });
         }
+        let phones = Mutex::new(PhoneBook::new(&cfg.default_phone_region));
         let cx = RunContext {
             tenant,
             config: cfg,
@@ -446,6 +448,7 @@ impl Engine {
             clock: self.clock.clone(),
             cancel,
             state: Mutex::new(ContextState::default()),
+            phones,
         };
         let w = job.window;
         self.begin(
@@ -564,21 +567,27 @@ impl Engine {
         let pipelines = self.store.sales_pipelines(tenant).await?;
         let managers = self.store.managers(tenant).await?;
         let summary = SummaryNumbers::from_dialogs(dialogs, &pipelines, &managers);
-        let input = SectionInput {
-            tenant: &cx.tenant,
-            config: &cx.config,
-            window: &cx.window,
-            dialogs,
-            pipelines: &pipelines,
-            managers: &managers,
-        };
         let mut sections = Vec::with_capacity(self.sections.len());
-        for b in &self.sections {
-            let section = b.build(&input).map_err(|source| RunError::Step {
-                step: format!("report.section.{}", b.id()),
-                source,
-            })?;
-            sections.push(section);
+        {
+            // Sections are pure and synchronous: the phone book's guard is dropped before the
+            // next `.await`.
+            let phones = cx.phones();
+            let input = SectionInput {
+                tenant: &cx.tenant,
+                config: &cx.config,
+                window: &cx.window,
+                dialogs,
+                pipelines: &pipelines,
+                managers: &managers,
+                phones: Some(&phones),
+            };
+            for b in &self.sections {
+                let section = b.build(&input).map_err(|source| RunError::Step {
+                    step: format!("report.section.{}", b.id()),
+                    source,
+                })?;
+                sections.push(section);
+            }
         }
         let (period_start, period_end) = period_dates(&cx.window, cx.config.timezone);
         let sources = std::mem::take(&mut cx.lock().sources);

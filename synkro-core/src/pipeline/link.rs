@@ -1,6 +1,6 @@
 //! Joining chats to deals by phone.
 //!
-//! Phones on both sides are normalized to E.164 with [`normalize::phone`] in the tenant's default
+//! Phones on both sides are normalized to E.164 with [`normalize::phone`](crate::pipeline::normalize::phone) in the tenant's default
 //! region. When several chats share a phone (one client writing to several connections, or an old
 //! chat left over), the most recently active one is linked and the others are listed as shadowed,
 //! so the report's data-quality section can say what was left out and why.
@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Chat, ChatId, Contact, ContactId, Deal, DealId};
-use crate::pipeline::normalize;
+use crate::pipeline::normalize::PhoneBook;
 
 /// The result of [`by_phone`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -40,6 +40,16 @@ pub fn deal_phones(
     contacts: &HashMap<&ContactId, &Contact>,
     region: &str,
 ) -> BTreeSet<String> {
+    deal_phones_in(&mut PhoneBook::new(region), deal, contacts)
+}
+
+/// [`deal_phones`], normalizing with `book` (each spelling is parsed once per book).
+#[must_use]
+pub fn deal_phones_in(
+    book: &mut PhoneBook,
+    deal: &Deal,
+    contacts: &HashMap<&ContactId, &Contact>,
+) -> BTreeSet<String> {
     let on_contacts = deal
         .contacts
         .iter()
@@ -48,7 +58,7 @@ pub fn deal_phones(
     deal.phones
         .iter()
         .chain(on_contacts)
-        .filter_map(|p| normalize::phone(p, region))
+        .filter_map(|p| book.get(p).map(str::to_owned))
         .collect()
 }
 
@@ -57,6 +67,18 @@ pub fn deal_phones(
 /// message, then latest update, then the greatest id, so the choice is deterministic).
 #[must_use]
 pub fn by_phone(deals: &[Deal], contacts: &[Contact], chats: &[Chat], region: &str) -> LinkResult {
+    by_phone_in(&mut PhoneBook::new(region), deals, contacts, chats)
+}
+
+/// [`by_phone`], normalizing with `book`: a run that keeps one book parses each spelling once for
+/// linking, attaching calls and the metrics.
+#[must_use]
+pub fn by_phone_in(
+    book: &mut PhoneBook,
+    deals: &[Deal],
+    contacts: &[Contact],
+    chats: &[Chat],
+) -> LinkResult {
     let contacts: HashMap<&ContactId, &Contact> = contacts.iter().map(|c| (&c.id, c)).collect();
     let activity = |c: &Chat| (c.last_message_at, c.updated_at, c.id.clone());
     let mut best_by_phone: HashMap<String, &Chat> = HashMap::new();
@@ -66,7 +88,7 @@ pub fn by_phone(deals: &[Deal], contacts: &[Contact], chats: &[Chat], region: &s
         let Some(p) = chat
             .phone
             .as_deref()
-            .and_then(|p| normalize::phone(p, region))
+            .and_then(|p| book.get(p).map(str::to_owned))
         else {
             out.chats_without_phone.push(chat.id.clone());
             continue;
@@ -88,7 +110,7 @@ pub fn by_phone(deals: &[Deal], contacts: &[Contact], chats: &[Chat], region: &s
         .map(|(chat, _)| chat.id.clone())
         .collect();
     for deal in deals {
-        let phones = deal_phones(deal, &contacts, region);
+        let phones = deal_phones_in(book, deal, &contacts);
         if phones.is_empty() {
             out.deals_without_phone.push(deal.id.clone());
             continue;

@@ -117,6 +117,31 @@ impl PhoneBook {
     pub fn get(&mut self, raw: &str) -> Option<&str> {
         self.lookup(raw).0
     }
+
+    /// What the book already knows of `raw`: `None` for a spelling it has not seen, else its
+    /// E.164 form (`Some(None)`: not a valid number).
+    #[must_use]
+    pub fn peek(&self, raw: &str) -> Option<Option<&str>> {
+        self.by_spelling.get(raw).map(Option::as_deref)
+    }
+
+    /// The region numbers without a calling code are read in.
+    #[must_use]
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Spellings the book knows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.by_spelling.len()
+    }
+
+    /// Whether the book knows no spelling.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.by_spelling.is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +274,9 @@ mod tests {
             (Some("+79161234567"), false)
         );
         assert_eq!(book.lookup("8-916-123-45-67"), (Some("+79161234567"), true));
-        assert_eq!(book.by_spelling.len(), 11);
+        assert_eq!(book.len(), 11);
+        assert_eq!(book.peek("8-916-123-45-67"), Some(Some("+79161234567")));
+        assert_eq!(book.peek("12-34"), Some(None));
+        assert_eq!(book.peek("8 800 000 00 00"), None);
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::BoxError;
 use crate::model::{Manager, SalesPipeline, Tenant, TenantRuntimeConfig, Window};
 use crate::pipeline::Dialog;
+use crate::pipeline::normalize::PhoneBook;
 
 /// One section of a report: structured data plus its Markdown rendering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +35,9 @@ pub struct SectionInput<'a> {
     pub pipelines: &'a [SalesPipeline],
     /// The CRM's users (names, teams; empty without a CRM).
     pub managers: &'a [Manager],
+    /// Phones the run has already normalized (linking chats to deals, attaching calls), so a
+    /// section that normalizes phones parses each spelling once per run; `None`: none known.
+    pub phones: Option<&'a PhoneBook>,
 }
 
 /// Builds one report section from the window's dialogs. This is the seam through which analytics

@@ -6,18 +6,26 @@ use super::*;
 use crate::model::CrmActivity;
 use crate::pipeline::normalize::PhoneBook;
 
-/// Phones normalized once per distinct spelling ([`PhoneBook`]), so `dq.invalid_phone` counts
-/// each raw phone once wherever it appears (calls, chats, contacts, deals).
+/// Phones normalized once per distinct spelling, so `dq.invalid_phone` counts each raw phone once
+/// wherever it appears (calls, chats, contacts, deals). Spellings the run's [`PhoneBook`] already
+/// knows are not parsed again.
 #[derive(Debug)]
-struct Phones(PhoneBook);
+struct Phones<'k> {
+    seen: FxHashMap<String, Option<String>>,
+    known: Option<&'k PhoneBook>,
+}
 
-impl Phones {
+impl Phones<'_> {
     fn get(&mut self, engine: &mut MetricsEngine, raw: &str) -> Option<String> {
-        let (p, new) = self.0.lookup(raw);
-        let p = p.map(str::to_owned);
-        if new {
-            engine.dq_add("dq.invalid_phone", p.is_none(), || raw.to_owned());
+        if let Some(p) = self.seen.get(raw) {
+            return p.clone();
         }
+        let p = match self.known.and_then(|k| k.peek(raw)) {
+            Some(p) => p.map(str::to_owned),
+            None => crate::pipeline::normalize::phone(raw, &engine.phone_region),
+        };
+        engine.dq_add("dq.invalid_phone", p.is_none(), || raw.to_owned());
+        self.seen.insert(raw.to_owned(), p.clone());
         p
     }
 }
@@ -25,11 +33,28 @@ impl Phones {
 /// Computes the metrics of a window's dialogs: chats one at a time (a chat linked to several
 /// deals is processed once, with all of them as lead candidates), then calls by phone (with the
 /// human messages of the chats with that phone, for `callback_channels = [chat]`), then every
-/// deal once. Also counts `dq.duplicate_phones` over the dialogs' contacts.
+/// deal once. Also counts `dq.duplicate_phones` over the dialogs' contacts and
+/// `dq.unmapped_close_events` over their CRM activities.
 ///
 /// # Errors
 /// [`MetricsError::Config`] for an invalid configuration.
 pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport, MetricsError> {
+    compute_with_phones(ctx, dialogs, None)
+}
+
+/// [`compute`] with the phones a run has already normalized (`known`, for example the run's
+/// [`RunContext::phones`](crate::pipeline::RunContext::phones) after linking): spellings it
+/// knows are not parsed again. A book for another region than `ctx.phone_region` is ignored.
+/// The report is the same as [`compute`]'s.
+///
+/// # Errors
+/// [`MetricsError::Config`] for an invalid configuration.
+pub fn compute_with_phones(
+    ctx: MetricsContext,
+    dialogs: &[Dialog],
+    known: Option<&PhoneBook>,
+) -> Result<MetricsReport, MetricsError> {
+    let known = known.filter(|k| k.region() == ctx.phone_region);
     let reference = ctx.reference.clone();
     let resp = reference.deal_responsible_changes();
     let mut engine = MetricsEngine::new(ctx)?;
@@ -62,7 +87,10 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
         LeadView::new(&d.deal, d.stage_changes.iter(), changes)
     }
     let view = |d| make(d, &resp);
-    let mut phones = Phones(PhoneBook::new(&engine.phone_region));
+    let mut phones = Phones {
+        seen: FxHashMap::default(),
+        known,
+    };
     // Chats.
     let mut by_chat: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     let mut order = Vec::new();
@@ -158,6 +186,19 @@ pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport,
     }
     for (p, who) in &holders {
         engine.dq_add("dq.duplicate_phones", who.len() >= 2, || p.clone());
+    }
+    // dq.unmapped_close_events (§1.4, §3.15): conversations closed in the CRM in the period that
+    // reach no chat (the activity is attached only to dialogs without one).
+    let mut closes: BTreeMap<&str, bool> = BTreeMap::new();
+    for d in dialogs {
+        for a in &d.activities {
+            if a.kind == crate::model::ActivityKind::ChatClosed && engine.in_period(us(a.at)) {
+                *closes.entry(a.id.as_str()).or_insert(false) |= d.chat.is_some();
+            }
+        }
+    }
+    for (id, mapped) in closes {
+        engine.dq_add("dq.unmapped_close_events", !mapped, || id.to_owned());
     }
     // Leads.
     let mut seen = FxHashSet::default();

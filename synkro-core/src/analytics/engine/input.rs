@@ -25,7 +25,7 @@ pub struct MetricsContext {
     pub reference: ReferenceData,
 }
 
-/// One chat for [`MetricsEngine::add_chat`].
+/// One chat for [`MetricsEngine::add_chat`](crate::analytics::MetricsEngine::add_chat).
 #[derive(Debug, Clone, Copy)]
 pub struct ChatInput<'a, 'l> {
     /// The chat.
@@ -52,12 +52,13 @@ pub struct Touch {
     pub manager: u32,
 }
 
-/// One lead for [`MetricsEngine::add_lead`].
+/// One lead for [`MetricsEngine::add_lead`](crate::analytics::MetricsEngine::add_lead).
 #[derive(Debug, Clone, Copy)]
 pub struct LeadInput<'a, 'l> {
     /// The lead.
     pub lead: &'l LeadView<'a>,
-    /// Human chat messages in the lead's chats (from [`MetricsEngine::add_chat`]); touches when
+    /// Human chat messages in the lead's chats (from
+    /// [`MetricsEngine::add_chat`](crate::analytics::MetricsEngine::add_chat)); touches when
     /// `stl_touch_channels` has `chat`.
     pub chat_touches: &'l [Touch],
     /// The lead's calls; touches when `stl_touch_channels` has `call` (outbound: per

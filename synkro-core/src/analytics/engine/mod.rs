@@ -28,7 +28,7 @@ mod input;
 mod keys;
 mod publish;
 
-pub use compute::compute;
+pub use compute::{compute, compute_with_phones};
 pub use input::{ChatInput, LeadInput, MetricsContext, Touch};
 pub(crate) use keys::{Buckets, Interner};
 

@@ -7,7 +7,7 @@ use crate::model::{Contact, ContactId};
 use crate::pipeline::modes::{
     attach_crm_activity, messages_by_chat, sorted_deals, with_enough_messages,
 };
-use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, link, normalize, sync};
+use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, link, sync};
 
 /// The default mode: amoCRM deals joined by phone to Radist chats.
 ///
@@ -31,10 +31,10 @@ impl AmocrmRadist {
             .collect();
         let contacts = store.contacts_by_ids(tenant, &ids).await?;
         let by_id: HashMap<&ContactId, &Contact> = contacts.iter().map(|c| (&c.id, c)).collect();
-        let region = cx.config().default_phone_region.as_str();
+        let mut book = cx.phones();
         Ok(deals
             .iter()
-            .flat_map(|d| link::deal_phones(d, &by_id, region))
+            .flat_map(|d| link::deal_phones_in(&mut book, d, &by_id))
             .collect())
     }
 }
@@ -56,12 +56,11 @@ impl PipelineMode for AmocrmRadist {
             .await?;
         cx.sync_source(messenger.backend(), async {
             let phones = Self::deal_phones(cx).await?;
-            let region = cx.config().default_phone_region.clone();
             let window = *cx.window();
             let chats = sync::chats(cx, messenger.as_ref(), window.start, |c| {
                 c.phone
                     .as_deref()
-                    .and_then(|p| normalize::phone(p, &region))
+                    .and_then(|p| cx.phone(p))
                     .is_some_and(|p| phones.contains(&p))
             })
             .await?;
@@ -89,7 +88,7 @@ impl PipelineMode for AmocrmRadist {
             .flat_map(|d| d.contacts.iter().cloned())
             .collect();
         let contacts = store.contacts_by_ids(tenant, &contact_ids).await?;
-        let links = link::by_phone(&deals, &contacts, &chats, &cx.config().default_phone_region);
+        let links = link::by_phone_in(&mut cx.phones(), &deals, &contacts, &chats);
         let window = *cx.window();
 
         let mut dialogs = Vec::new();

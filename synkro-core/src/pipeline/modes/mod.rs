@@ -20,7 +20,7 @@ use crate::error::RunError;
 use crate::model::{
     Call, ChatId, Contact, ContactId, CrmActivity, Deal, DealId, EventId, Message, StageChange,
 };
-use crate::pipeline::{Dialog, RunContext, link, normalize};
+use crate::pipeline::{Dialog, RunContext, link};
 
 /// The window's messages grouped by chat, each group oldest first.
 ///
@@ -43,7 +43,6 @@ pub async fn messages_by_chat(cx: &RunContext) -> Result<BTreeMap<ChatId, Vec<Me
 pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Result<(), RunError> {
     let store = cx.store();
     let tenant = cx.tenant().id;
-    let region = cx.config().default_phone_region.as_str();
     let contact_ids: Vec<ContactId> = dialogs
         .iter()
         .flat_map(|d| d.deal.contacts.iter().cloned())
@@ -65,6 +64,16 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
     for c in &changes {
         changes_by_deal.entry(&c.deal).or_default().push(c);
     }
+    // No `.await` from here on: the run's phone book stays locked while dialogs are filled.
+    let mut book = cx.phones();
+    // Phones of calls linked to neither a deal nor a contact, normalized once.
+    let call_phones: Vec<Option<String>> = calls
+        .iter()
+        .map(|c| match (&c.deal, &c.contact, c.phone.as_deref()) {
+            (None, None, Some(p)) => book.get(p).map(str::to_owned),
+            _ => None,
+        })
+        .collect();
     for d in dialogs.iter_mut() {
         d.contacts = d
             .deal
@@ -74,17 +83,18 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
             .collect();
         let contact_refs: HashMap<&ContactId, &Contact> =
             d.contacts.iter().map(|c| (&c.id, c)).collect();
-        let phones = link::deal_phones(&d.deal, &contact_refs, region);
-        let belongs = |c: &Call| match (&c.deal, &c.contact) {
+        let phones = link::deal_phones_in(&mut book, &d.deal, &contact_refs);
+        let belongs = |c: &Call, phone: &Option<String>| match (&c.deal, &c.contact) {
             (Some(deal), _) => deal == &d.deal.id,
             (None, Some(contact)) => d.deal.contacts.contains(contact),
-            (None, None) => c
-                .phone
-                .as_deref()
-                .and_then(|p| normalize::phone(p, region))
-                .is_some_and(|p| phones.contains(&p)),
+            (None, None) => phone.as_ref().is_some_and(|p| phones.contains(p)),
         };
-        d.calls = calls.iter().filter(|c| belongs(c)).cloned().collect();
+        d.calls = calls
+            .iter()
+            .zip(&call_phones)
+            .filter(|(c, p)| belongs(c, p))
+            .map(|(c, _)| c.clone())
+            .collect();
         d.stage_changes = changes_by_deal
             .get(&d.deal.id)
             .map(|v| v.iter().map(|c| (*c).clone()).collect())
