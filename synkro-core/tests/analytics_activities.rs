@@ -160,3 +160,52 @@ fn an_authorless_outbound_message_takes_the_author_of_one_matching_crm_event() {
     assert_eq!(r.dq("dq.outbound_without_author").unwrap().count, 1);
     assert!(r.manager("carl").is_none());
 }
+
+#[test]
+fn close_events_that_reach_no_chat_are_counted_unmapped() {
+    let mut with_chat = dialog(
+        "c",
+        vec![client(
+            "c",
+            "m1",
+            msk("2025-11-11 10:00:00"),
+            "Сколько стоит?",
+        )],
+    );
+    with_chat.activities = vec![activity(
+        "e1",
+        ActivityKind::ChatClosed,
+        msk("2025-11-11 10:30:00"),
+        None,
+    )];
+    let mut without_chat = dialog("x", Vec::new());
+    without_chat.chat = None;
+    without_chat.activities = vec![
+        activity(
+            "e2",
+            ActivityKind::ChatClosed,
+            msk("2025-11-11 12:00:00"),
+            None,
+        ),
+        // Before the period: not counted.
+        activity(
+            "e3",
+            ActivityKind::ChatClosed,
+            msk("2025-11-10 12:00:00"),
+            None,
+        ),
+        // The same event as e1, attached to a dialog without a chat too: still mapped.
+        activity(
+            "e1",
+            ActivityKind::ChatClosed,
+            msk("2025-11-11 10:30:00"),
+            None,
+        ),
+    ];
+    let r = one_day(fixture_config(), &[with_chat, without_chat]);
+    let u = r.dq("dq.unmapped_close_events").expect("counted");
+    assert_eq!(
+        (u.count, u.denominator, u.samples.clone()),
+        (1, 2, vec!["e2".to_owned()])
+    );
+}
