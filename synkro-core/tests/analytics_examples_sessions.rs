@@ -136,6 +136,13 @@ fn e11_open_waits_at_period_end() {
         (Some(37_000.0), Some(54_600), Some(56_100))
     );
     assert_eq!(w.open_at_end, 2);
+    // The per-day series: Tuesday's snapshot (at its end, E) holds b and c, b overdue.
+    let tue: Vec<_> = r2
+        .open_at_end_by_day
+        .iter()
+        .map(|d| (d.day.to_string(), d.open, d.overdue.clone()))
+        .collect();
+    assert_eq!(tue, vec![("2025-11-11".to_owned(), 2, vec![(900, 1)])]);
     // The Wednesday report does not contain these waits.
     let ds: Vec<_> = ["a", "b", "c"]
         .iter()

@@ -7,6 +7,9 @@ use synkro_core::analytics::*;
 
 const DAY: i64 = 86_400;
 
+/// Day, snapshot instant, open waits, overdue per target.
+type Snapshot = (String, String, u64, Vec<(i64, u64)>);
+
 #[test]
 fn a_chat_whose_loaded_history_starts_inside_a_running_session_is_flagged() {
     // history_start = 2025-11-11 − 8 d = 2025-11-03 00:00 MSK.
@@ -65,4 +68,86 @@ fn a_chat_whose_loaded_history_starts_inside_a_running_session_is_flagged() {
     // The messages before history_start are dropped: each chat has one session, in the period.
     assert_eq!((r.totals.dialogs.sessions, r.totals.dialogs.new), (4, 4));
     assert_eq!(r.totals.waits.total, 4);
+}
+
+#[test]
+fn open_waits_are_snapshotted_at_each_day_end_of_the_period() {
+    let cfg = MetricsConfig {
+        sla_basis: Basis::Calendar,
+        ..fixture_config()
+    };
+    let dialogs = [
+        // Open at Monday's end (7 h), answered on Tuesday.
+        dialog(
+            "a",
+            vec![
+                client("a", "a1", msk("2025-11-10 17:00:00"), "Нужен счёт"),
+                staff("a", "a2", msk("2025-11-11 10:00:00"), "anna", "Отправил"),
+            ],
+        ),
+        // Never answered: open at Tuesday's end (12 h) and Wednesday's (36 h).
+        dialog(
+            "b",
+            vec![client(
+                "b",
+                "b1",
+                msk("2025-11-11 12:00:00"),
+                "Когда отгрузка?",
+            )],
+        ),
+        // Started before the period, answered before Monday's end: in no snapshot.
+        dialog(
+            "c",
+            vec![
+                client("c", "c1", msk("2025-11-09 20:00:00"), "Нужен счёт"),
+                staff("c", "c2", msk("2025-11-10 09:30:00"), "anna", "Отправил"),
+            ],
+        ),
+        // Started before the period, open at Monday's end (25 h).
+        dialog(
+            "d",
+            vec![
+                client("d", "d1", msk("2025-11-09 23:00:00"), "Нужен счёт"),
+                staff("d", "d2", msk("2025-11-11 11:00:00"), "anna", "Отправил"),
+            ],
+        ),
+    ];
+    let r = run(cfg, &dialogs, "2025-11-10", "2025-11-13");
+    let series: Vec<Snapshot> = r
+        .open_at_end_by_day
+        .iter()
+        .map(|d| {
+            (
+                d.day.to_string(),
+                d.at.to_rfc3339(),
+                d.open,
+                d.overdue.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        series,
+        vec![
+            (
+                "2025-11-10".into(),
+                "2025-11-10T21:00:00+00:00".into(),
+                2,
+                vec![(900, 2)]
+            ),
+            (
+                "2025-11-11".into(),
+                "2025-11-11T21:00:00+00:00".into(),
+                1,
+                vec![(900, 1)]
+            ),
+            (
+                "2025-11-12".into(),
+                "2025-11-12T21:00:00+00:00".into(),
+                1,
+                vec![(900, 1)]
+            ),
+        ]
+    );
+    // The period-end snapshot (E = the last day's end) agrees with the series' last day.
+    assert_eq!(r.totals.waits.open_at_end, 1);
 }

@@ -31,10 +31,10 @@ impl Pair {
         self.cal.merge(&o.cal);
         self.bus.merge(&o.bus);
     }
-    fn publish(&self, levels: &[u32]) -> DurationMetric {
+    fn publish(&mut self, levels: &[u32]) -> DurationMetric {
         DurationMetric {
-            calendar: self.cal.summary(levels),
-            business: self.bus.summary(levels),
+            calendar: self.cal.summary_in_place(levels),
+            business: self.bus.summary_in_place(levels),
         }
     }
 }
@@ -227,6 +227,12 @@ impl Agg {
     /// The published values.
     #[must_use]
     pub fn publish(&self, levels: &[u32]) -> MetricValues {
+        self.clone().publish_in_place(levels)
+    }
+
+    /// [`publish`](Self::publish) without copying the duration values (the percentile selection
+    /// reorders them in place; the row's values stay the same set).
+    pub fn publish_in_place(&mut self, levels: &[u32]) -> MetricValues {
         let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
         let m = &self.msg;
         let slas = |v: &[SlaCounts]| v.iter().map(Sla::from).collect::<Vec<_>>();
@@ -385,6 +391,13 @@ impl RowTable {
     #[must_use]
     pub(crate) fn sorted(&self) -> Vec<(&RowKey, &Agg)> {
         let mut rows: Vec<_> = self.keys.iter().zip(&self.aggs).collect();
+        rows.sort_unstable_by_key(|(k, _)| **k);
+        rows
+    }
+
+    /// The rows in key order, mutable.
+    pub(crate) fn sorted_mut(&mut self) -> Vec<(&RowKey, &mut Agg)> {
+        let mut rows: Vec<_> = self.keys.iter().zip(&mut self.aggs).collect();
         rows.sort_unstable_by_key(|(k, _)| **k);
         rows
     }

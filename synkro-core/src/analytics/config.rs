@@ -259,6 +259,9 @@ pub struct MetricsConfig {
     pub history_lookback: i64,
     /// §3.15.
     pub dq_sample_size: usize,
+    /// §2.4: publish one row per wait of the period (`MetricsReport::waits`). Off by default: a
+    /// busy month has hundreds of thousands.
+    pub export_waits: bool,
 
     /// Business calendars (§4.1). Empty: the tenant calendar is `always` in the tenant zone.
     pub calendars: Vec<CalendarSpec>,
@@ -364,6 +367,7 @@ impl Default for MetricsConfig {
             report_day_end: "24:00".into(),
             history_lookback: 30 * day,
             dq_sample_size: 20,
+            export_waits: false,
 
             calendars: Vec::new(),
             tenant_calendar: None,

@@ -44,7 +44,8 @@ pub use lead::{LOST_STATUS, LeadView, ReferenceData, WON_STATUS, lead_at};
 pub use report::{
     Breakdown, BreakdownRow, CallMetrics, DialogMetrics, DialogRow, DqCounter, DurationMetric,
     Funnel, FunnelStep, HistogramBucket, LeadMetrics, LossReason, METRICS_SCHEMA_VERSION,
-    ManagerRow, MessageMetrics, MetricValues, MetricsReport, Sla, StageTime, WaitMetrics,
+    ManagerRow, MessageMetrics, MetricValues, MetricsReport, OpenAtDayEnd, Sla, StageTime,
+    WaitMetrics, WaitRow,
 };
 pub use section::{METRICS_SECTION_ID, MetricsSection, human, metrics_markdown, pct};
 pub use sketch::{DdSketch, GAMMA, bucket_index, bucket_value};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::config::Dimension;
@@ -392,6 +392,72 @@ pub struct MetricsReport {
     pub dialogs: Vec<DialogRow>,
     /// One row per manager.
     pub managers: Vec<ManagerRow>,
+    /// `wait.open_at_end` as a per-day series (§3.4): the snapshot at each day bucket's end that
+    /// falls in the period, up to E.
+    #[serde(default)]
+    pub open_at_end_by_day: Vec<OpenAtDayEnd>,
+    /// One row per wait starting in the period (§2.4), when `export_waits` is on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waits: Vec<WaitRow>,
+}
+
+/// One wait (§2.2, §2.4), with what is needed to recompute its aggregates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitRow {
+    /// Chat id.
+    pub chat: String,
+    /// Session number within the chat (as in [`DialogRow`]).
+    pub session_no: u32,
+    /// The session's first wait.
+    pub first: bool,
+    /// Wait start: its first substantive client message.
+    pub start: DateTime<Utc>,
+    /// Its last substantive client message before the end.
+    pub last_client_message: DateTime<Utc>,
+    /// End (`None`: still open at A).
+    pub end: Option<DateTime<Utc>>,
+    /// `answered`, `open`, `closed` or `expired`.
+    pub outcome: String,
+    /// Who answered (manager id), when known.
+    pub reply_author: Option<String>,
+    /// `message`, `call` or `note`, for an answered wait.
+    pub reply_channel: Option<String>,
+    /// Duration (answered, closed, expired) or age at A (open), calendar seconds, from the
+    /// configured anchor (`wait_anchor`).
+    pub calendar_s: f64,
+    /// The same in business seconds, in the attributed manager's calendar.
+    pub business_s: f64,
+    /// The start fell in the attributed manager's working hours.
+    pub in_hours: bool,
+    /// The manager the wait is attributed to under the configured `attribution`.
+    pub manager: String,
+    /// Responsible of the chat's lead at the start (`owner_at_start`).
+    pub owner_at_start: Option<String>,
+    /// Responsible at the end, or at A while open (`owner_at_end`).
+    pub owner_at_end: Option<String>,
+    /// SLA status per target: (target_s, status).
+    pub sla: Vec<(i64, crate::analytics::SlaStatus)>,
+    /// Lead at the start.
+    pub lead: Option<String>,
+    /// Pipeline at the start.
+    pub pipeline: Option<String>,
+    /// Channel.
+    pub channel: String,
+    /// Connection (the company's number or bot), if known.
+    pub connection: Option<String>,
+}
+
+/// The waits open at one day bucket's end (§3.4 per-day series).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenAtDayEnd {
+    /// The day bucket (report zone, `report_day_end`).
+    pub day: NaiveDate,
+    /// Its end: the snapshot instant.
+    pub at: DateTime<Utc>,
+    /// Waits started before `at` and not answered, closed or expired at or before it.
+    pub open: u64,
+    /// Of those, overdue per SLA target (age at `at` > target): (target_s, count).
+    pub overdue: Vec<(i64, u64)>,
 }
 
 impl MetricsReport {

@@ -193,6 +193,14 @@ pub fn metrics_markdown(r: &MetricsReport) -> String {
         t.waits.expired,
         t.waits.open_at_end
     );
+    if r.open_at_end_by_day.len() > 1 {
+        let days: Vec<String> = r
+            .open_at_end_by_day
+            .iter()
+            .map(|d| format!("{} {}", d.day, d.open))
+            .collect();
+        let _ = writeln!(md, "- Unanswered at each day's end: {}", days.join(", "));
+    }
     let _ = writeln!(
         md,
         "- Dialogs: {} new, {} outreach, {} active; never answered: {} lost ({} expired, {} closed), {} awaiting, rate {}",

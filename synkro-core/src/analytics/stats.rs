@@ -184,30 +184,42 @@ impl Durations {
     /// than by sorting every value.
     #[must_use]
     pub fn summary(&self, levels: &[u32]) -> Stats {
-        let s = |us: i64| us as f64 / 1e6;
-        let n = self.values.len();
-        let at = select_ranks(&self.values, [500, 900].iter().chain(levels).copied());
-        let value = |k: u32| at.iter().find(|(l, _)| *l == k).map(|(_, v)| s(*v));
-        Stats {
-            n: n as u64,
-            mean: (n > 0).then(|| self.sum as f64 / n as f64 / 1e6),
-            p50: value(500),
-            p90: value(900),
-            max: self.values.iter().max().copied().map(s),
-            percentiles: levels
-                .iter()
-                .filter_map(|&k| value(k).map(|x| (k, x)))
-                .collect(),
-            sum: s(i64::try_from(self.sum).unwrap_or(i64::MAX)),
-        }
+        let mut copy = self.values.clone();
+        stats_of(&mut copy, self.sum, levels)
+    }
+
+    /// [`summary`](Self::summary) without the copy: the selection reorders the stored values
+    /// (the set, its sum and every statistic stay the same).
+    pub fn summary_in_place(&mut self, levels: &[u32]) -> Stats {
+        stats_of(&mut self.values, self.sum, levels)
     }
 }
 
-/// The nearest-rank value (§5.2) at each per-mille level, found by successive selections on a
-/// copy of `values`: each level's rank splits the copy, and the next (higher) rank is searched
-/// only above it. Empty for no values.
-fn select_ranks(values: &[i64], levels: impl Iterator<Item = u32>) -> Vec<(u32, i64)> {
+fn stats_of(values: &mut [i64], sum: i128, levels: &[u32]) -> Stats {
+    let s = |us: i64| us as f64 / 1e6;
     let n = values.len();
+    let max = values.iter().max().copied();
+    let at = select_ranks(values, [500, 900].iter().chain(levels).copied());
+    let value = |k: u32| at.iter().find(|(l, _)| *l == k).map(|(_, v)| s(*v));
+    Stats {
+        n: n as u64,
+        mean: (n > 0).then(|| sum as f64 / n as f64 / 1e6),
+        p50: value(500),
+        p90: value(900),
+        max: max.map(s),
+        percentiles: levels
+            .iter()
+            .filter_map(|&k| value(k).map(|x| (k, x)))
+            .collect(),
+        sum: s(i64::try_from(sum).unwrap_or(i64::MAX)),
+    }
+}
+
+/// The nearest-rank value (§5.2) at each per-mille level, found by successive selections in
+/// `v`: each level's rank splits it, and the next (higher) rank is searched only above it. Empty
+/// for no values.
+fn select_ranks(v: &mut [i64], levels: impl Iterator<Item = u32>) -> Vec<(u32, i64)> {
+    let n = v.len();
     if n == 0 {
         return Vec::new();
     }
@@ -215,7 +227,6 @@ fn select_ranks(values: &[i64], levels: impl Iterator<Item = u32>) -> Vec<(u32, 
         .map(|k| ((k as usize * n).div_ceil(1000).clamp(1, n) - 1, k))
         .collect();
     wanted.sort_unstable();
-    let mut v = values.to_vec();
     let mut out = Vec::with_capacity(wanted.len());
     let mut lo = 0;
     for (idx, k) in wanted {
@@ -303,6 +314,8 @@ mod tests {
             let mut d = Durations::default();
             vals.iter().for_each(|v| d.push(*v));
             let s = d.summary(&levels);
+            let mut in_place = d.clone();
+            proptest::prop_assert_eq!(&in_place.summary_in_place(&levels), &s);
             let mut sorted = vals.clone();
             sorted.sort_unstable();
             let sec = |v: i64| v as f64 / 1e6;

@@ -1,9 +1,10 @@
-//! CSV exports of the metrics: one row per dialog and one per manager.
+//! CSV exports of the metrics: one row per dialog, one per manager and (when exported) one per
+//! wait.
 
 use crate::analytics::MetricsReport;
-use crate::report::table::{Cell, dialog_table, manager_table};
+use crate::report::table::{Cell, dialog_table, manager_table, wait_table};
 
-fn write(header: &[&str], rows: &[Vec<Cell>]) -> Result<String, csv::Error> {
+fn write<H: AsRef<[u8]>>(header: &[H], rows: &[Vec<Cell>]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header)?;
     for r in rows {
@@ -30,5 +31,15 @@ pub fn dialogs_csv(r: &MetricsReport) -> Result<String, csv::Error> {
 /// Only if writing to memory fails.
 pub fn managers_csv(r: &MetricsReport) -> Result<String, csv::Error> {
     let (h, rows) = manager_table(r);
+    write(&h, &rows)
+}
+
+/// One row per wait (§2.4; the report has them when `export_waits` is on), columns
+/// [`WAIT_COLUMNS`](crate::report::WAIT_COLUMNS) then `sla_<target>` per SLA target.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn waits_csv(r: &MetricsReport) -> Result<String, csv::Error> {
+    let (h, rows) = wait_table(r);
     write(&h, &rows)
 }

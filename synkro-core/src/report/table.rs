@@ -1,7 +1,9 @@
 //! The columns of the metrics exports, shared by CSV, XLSX and HTML so every format shows the
 //! same numbers.
 
-use crate::analytics::{DialogRow, METRICS_SECTION_ID, ManagerRow, MetricsReport};
+use crate::analytics::{
+    DialogRow, METRICS_SECTION_ID, ManagerRow, MetricsReport, SlaStatus, WaitRow,
+};
 use crate::report::ReportDocument;
 
 /// One exported cell.
@@ -48,6 +50,11 @@ fn t(s: &str) -> Cell {
 
 type ManagerCol = (&'static str, fn(&ManagerRow) -> Cell);
 type DialogCol = (&'static str, fn(&DialogRow) -> Cell);
+type WaitCol = (&'static str, fn(&WaitRow) -> Cell);
+
+fn opt_time(at: Option<chrono::DateTime<chrono::Utc>>) -> Cell {
+    t(&at.map(|e| e.to_rfc3339()).unwrap_or_default())
+}
 
 /// Columns of the per-manager export.
 pub const MANAGER_COLUMNS: &[ManagerCol] = &[
@@ -165,6 +172,49 @@ pub const DIALOG_COLUMNS: &[DialogCol] = &[
     }),
 ];
 
+/// The fixed columns of the per-wait export (§2.4); a column `sla_<target>` per SLA target
+/// follows them.
+pub const WAIT_COLUMNS: &[WaitCol] = &[
+    ("chat", |w| t(&w.chat)),
+    ("session_no", |w| n(u64::from(w.session_no))),
+    ("first", |w| t(if w.first { "yes" } else { "no" })),
+    ("start", |w| t(&w.start.to_rfc3339())),
+    ("last_client_message", |w| {
+        t(&w.last_client_message.to_rfc3339())
+    }),
+    ("end", |w| opt_time(w.end)),
+    ("outcome", |w| t(&w.outcome)),
+    ("reply_author", |w| {
+        t(w.reply_author.as_deref().unwrap_or(""))
+    }),
+    ("reply_channel", |w| {
+        t(w.reply_channel.as_deref().unwrap_or(""))
+    }),
+    ("calendar_s", |w| Cell::Num(Some(w.calendar_s))),
+    ("business_s", |w| Cell::Num(Some(w.business_s))),
+    ("in_hours", |w| t(if w.in_hours { "yes" } else { "no" })),
+    ("manager", |w| t(&w.manager)),
+    ("owner_at_start", |w| {
+        t(w.owner_at_start.as_deref().unwrap_or(""))
+    }),
+    ("owner_at_end", |w| {
+        t(w.owner_at_end.as_deref().unwrap_or(""))
+    }),
+    ("lead", |w| t(w.lead.as_deref().unwrap_or(""))),
+    ("pipeline", |w| t(w.pipeline.as_deref().unwrap_or(""))),
+    ("channel", |w| t(&w.channel)),
+    ("connection", |w| t(w.connection.as_deref().unwrap_or(""))),
+];
+
+fn sla_text(s: SlaStatus) -> &'static str {
+    match s {
+        SlaStatus::Hit => "hit",
+        SlaStatus::Miss => "miss",
+        SlaStatus::Pending => "pending",
+        SlaStatus::Excluded => "excluded",
+    }
+}
+
 /// The metrics report inside a document, if its metrics section is there.
 ///
 /// # Errors
@@ -196,4 +246,30 @@ pub(crate) fn dialog_table(r: &MetricsReport) -> (Vec<&'static str>, Vec<Vec<Cel
             .map(|d| DIALOG_COLUMNS.iter().map(|c| (c.1)(d)).collect())
             .collect(),
     )
+}
+
+/// The per-wait table: [`WAIT_COLUMNS`], then `sla_<target>` per SLA target of the rows.
+pub(crate) fn wait_table(r: &MetricsReport) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let targets: Vec<i64> = r
+        .waits
+        .first()
+        .map(|w| w.sla.iter().map(|(t, _)| *t).collect())
+        .unwrap_or_default();
+    let header = WAIT_COLUMNS
+        .iter()
+        .map(|c| c.0.to_owned())
+        .chain(targets.iter().map(|t| format!("sla_{t}")))
+        .collect();
+    let rows = r
+        .waits
+        .iter()
+        .map(|w| {
+            WAIT_COLUMNS
+                .iter()
+                .map(|c| (c.1)(w))
+                .chain(w.sla.iter().map(|(_, st)| t(sla_text(*st))))
+                .collect()
+        })
+        .collect();
+    (header, rows)
 }

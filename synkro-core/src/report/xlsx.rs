@@ -3,7 +3,7 @@
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::analytics::MetricsReport;
-use crate::report::table::{Cell, dialog_table, manager_table};
+use crate::report::table::{Cell, dialog_table, manager_table, wait_table};
 
 fn sheet(
     wb: &mut Workbook,
@@ -35,7 +35,8 @@ fn sheet(
     Ok(())
 }
 
-/// The workbook: sheets `Managers` and `Dialogs` with the same columns as the CSV exports.
+/// The workbook: sheets `Managers` and `Dialogs` (and `Waits` when the report has wait rows) with
+/// the same columns as the CSV exports.
 ///
 /// # Errors
 /// [`XlsxError`] if the workbook cannot be assembled.
@@ -46,5 +47,10 @@ pub fn metrics_xlsx(r: &MetricsReport) -> Result<Vec<u8>, XlsxError> {
     sheet(&mut wb, "Managers", &h, &rows, &bold)?;
     let (h, rows) = dialog_table(r);
     sheet(&mut wb, "Dialogs", &h, &rows, &bold)?;
+    if !r.waits.is_empty() {
+        let (h, rows) = wait_table(r);
+        let h: Vec<&str> = h.iter().map(String::as_str).collect();
+        sheet(&mut wb, "Waits", &h, &rows, &bold)?;
+    }
     wb.save_to_buffer()
 }

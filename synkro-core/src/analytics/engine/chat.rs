@@ -4,9 +4,10 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 use crate::analytics::agg::MsgCounts;
+use crate::analytics::report::WaitRow;
 use crate::model::ActivityKind;
 
-/// Distinct message keys a chat collects before adding them to the accumulator.
+/// Message cells a chat collects before adding them to the accumulator.
 const LOCAL_CELLS: usize = 32;
 
 /// Per-message data-quality counters whose sample lists are full.
@@ -290,7 +291,7 @@ impl MetricsEngine {
                             &w,
                             Outcome::Answered,
                             Some(t),
-                            Some((who, true)),
+                            Some((who, "note")),
                             sess.as_mut(),
                             input,
                             group,
@@ -306,7 +307,7 @@ impl MetricsEngine {
                             &w,
                             Outcome::Answered,
                             Some(t),
-                            Some((who, true)),
+                            Some((who, "call")),
                             sess.as_mut(),
                             input,
                             group,
@@ -418,7 +419,7 @@ impl MetricsEngine {
                                     &w,
                                     Outcome::Answered,
                                     Some(t),
-                                    Some((author, false)),
+                                    Some((author, "message")),
                                     sess.as_mut(),
                                     input,
                                     group,
@@ -460,7 +461,7 @@ impl MetricsEngine {
                         false => {
                             if cells.len() == LOCAL_CELLS {
                                 for (k, c) in cells.drain(..) {
-                                    self.acc.add_messages(k, |x| x.merge(&c));
+                                    self.acc.apply(&k, |x| x.msg.merge(&c));
                                 }
                             }
                             cells.push((key, MsgCounts::default()));
@@ -521,8 +522,10 @@ impl MetricsEngine {
                 }
             }
         }
+        // Straight into the totals and the breakdown rows (small tables, unlike a map of every
+        // full key of the period).
         for (k, c) in cells.drain(..) {
-            self.acc.add_messages(k, |x| x.merge(&c));
+            self.acc.apply(&k, |x| x.msg.merge(&c));
         }
         for (id, (count, den)) in [
             ("dq.msg_without_lead", dq_lead),
@@ -618,7 +621,7 @@ impl MetricsEngine {
         w: &WaitState,
         outcome: Outcome,
         end: Option<Micros>,
-        reply: Option<(Option<&str>, bool)>,
+        reply: Option<(Option<&str>, &'static str)>,
         sess: Option<&mut SessionState>,
         input: &ChatInput<'_, '_>,
         group: bool,
@@ -631,7 +634,9 @@ impl MetricsEngine {
         }
         let in_period = self.in_period(w.start);
         let open_at_e = w.start < self.e && end.is_none_or(|x| x > self.e);
-        if !in_period && !open_at_e {
+        let open_at = |de: Micros| w.start < de && end.is_none_or(|x| x > de);
+        let open_at_a_day_end = self.day_ends.iter().any(|(_, de)| open_at(*de));
+        if !in_period && !open_at_e && !open_at_a_day_end {
             return;
         }
         if group && !self.cfg.group_chats_in_waits {
@@ -669,6 +674,29 @@ impl MetricsEngine {
         } else {
             cal
         };
+        // §3.4 per-day series: the snapshot at each day bucket's end.
+        if open_at_a_day_end {
+            for (i, (_, de)) in self.day_ends.iter().enumerate() {
+                if !open_at(*de) {
+                    continue;
+                }
+                let age = if self.cfg.sla_basis == Basis::Business {
+                    cal_ix.business_micros(mstart, *de)
+                } else {
+                    (*de - mstart).max(0)
+                };
+                let (open, overdue) = &mut self.open_by_day[i];
+                *open += 1;
+                for (o, t) in overdue.iter_mut().zip(&self.cfg.sla_targets) {
+                    if age > t * SEC {
+                        *o += 1;
+                    }
+                }
+            }
+        }
+        if !in_period && !open_at_e {
+            return;
+        }
         let state = match outcome {
             Outcome::Answered => ItemState::Answered,
             Outcome::Open => ItemState::Open,
@@ -688,6 +716,7 @@ impl MetricsEngine {
         } else {
             age_cal
         };
+        let in_hours = self.cfg.export_waits && cal_ix.in_hours(w.start);
         let lead = lead_at(input.leads, w.start, ahead, behind);
         let pipeline = lead.and_then(|l| l.stage_at(w.start).0);
         let chat = input.chat;
@@ -745,6 +774,42 @@ impl MetricsEngine {
                 }
             }
         });
+        if self.cfg.export_waits {
+            let secs = |us: Micros| us as f64 / 1e6;
+            self.wait_rows.push(WaitRow {
+                chat: chat.id.0.clone(),
+                session_no: s.no,
+                first: w.first,
+                start: from_micros(w.start),
+                last_client_message: from_micros(w.last_sub),
+                end: end.map(from_micros),
+                outcome: match outcome {
+                    Outcome::Answered => "answered",
+                    Outcome::Open => "open",
+                    Outcome::Closed => "closed",
+                    Outcome::Expired => "expired",
+                }
+                .to_owned(),
+                reply_author: reply.and_then(|r| r.0).map(str::to_owned),
+                reply_channel: reply.map(|r| r.1.to_owned()),
+                calendar_s: secs(cal),
+                business_s: secs(bus),
+                in_hours,
+                manager: self.managers.name(mgr).to_owned(),
+                owner_at_start: resp(w.start).map(str::to_owned),
+                owner_at_end: resp(end_at).map(str::to_owned),
+                sla: self
+                    .cfg
+                    .sla_targets
+                    .iter()
+                    .map(|t| (*t, classify(measure, *t, state)))
+                    .collect(),
+                lead: lead.map(|l| l.deal.id.0.clone()),
+                pipeline: pipeline.map(str::to_owned),
+                channel: chat.channel.as_str().to_owned(),
+                connection: chat.connection.clone(),
+            });
+        }
     }
 
     fn end_session(

@@ -73,6 +73,8 @@ pub struct MetricsEngine {
     buckets: Buckets,
     dq: BTreeMap<&'static str, DqEntry>,
     dialog_rows: Vec<DialogRow>,
+    /// §2.4 wait rows, when `export_waits` is on.
+    pub(crate) wait_rows: Vec<crate::analytics::WaitRow>,
     pub(crate) reference: ReferenceData,
     pub(crate) leads: LeadsState,
     levels: Vec<u32>,
@@ -80,6 +82,43 @@ pub struct MetricsEngine {
     cal_cache: Vec<Option<usize>>,
     /// Some breakdown has the `in_hours` dimension (keys need the calendar lookup).
     in_hours_dim: bool,
+    /// The day buckets whose end falls in (from, E], with that end (§3.4 per-day series).
+    pub(crate) day_ends: Vec<(NaiveDate, Micros)>,
+    /// Per day bucket of `day_ends`: waits open at its end, and those overdue per SLA target.
+    pub(crate) open_by_day: Vec<(u64, Vec<u64>)>,
+}
+
+/// The day buckets (labelled as [`Buckets`] labels them) whose end falls in (`from`, `e`], with
+/// that end.
+fn day_ends(tz: Tz, day_end: u32, from: Micros, e: Micros) -> Vec<(NaiveDate, Micros)> {
+    use chrono::TimeZone;
+    let (first, last) = (
+        from_micros(from).with_timezone(&tz).date_naive() - Duration::days(1),
+        from_micros(e).with_timezone(&tz).date_naive() + Duration::days(1),
+    );
+    let mut out = Vec::new();
+    let mut label = first;
+    while label <= last {
+        let local = if day_end == 1440 {
+            (label + Duration::days(1)).and_hms_opt(0, 0, 0)
+        } else {
+            label.and_hms_opt(day_end / 60, day_end % 60, 0)
+        };
+        // A local end time skipped by a clock change ends the bucket at the change.
+        let end = local.and_then(|l| {
+            tz.from_local_datetime(&l)
+                .earliest()
+                .or_else(|| tz.from_local_datetime(&(l + Duration::hours(1))).earliest())
+        });
+        if let Some(end) = end.map(|x| us(x.with_timezone(&Utc)))
+            && from < end
+            && end <= e
+        {
+            out.push((label, end));
+        }
+        label += Duration::days(1);
+    }
+    out
 }
 
 fn us(t: DateTime<Utc>) -> Micros {
@@ -165,6 +204,8 @@ impl MetricsEngine {
             let (mi, ti) = (managers.id(Some(m)), teams.id(Some(t)));
             manager_team.insert(mi, ti);
         }
+        let day_ends = day_ends(tz, day_end, from, e);
+        let open_by_day = vec![(0, vec![0; cfg.sla_targets.len()]); day_ends.len()];
         let mut levels = cfg.percentiles.clone();
         levels.retain(|k| *k != 500 && *k != 900);
         Ok(Self {
@@ -191,11 +232,14 @@ impl MetricsEngine {
             ),
             dq: BTreeMap::new(),
             dialog_rows: Vec::new(),
+            wait_rows: Vec::new(),
             leads: LeadsState::default(),
             reference: ctx.reference,
             levels,
             phone_region: ctx.phone_region.clone(),
             cal_cache: Vec::new(),
+            day_ends,
+            open_by_day,
             in_hours_dim: cfg
                 .breakdowns
                 .iter()

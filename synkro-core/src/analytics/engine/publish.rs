@@ -68,6 +68,13 @@ impl MetricsEngine {
             }
         }
         self.dialog_rows.extend(other.dialog_rows);
+        self.wait_rows.extend(other.wait_rows);
+        for ((open, overdue), (o, od)) in self.open_by_day.iter_mut().zip(other.open_by_day) {
+            *open += o;
+            for (a, b) in overdue.iter_mut().zip(od) {
+                *a += b;
+            }
+        }
         self.leads.merge(other.leads);
     }
 
@@ -110,9 +117,10 @@ impl MetricsEngine {
         let mut levels = vec![];
         levels.extend(self.levels.iter().copied());
         let mut breakdowns = Vec::new();
-        for (i, dims) in self.acc.dims.iter().enumerate() {
-            let rows = self.acc.rows[i]
-                .sorted()
+        let mut tables = std::mem::take(&mut self.acc.rows);
+        for (table, dims) in tables.iter_mut().zip(&self.acc.dims) {
+            let rows = table
+                .sorted_mut()
                 .into_iter()
                 .map(|(k, v)| crate::analytics::BreakdownRow {
                     key: k
@@ -120,7 +128,7 @@ impl MetricsEngine {
                         .zip(dims)
                         .map(|(x, d)| self.label(*d, *x))
                         .collect(),
-                    values: v.publish(&levels),
+                    values: v.publish_in_place(&levels),
                 })
                 .collect();
             breakdowns.push(crate::analytics::Breakdown {
@@ -130,7 +138,7 @@ impl MetricsEngine {
         }
         let manager_dims = [crate::analytics::Dimension::Manager];
         let managers = match self.acc.dims.iter().position(|d| d[..] == manager_dims) {
-            Some(i) => self.acc.rows[i]
+            Some(i) => tables[i]
                 .sorted()
                 .into_iter()
                 .zip(&breakdowns[i].rows)
@@ -189,6 +197,10 @@ impl MetricsEngine {
         dialogs.sort_by(|a, b| {
             (a.start, &a.chat, a.session_no).cmp(&(b.start, &b.chat, b.session_no))
         });
+        let mut waits = std::mem::take(&mut self.wait_rows);
+        waits.sort_by(|a, b| {
+            (a.start, &a.chat, a.session_no).cmp(&(b.start, &b.chat, b.session_no))
+        });
         MetricsReport {
             schema_version: METRICS_SCHEMA_VERSION,
             period_from: from_micros(self.from),
@@ -196,7 +208,7 @@ impl MetricsEngine {
             as_of: from_micros(self.a),
             snapshot_at: from_micros(self.e),
             report_tz: self.tz.name().to_owned(),
-            totals: self.acc.totals.publish(&levels),
+            totals: self.acc.totals.publish_in_place(&levels),
             breakdowns,
             funnels,
             stage_times,
@@ -205,6 +217,26 @@ impl MetricsEngine {
             data_quality: dq,
             dialogs,
             managers,
+            waits,
+            open_at_end_by_day: self
+                .day_ends
+                .iter()
+                .zip(&self.open_by_day)
+                .map(
+                    |((day, at), (open, overdue))| crate::analytics::OpenAtDayEnd {
+                        day: *day,
+                        at: from_micros(*at),
+                        open: *open,
+                        overdue: self
+                            .cfg
+                            .sla_targets
+                            .iter()
+                            .copied()
+                            .zip(overdue.iter().copied())
+                            .collect(),
+                    },
+                )
+                .collect(),
         }
     }
 }

@@ -1,0 +1,155 @@
+//! Row-level outputs (metrics.md §2.4): one row per wait, in the report and in CSV/XLSX.
+
+mod analytics_support;
+
+use std::io::Cursor;
+
+use analytics_support::*;
+use calamine::{Data, Reader, Xlsx};
+use synkro_core::analytics::*;
+use synkro_core::report::{WAIT_COLUMNS, metrics_xlsx, waits_csv};
+
+fn day(export_waits: bool) -> MetricsReport {
+    let cfg = MetricsConfig {
+        export_waits,
+        ..fixture_config()
+    };
+    let dialogs = [
+        // Answered by Boris in 5 min (the lead is Anna's).
+        dialog(
+            "a",
+            vec![
+                client("a", "a1", msk("2025-11-11 12:00:00"), "Есть в наличии?"),
+                staff("a", "a2", msk("2025-11-11 12:05:00"), "boris", "Да"),
+            ],
+        ),
+        // Still open at A (period end): 6 h 30 min calendar, 30 min business (09–18).
+        dialog(
+            "b",
+            vec![client(
+                "b",
+                "b1",
+                msk("2025-11-11 17:30:00"),
+                "Когда отгрузка?",
+            )],
+        ),
+    ];
+    run(cfg, &dialogs, "2025-11-11", "2025-11-12")
+}
+
+#[test]
+fn every_wait_of_the_period_is_a_row_when_asked_for() {
+    assert!(day(false).waits.is_empty(), "off by default");
+    let r = day(true);
+    let rows: Vec<_> = r
+        .waits
+        .iter()
+        .map(|w| {
+            (
+                (
+                    w.chat.as_str(),
+                    w.session_no,
+                    w.first,
+                    w.outcome.as_str(),
+                    w.reply_author.as_deref(),
+                    w.reply_channel.as_deref(),
+                ),
+                w.calendar_s,
+                w.business_s,
+                w.in_hours,
+                w.manager.as_str(),
+                w.owner_at_start.as_deref(),
+                w.owner_at_end.as_deref(),
+                w.sla.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                ("a", 1, true, "answered", Some("boris"), Some("message")),
+                300.0,
+                300.0,
+                true,
+                "boris",
+                Some("anna"),
+                Some("anna"),
+                vec![(900, SlaStatus::Hit)]
+            ),
+            (
+                ("b", 1, true, "open", None, None),
+                23_400.0,
+                1_800.0,
+                true,
+                "anna",
+                Some("anna"),
+                Some("anna"),
+                vec![(900, SlaStatus::Miss)]
+            ),
+        ]
+    );
+    let a = &r.waits[0];
+    assert_eq!(
+        (a.start, a.last_client_message, a.end),
+        (
+            msk("2025-11-11 12:00:00"),
+            msk("2025-11-11 12:00:00"),
+            Some(msk("2025-11-11 12:05:00"))
+        )
+    );
+    assert_eq!(
+        (
+            a.lead.as_deref(),
+            a.pipeline.as_deref(),
+            a.channel.as_str(),
+            a.connection.as_deref()
+        ),
+        (Some("lead-a"), Some("p1"), "whatsapp", Some("wa-1"))
+    );
+    // The rows add up to the aggregates.
+    assert_eq!(r.totals.waits.total, r.waits.len() as u64);
+    assert_eq!(r.waits[1].end, None);
+}
+
+#[test]
+fn wait_rows_are_exported_alike_in_csv_and_xlsx() {
+    let r = day(true);
+    let csv = waits_csv(&r).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    // The fixed columns, then one SLA status per target.
+    let mut expected: Vec<String> = WAIT_COLUMNS.iter().map(|c| c.0.to_owned()).collect();
+    expected.push("sla_900".into());
+    assert_eq!(header, expected);
+    let col = |name: &str| header.iter().position(|n| n == name).unwrap();
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        (
+            first[col("chat")],
+            first[col("outcome")],
+            first[col("business_s")],
+            first[col("sla_900")]
+        ),
+        ("a", "answered", "300", "hit")
+    );
+    assert_eq!(csv.lines().count(), 3);
+    let bytes = metrics_xlsx(&r).unwrap();
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let sheet = wb.worksheet_range("Waits").unwrap();
+    assert_eq!(sheet.height(), 3);
+    let get = |row: usize, name: &str| sheet.get((row, col(name))).cloned();
+    assert_eq!(get(1, "chat"), Some(Data::String("a".into())));
+    assert_eq!(get(2, "outcome"), Some(Data::String("open".into())));
+    assert_eq!(get(2, "calendar_s"), Some(Data::Float(23_400.0)));
+    assert_eq!(get(2, "sla_900"), Some(Data::String("miss".into())));
+    // Without wait rows there is no sheet.
+    let bytes = metrics_xlsx(&day(false)).unwrap();
+    let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    assert!(!wb.sheet_names().contains(&"Waits".to_owned()));
+}
