@@ -327,7 +327,7 @@ impl Agg {
 }
 
 /// The dimension values of an item's anchor, interned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Key {
     pub(crate) manager: u32,
     pub(crate) team: u32,

@@ -7,7 +7,8 @@ use crate::analytics::agg::MsgCounts;
 use crate::analytics::report::WaitRow;
 use crate::model::ActivityKind;
 
-/// Message cells a chat collects before adding them to the accumulator.
+/// Message cells a chat collects before adding them to the accumulator (a key repeats when the
+/// chat returns to it; repeats are summed when they are added).
 const LOCAL_CELLS: usize = 32;
 
 /// Per-message data-quality counters whose sample lists are full.
@@ -460,9 +461,7 @@ impl MetricsEngine {
                         true => &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1,
                         false => {
                             if cells.len() == LOCAL_CELLS {
-                                for (k, c) in cells.drain(..) {
-                                    self.acc.apply(&k, |x| x.msg.merge(&c));
-                                }
+                                self.add_message_cells(&mut cells);
                             }
                             cells.push((key, MsgCounts::default()));
                             &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1
@@ -522,11 +521,7 @@ impl MetricsEngine {
                 }
             }
         }
-        // Straight into the totals and the breakdown rows (small tables, unlike a map of every
-        // full key of the period).
-        for (k, c) in cells.drain(..) {
-            self.acc.apply(&k, |x| x.msg.merge(&c));
-        }
+        self.add_message_cells(&mut cells);
         for (id, (count, den)) in [
             ("dq.msg_without_lead", dq_lead),
             ("dq.outbound_without_author", dq_author),
@@ -569,6 +564,25 @@ impl MetricsEngine {
             self.end_session(s, None, &None, input);
         }
         touches
+    }
+
+    /// Adds a chat's message cells to the totals and the breakdown rows (small tables, unlike a
+    /// map of every full key of the period), one update per distinct key.
+    fn add_message_cells(&mut self, cells: &mut Vec<(Key, MsgCounts)>) {
+        cells.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut i = 0;
+        while i < cells.len() {
+            let key = cells[i].0;
+            let mut sum = cells[i].1;
+            let mut j = i + 1;
+            while j < cells.len() && cells[j].0 == key {
+                sum.merge(&cells[j].1);
+                j += 1;
+            }
+            self.acc.apply(&key, |x| x.msg.merge(&sum));
+            i = j;
+        }
+        cells.clear();
     }
 
     /// K8: whether the session rebuilt from the messages the source returned before
