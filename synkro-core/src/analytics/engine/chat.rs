@@ -569,7 +569,7 @@ impl MetricsEngine {
     /// Adds a chat's message cells to the totals and the breakdown rows (small tables, unlike a
     /// map of every full key of the period), one update per distinct key.
     fn add_message_cells(&mut self, cells: &mut Vec<(Key, MsgCounts)>) {
-        cells.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        cells.sort_unstable_by_key(|c| c.0);
         let mut i = 0;
         while i < cells.len() {
             let key = cells[i].0;
