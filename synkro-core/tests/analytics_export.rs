@@ -16,13 +16,7 @@ fn day(export_waits: bool) -> MetricsReport {
     };
     let dialogs = [
         // Answered by Boris in 5 min (the lead is Anna's).
-        dialog(
-            "a",
-            vec![
-                client("a", "a1", msk("2025-11-11 12:00:00"), "Есть в наличии?"),
-                staff("a", "a2", msk("2025-11-11 12:05:00"), "boris", "Да"),
-            ],
-        ),
+        answered("a", "2025-11-11 12:00:00", "boris", "2025-11-11 12:05:00"),
         // Still open at A (period end): 6 h 30 min calendar, 30 min business (09–18).
         dialog(
             "b",

@@ -34,29 +34,11 @@ fn a_chat_whose_loaded_history_starts_inside_a_running_session_is_flagged() {
         ],
     );
     // b: answered, but its last activity plus session_gap reaches past history_start.
-    let b = dialog(
-        "b",
-        vec![
-            client("b", "b1", msk("2025-11-02 23:00:00"), "Нужен счёт"),
-            staff(
-                "b",
-                "b2",
-                msk("2025-11-02 23:05:00"),
-                "anna",
-                "Выставлю утром",
-            ),
-            in_period("b"),
-        ],
-    );
+    let mut b = answered("b", "2025-11-02 23:00:00", "anna", "2025-11-02 23:05:00");
+    b.messages.push(in_period("b"));
     // c: a session that ended days before history_start.
-    let c = dialog(
-        "c",
-        vec![
-            client("c", "c1", msk("2025-10-30 10:00:00"), "Нужен счёт"),
-            staff("c", "c2", msk("2025-10-30 10:05:00"), "anna", "Отправил"),
-            in_period("c"),
-        ],
-    );
+    let mut c = answered("c", "2025-10-30 10:00:00", "anna", "2025-10-30 10:05:00");
+    c.messages.push(in_period("c"));
     // d: nothing before history_start.
     let d = dialog("d", vec![in_period("d")]);
     let r = run(cfg, &[a, b, c, d], "2025-11-11", "2025-11-12");
@@ -78,13 +60,7 @@ fn open_waits_are_snapshotted_at_each_day_end_of_the_period() {
     };
     let dialogs = [
         // Open at Monday's end (7 h), answered on Tuesday.
-        dialog(
-            "a",
-            vec![
-                client("a", "a1", msk("2025-11-10 17:00:00"), "Нужен счёт"),
-                staff("a", "a2", msk("2025-11-11 10:00:00"), "anna", "Отправил"),
-            ],
-        ),
+        answered("a", "2025-11-10 17:00:00", "anna", "2025-11-11 10:00:00"),
         // Never answered: open at Tuesday's end (12 h) and Wednesday's (36 h).
         dialog(
             "b",
@@ -96,21 +72,9 @@ fn open_waits_are_snapshotted_at_each_day_end_of_the_period() {
             )],
         ),
         // Started before the period, answered before Monday's end: in no snapshot.
-        dialog(
-            "c",
-            vec![
-                client("c", "c1", msk("2025-11-09 20:00:00"), "Нужен счёт"),
-                staff("c", "c2", msk("2025-11-10 09:30:00"), "anna", "Отправил"),
-            ],
-        ),
+        answered("c", "2025-11-09 20:00:00", "anna", "2025-11-10 09:30:00"),
         // Started before the period, open at Monday's end (25 h).
-        dialog(
-            "d",
-            vec![
-                client("d", "d1", msk("2025-11-09 23:00:00"), "Нужен счёт"),
-                staff("d", "d2", msk("2025-11-11 11:00:00"), "anna", "Отправил"),
-            ],
-        ),
+        answered("d", "2025-11-09 23:00:00", "anna", "2025-11-11 11:00:00"),
     ];
     let r = run(cfg, &dialogs, "2025-11-10", "2025-11-13");
     let series: Vec<Snapshot> = r

@@ -118,6 +118,17 @@ pub fn chat(id: &str) -> Chat {
     }
 }
 
+/// A [`dialog`] where the client asks at `asked` and `by` answers at `at`.
+pub fn answered(chat_id: &str, asked: &str, by: &str, at: &str) -> Dialog {
+    dialog(
+        chat_id,
+        vec![
+            client(chat_id, &format!("{chat_id}1"), msk(asked), "Нужен счёт"),
+            staff(chat_id, &format!("{chat_id}2"), msk(at), by, "Отправил"),
+        ],
+    )
+}
+
 /// A direct WhatsApp chat linked to one lead of Anna created long before.
 pub fn dialog(chat_id: &str, messages: Vec<Message>) -> Dialog {
     let mut d = Dialog::new(deal(
