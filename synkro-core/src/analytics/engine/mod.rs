@@ -27,6 +27,8 @@ mod compute;
 mod input;
 mod keys;
 mod publish;
+mod session;
+mod wait;
 
 pub use compute::{compute, compute_with_phones};
 pub use input::{ChatInput, LeadInput, MetricsContext, Touch};

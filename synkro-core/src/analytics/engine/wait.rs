@@ -1,0 +1,223 @@
+//! Waits (§2.2): how one ends, and what it adds to the aggregates, the per-day snapshots
+//! (§3.4) and the wait rows (§2.4).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+use crate::analytics::engine::session::SessionState;
+use crate::analytics::report::WaitRow;
+
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Answered,
+    Open,
+    Closed,
+    Expired,
+}
+
+/// An open wait: its first and last substantive client message.
+#[derive(Debug)]
+pub(super) struct WaitState {
+    pub(super) start: Micros,
+    pub(super) last_sub: Micros,
+    pub(super) first: bool,
+}
+
+impl MetricsEngine {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn end_wait(
+        &mut self,
+        w: &WaitState,
+        outcome: Outcome,
+        end: Option<Micros>,
+        reply: Option<(Option<&str>, &'static str)>,
+        sess: Option<&mut SessionState>,
+        input: &ChatInput<'_, '_>,
+        group: bool,
+    ) {
+        let Some(s) = sess else { return };
+        s.last_outcome = Some(outcome);
+        s.last_wait_end = end;
+        if outcome == Outcome::Answered {
+            s.answered += 1;
+        }
+        let in_period = self.in_period(w.start);
+        let open_at_e = w.start < self.e && end.is_none_or(|x| x > self.e);
+        let open_at = |de: Micros| w.start < de && end.is_none_or(|x| x > de);
+        let open_at_a_day_end = self.day_ends.iter().any(|(_, de)| open_at(*de));
+        if !in_period && !open_at_e && !open_at_a_day_end {
+            return;
+        }
+        if group && !self.cfg.group_chats_in_waits {
+            if in_period {
+                let key = s.key;
+                self.acc.apply(&key, |a| a.group_excluded += 1);
+            }
+            return;
+        }
+        let ahead = self.cfg.lead_link_ahead * SEC;
+        let behind = self.cfg.lead_link_behind * SEC;
+        let resp =
+            |t: Micros| lead_at(input.leads, t, ahead, behind).and_then(|l| l.responsible_at(t));
+        let end_at = end.unwrap_or(self.a);
+        let attributed = match (self.cfg.attribution, outcome) {
+            (Attribution::OwnerAtStart, _) => resp(w.start),
+            (Attribution::Replier, Outcome::Answered) => {
+                reply.and_then(|r| r.0).or_else(|| resp(end_at))
+            }
+            _ => resp(end_at),
+        };
+        let mgr = self.manager_id(attributed);
+        let mstart = match self.cfg.wait_anchor {
+            WaitAnchor::First => w.start,
+            WaitAnchor::Last => w.last_sub,
+        };
+        let cal_ix = {
+            let p = self.cal_pos(mgr);
+            self.cals.at(p)
+        };
+        let cal = (end_at - mstart).max(0);
+        let bus = cal_ix.business_micros(mstart, end_at);
+        let measure = if self.cfg.sla_basis == Basis::Business {
+            bus
+        } else {
+            cal
+        };
+        // §3.4 per-day series: the snapshot at each day bucket's end.
+        if open_at_a_day_end {
+            for (i, (_, de)) in self.day_ends.iter().enumerate() {
+                if !open_at(*de) {
+                    continue;
+                }
+                let age = if self.cfg.sla_basis == Basis::Business {
+                    cal_ix.business_micros(mstart, *de)
+                } else {
+                    (*de - mstart).max(0)
+                };
+                let (open, overdue) = &mut self.open_by_day[i];
+                *open += 1;
+                for (o, t) in overdue.iter_mut().zip(&self.cfg.sla_targets) {
+                    if age > t * SEC {
+                        *o += 1;
+                    }
+                }
+            }
+        }
+        if !in_period && !open_at_e {
+            return;
+        }
+        let state = match outcome {
+            Outcome::Answered => ItemState::Answered,
+            Outcome::Open => ItemState::Open,
+            _ => ItemState::EndedUnanswered,
+        };
+        // Snapshot at E (§3.4).
+        let (age_cal, age_bus) = if open_at_e {
+            (
+                (self.e - mstart).max(0),
+                cal_ix.business_micros(mstart, self.e),
+            )
+        } else {
+            (0, 0)
+        };
+        let age_measure = if self.cfg.sla_basis == Basis::Business {
+            age_bus
+        } else {
+            age_cal
+        };
+        let in_hours = self.cfg.export_waits && cal_ix.in_hours(w.start);
+        let lead = lead_at(input.leads, w.start, ahead, behind);
+        let pipeline = lead.and_then(|l| l.stage_at(w.start).0);
+        let chat = input.chat;
+        let key = self.key(
+            w.start,
+            mgr,
+            chat.channel.as_str(),
+            chat.connection.as_deref(),
+            pipeline,
+            chat.kind,
+            s.initiator,
+        );
+        let first_frt = w.first && self.frt[s.initiator as usize];
+        if w.first && outcome == Outcome::Answered && self.frt[s.initiator as usize] {
+            s.first_response = Some((cal, bus));
+        }
+        if open_at_e {
+            let mut ekey = key;
+            let (day, hour, weekday) = self.buckets.get(self.e - 1);
+            (ekey.day, ekey.hour, ekey.weekday) = (day, hour, weekday);
+            self.acc.apply(&ekey, |a| {
+                a.open_end += 1;
+                a.open_end_age.push(age_cal, age_bus);
+                for i in 0..a.sla.len() {
+                    if age_measure > a.sla[i].target_s * SEC {
+                        a.overdue[i] += 1;
+                    }
+                }
+            });
+        }
+        if !in_period {
+            return;
+        }
+        self.acc.apply(&key, |a| {
+            a.waits += 1;
+            match outcome {
+                Outcome::Answered => {
+                    a.answered += 1;
+                    a.reply.push(cal, bus);
+                    if first_frt {
+                        a.first.push(cal, bus);
+                    } else if !w.first {
+                        a.next.push(cal, bus);
+                    }
+                }
+                Outcome::Open => a.open += 1,
+                Outcome::Closed => a.closed += 1,
+                Outcome::Expired => a.expired += 1,
+            }
+            for i in 0..a.sla.len() {
+                let st = classify(measure, a.sla[i].target_s, state);
+                a.sla[i].add(st);
+                if first_frt {
+                    a.sla_first[i].add(st);
+                }
+            }
+        });
+        if self.cfg.export_waits {
+            let secs = |us: Micros| us as f64 / 1e6;
+            self.wait_rows.push(WaitRow {
+                chat: chat.id.0.clone(),
+                session_no: s.no,
+                first: w.first,
+                start: from_micros(w.start),
+                last_client_message: from_micros(w.last_sub),
+                end: end.map(from_micros),
+                outcome: match outcome {
+                    Outcome::Answered => "answered",
+                    Outcome::Open => "open",
+                    Outcome::Closed => "closed",
+                    Outcome::Expired => "expired",
+                }
+                .to_owned(),
+                reply_author: reply.and_then(|r| r.0).map(str::to_owned),
+                reply_channel: reply.map(|r| r.1.to_owned()),
+                calendar_s: secs(cal),
+                business_s: secs(bus),
+                in_hours,
+                manager: self.managers.name(mgr).to_owned(),
+                owner_at_start: resp(w.start).map(str::to_owned),
+                owner_at_end: resp(end_at).map(str::to_owned),
+                sla: self
+                    .cfg
+                    .sla_targets
+                    .iter()
+                    .map(|t| (*t, classify(measure, *t, state)))
+                    .collect(),
+                lead: lead.map(|l| l.deal.id.0.clone()),
+                pipeline: pipeline.map(str::to_owned),
+                channel: chat.channel.as_str().to_owned(),
+                connection: chat.connection.clone(),
+            });
+        }
+    }
+}
