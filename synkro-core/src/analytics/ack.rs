@@ -1,7 +1,5 @@
 //! Non-substantive client messages ("acks", metrics.md §1.7, rules N1–N5).
 
-use std::cell::RefCell;
-
 use regex::Regex;
 use rustc_hash::FxHashMap;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
@@ -68,6 +66,31 @@ impl Scan {
     }
 }
 
+/// Verdicts of [`AckRules::text_is_substantive`] on short texts (up to four bytes per
+/// `ack_max_chars`), up to 16,384 of them: short client messages repeat (`ок`, `спасибо`, `+`), and
+/// a repeat then costs one hash lookup. One memo serves one set of rules.
+#[derive(Debug, Clone, Default)]
+pub struct AckMemo {
+    verdicts: FxHashMap<Box<str>, bool>,
+}
+
+impl AckMemo {
+    /// [`AckRules::text_is_substantive`], remembered.
+    pub fn text_is_substantive(&mut self, rules: &AckRules, text: &str) -> bool {
+        if text.len() > rules.max_chars.saturating_mul(4) {
+            return rules.text_is_substantive(text);
+        }
+        if let Some(v) = self.verdicts.get(text) {
+            return *v;
+        }
+        let v = rules.text_is_substantive(text);
+        if self.verdicts.len() < MEMO_ENTRIES {
+            self.verdicts.insert(text.into(), v);
+        }
+        v
+    }
+}
+
 /// Classifies client messages as substantive or not, with the tenant's ack rules.
 #[derive(Debug, Clone)]
 pub struct AckRules {
@@ -79,10 +102,6 @@ pub struct AckRules {
     vocabulary: rustc_hash::FxHashSet<String>,
     /// Bytes of the longest vocabulary word.
     longest_word: usize,
-    /// Longest text, in bytes, whose verdict is remembered.
-    memo_bytes: usize,
-    /// Verdicts of short texts.
-    memo: RefCell<FxHashMap<Box<str>, bool>>,
     emoji: Regex,
 }
 
@@ -107,8 +126,6 @@ impl AckRules {
             phrases: Vec::new(),
             vocabulary: rustc_hash::FxHashSet::default(),
             longest_word: 0,
-            memo_bytes: cfg.ack_max_chars.saturating_mul(4),
-            memo: RefCell::new(FxHashMap::default()),
             emoji,
         };
         let mut phrases: Vec<Vec<String>> = cfg
@@ -157,6 +174,15 @@ impl AckRules {
     /// N2: whether a client message is substantive.
     #[must_use]
     pub fn is_substantive(&self, m: &Message) -> bool {
+        self.message_is_substantive(m, |t| self.text_is_substantive(t))
+    }
+
+    /// [`is_substantive`](Self::is_substantive), remembering verdicts on short texts in `memo`.
+    pub fn is_substantive_memo(&self, m: &Message, memo: &mut AckMemo) -> bool {
+        self.message_is_substantive(m, |t| memo.text_is_substantive(self, t))
+    }
+
+    fn message_is_substantive(&self, m: &Message, text_check: impl FnOnce(&str) -> bool) -> bool {
         if !self.enabled {
             return true;
         }
@@ -179,31 +205,12 @@ impl AckRules {
         if !sticker && (media(m.kind) || m.attachments.iter().any(|a| media(a.kind))) {
             return true;
         }
-        self.text_is_substantive(text)
+        text_check(text)
     }
 
     /// N3 on a text.
-    ///
-    /// Verdicts on short texts (up to four bytes per `ack_max_chars`) are remembered, up to
-    /// 16,384 of them: short client messages repeat (`ок`, `спасибо`, `+`), and a repeat
-    /// costs one hash lookup.
     #[must_use]
     pub fn text_is_substantive(&self, text: &str) -> bool {
-        if text.len() > self.memo_bytes {
-            return self.check(text);
-        }
-        if let Some(v) = self.memo.borrow().get(text) {
-            return *v;
-        }
-        let v = self.check(text);
-        let mut memo = self.memo.borrow_mut();
-        if memo.len() < MEMO_ENTRIES {
-            memo.insert(text.into(), v);
-        }
-        v
-    }
-
-    fn check(&self, text: &str) -> bool {
         let scan = Scan::of(text);
         // A question mark survives NFKC (and `？` becomes one), so the raw text decides.
         if scan.question {
@@ -395,6 +402,9 @@ mod tests {
         ) {
             let r = AckRules::new(&MetricsConfig::default());
             let t: String = words.concat();
+            let mut memo = AckMemo::default();
+            proptest::prop_assert_eq!(memo.text_is_substantive(&r, &t), r.normalized_is_substantive(&t), "{:?}", t);
+            proptest::prop_assert_eq!(memo.text_is_substantive(&r, &t), r.normalized_is_substantive(&t), "{:?}", t);
             proptest::prop_assert_eq!(r.text_is_substantive(&t), r.normalized_is_substantive(&t), "{:?}", t);
         }
     }

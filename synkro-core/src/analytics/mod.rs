@@ -26,7 +26,7 @@ mod stats;
 
 use std::fmt;
 
-pub use ack::AckRules;
+pub use ack::{AckMemo, AckRules};
 pub use agg::{Accumulator, Agg, BOT_REASONS, Key, MAX_DIMS, MsgCounts, Pair, RowKey, Targets};
 pub use broadcast::Broadcasts;
 pub use calendar::{

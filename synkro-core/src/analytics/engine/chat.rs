@@ -43,7 +43,7 @@ impl MetricsEngine {
 
     /// §1.6 author classification; returns the class and the staff author id.
     fn classify<'m>(
-        &self,
+        &mut self,
         m: &'m Message,
         group: bool,
         o0_author: Option<&'m str>,
@@ -79,7 +79,7 @@ impl MetricsEngine {
             }
             return (
                 Class::Client {
-                    substantive: self.ack.is_substantive(m),
+                    substantive: self.ack.is_substantive_memo(m, &mut self.ack_memo),
                 },
                 None,
                 false,
@@ -552,7 +552,7 @@ impl MetricsEngine {
     /// unanswered wait plus `wait_expiry`, reaches past `history_start`). Those messages are
     /// dropped before the report's sessions are rebuilt, so such a chat's first session in the
     /// loaded history is cut short.
-    fn running_at_history_start(&self, input: &ChatInput<'_, '_>, group: bool) -> bool {
+    fn running_at_history_start(&mut self, input: &ChatInput<'_, '_>, group: bool) -> bool {
         let hs = self.history_start;
         let mut before: Vec<(Micros, u8, usize)> = input
             .messages

@@ -58,6 +58,8 @@ pub struct MetricsEngine {
     tz: Tz,
     pub(crate) cals: CalendarSet,
     ack: AckRules,
+    /// Verdicts on short client texts already checked.
+    ack_memo: crate::analytics::AckMemo,
     patterns: Vec<Regex>,
     bot_ids: FxHashSet<String>,
     known: Option<FxHashSet<String>>,
@@ -212,6 +214,7 @@ impl MetricsEngine {
         levels.retain(|k| *k != 500 && *k != 900);
         Ok(Self {
             ack: AckRules::new(&cfg),
+            ack_memo: crate::analytics::AckMemo::default(),
             patterns,
             bot_ids: cfg.bot_author_ids.iter().cloned().collect(),
             known: (!cfg.managers.is_empty()).then(|| cfg.managers.iter().cloned().collect()),
