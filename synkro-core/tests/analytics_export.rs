@@ -147,3 +147,78 @@ fn wait_rows_are_exported_alike_in_csv_and_xlsx() {
     let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     assert!(!wb.sheet_names().contains(&"Waits".to_owned()));
 }
+
+#[test]
+fn a_wait_closed_in_the_crm_names_who_closed_it() {
+    let mut d = dialog(
+        "c",
+        vec![client(
+            "c",
+            "c1",
+            msk("2025-11-11 14:00:00"),
+            "Когда отгрузка?",
+        )],
+    );
+    d.activities = vec![synkro_core::model::CrmActivity {
+        id: synkro_core::model::EventId::new("e1"),
+        kind: synkro_core::model::ActivityKind::ChatClosed,
+        at: msk("2025-11-11 14:30:00"),
+        by: Some(synkro_core::model::ManagerId::new("carl")),
+        deal: Some(synkro_core::model::DealId::new("lead-c")),
+        contact: None,
+        talk: None,
+    }];
+    let cfg = MetricsConfig {
+        export_waits: true,
+        ..fixture_config()
+    };
+    let r = run(cfg, &[d], "2025-11-11", "2025-11-12");
+    let w = &r.waits[0];
+    assert_eq!(
+        (
+            w.outcome.as_str(),
+            w.closed_by.as_deref(),
+            w.reply_author.as_deref(),
+            w.reply_channel.as_deref(),
+            w.calendar_s,
+            w.end
+        ),
+        (
+            "closed",
+            Some("carl"),
+            None,
+            None,
+            1_800.0,
+            Some(msk("2025-11-11 14:30:00"))
+        )
+    );
+}
+
+#[test]
+fn with_close_on_lead_closed_a_lead_closed_before_the_reply_closes_the_wait_by_no_one() {
+    let mut d = dialog(
+        "l",
+        vec![
+            client("l", "l1", msk("2025-11-11 10:00:00"), "Когда отгрузка?"),
+            staff("l", "l2", msk("2025-11-11 12:00:00"), "anna", "Завтра"),
+        ],
+    );
+    d.deal.closed_at = Some(msk("2025-11-11 11:00:00"));
+    let cfg = |close: bool| MetricsConfig {
+        export_waits: true,
+        close_on_lead_closed: close,
+        ..fixture_config()
+    };
+    let r = run(cfg(true), &[d.clone()], "2025-11-11", "2025-11-12");
+    let w = &r.waits[0];
+    assert_eq!(
+        (w.outcome.as_str(), w.closed_by.as_deref(), w.calendar_s),
+        ("closed", None, 3_600.0)
+    );
+    assert_eq!((r.totals.waits.closed, r.totals.waits.answered), (1, 0));
+    let r = run(cfg(false), &[d], "2025-11-11", "2025-11-12");
+    assert_eq!(
+        (r.waits[0].outcome.as_str(), r.waits[0].calendar_s),
+        ("answered", 7_200.0)
+    );
+}

@@ -422,6 +422,8 @@ pub struct WaitRow {
     pub reply_author: Option<String>,
     /// `message`, `call` or `note`, for an answered wait.
     pub reply_channel: Option<String>,
+    /// Who closed the conversation in the CRM (manager id), for a wait closed there.
+    pub closed_by: Option<String>,
     /// Duration (answered, closed, expired) or age at A (open), calendar seconds, from the
     /// configured anchor (`wait_anchor`).
     pub calendar_s: f64,

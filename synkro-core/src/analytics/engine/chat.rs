@@ -12,6 +12,9 @@ use crate::model::ActivityKind;
 /// chat returns to it; repeats are summed when they are added).
 const LOCAL_CELLS: usize = 32;
 
+/// Marks a class-3 event that is a lead's close (its index is into the leads, not the activities).
+const LEAD_CLOSE: u32 = 1 << 31;
+
 /// Per-message data-quality counters whose sample lists are full.
 #[derive(Debug, Default)]
 struct SamplesFull {
@@ -194,7 +197,7 @@ impl MetricsEngine {
         if self.cfg.close_on_lead_closed {
             for (i, l) in input.leads.iter().enumerate() {
                 if let Some(c) = l.closed.filter(|c| *c <= self.a) {
-                    ev.push((c, 3, i as u32));
+                    ev.push((c, 3, LEAD_CLOSE | i as u32));
                 }
             }
         }
@@ -227,12 +230,17 @@ impl MetricsEngine {
             }
             match class {
                 3 => {
+                    // Who closed the conversation in the CRM (a lead's close names no one).
+                    let by = (idx & LEAD_CLOSE == 0)
+                        .then(|| input.activities[idx as usize].by.as_ref())
+                        .flatten()
+                        .map(|m| m.as_str());
                     if let Some(w) = wait.take() {
                         self.end_wait(
                             &w,
                             Outcome::Closed,
                             Some(t),
-                            None,
+                            Some((by, "crm_close")),
                             sess.as_mut(),
                             input,
                             group,

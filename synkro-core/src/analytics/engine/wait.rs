@@ -184,6 +184,8 @@ impl MetricsEngine {
             }
         });
         if self.cfg.export_waits {
+            // `reply` names the closer of a closed wait; only an answer is a reply.
+            let answer = reply.filter(|_| outcome == Outcome::Answered);
             let secs = |us: Micros| us as f64 / 1e6;
             self.wait_rows.push(WaitRow {
                 chat: chat.id.0.clone(),
@@ -199,8 +201,12 @@ impl MetricsEngine {
                     Outcome::Expired => "expired",
                 }
                 .to_owned(),
-                reply_author: reply.and_then(|r| r.0).map(str::to_owned),
-                reply_channel: reply.map(|r| r.1.to_owned()),
+                reply_author: answer.and_then(|r| r.0).map(str::to_owned),
+                reply_channel: answer.map(|r| r.1.to_owned()),
+                closed_by: (outcome == Outcome::Closed)
+                    .then(|| reply.and_then(|r| r.0))
+                    .flatten()
+                    .map(str::to_owned),
                 calendar_s: secs(cal),
                 business_s: secs(bus),
                 in_hours,
