@@ -1,15 +1,14 @@
 //! A deal and its history: stage changes, a responsible change for some, calls.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rand::RngExt;
 use rand::seq::IndexedRandom;
 use synkro_core::model::{
-    Call, CallId, CallStatus, ContactId, Deal, DealId, Direction, EntityRef, EventId, ManagerId,
-    ResponsibleChange, StageChange, StageId, StageKind,
+    ContactId, Deal, DealId, EntityRef, EventId, ManagerId, ResponsibleChange, StageChange,
+    StageId, StageKind,
 };
 
 use super::generator::Generator;
-use super::phones::phone_in_format;
 use super::vocab::{COMPANIES, LOSS_REASONS};
 
 impl Generator<'_> {
@@ -92,57 +91,8 @@ impl Generator<'_> {
             updated = updated.max(at);
         }
 
-        let calls = self.spec.calls_per_deal.floor() as usize
-            + usize::from(self.rng.random_bool(self.spec.calls_per_deal.fract()));
-        let phone = phone_in_format(number, 0);
-        for c in 0..calls {
-            let at = self.random_time();
-            let inbound = self.rng.random_bool(0.5);
-            let missed = inbound && self.rng.random_bool(0.3);
-            let talk = if missed {
-                0
-            } else {
-                self.rng.random_range(20..600)
-            };
-            self.out.calls.push(Call {
-                id: CallId::new(format!("call-{id}-{c}")),
-                direction: if inbound {
-                    Direction::Inbound
-                } else {
-                    Direction::Outbound
-                },
-                started_at: at,
-                talk_s: talk,
-                status: if missed {
-                    CallStatus::NoAnswer
-                } else {
-                    CallStatus::Answered
-                },
-                manager: Some(responsible.clone()),
-                phone: has_phone.then(|| phone.clone()),
-                deal: Some(id.clone()),
-                contact: Some(contact.clone()),
-                updated_at: at + Duration::seconds(i64::from(talk)),
-            });
-            updated = updated.max(at);
-            if missed {
-                let back = at + Duration::minutes(self.rng.random_range(5..180));
-                if back < self.spec.end {
-                    self.out.calls.push(Call {
-                        id: CallId::new(format!("call-{id}-{c}-back")),
-                        direction: Direction::Outbound,
-                        started_at: back,
-                        talk_s: self.rng.random_range(20..300),
-                        status: CallStatus::Answered,
-                        manager: Some(responsible.clone()),
-                        phone: has_phone.then(|| phone.clone()),
-                        deal: Some(id.clone()),
-                        contact: Some(contact.clone()),
-                        updated_at: back + Duration::minutes(5),
-                    });
-                    updated = updated.max(back);
-                }
-            }
+        if let Some(last_call) = self.calls(&id, &contact, &responsible, number, has_phone) {
+            updated = updated.max(last_call);
         }
         if let Some(last) = last_message {
             updated = updated.max(last);

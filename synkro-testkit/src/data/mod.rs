@@ -1,6 +1,7 @@
 //! A seeded, deterministic generator of a tenant's data.
 
 mod activities;
+mod calls;
 mod clients;
 mod clock;
 mod conversations;
