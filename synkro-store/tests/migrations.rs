@@ -1,50 +1,201 @@
 //! Migrations: versioned, forward-only, and a database created by an older version migrates
-//! forward without losing rows.
+//! forward without losing rows. Each scenario is one body run against SQLite and PostgreSQL.
 
 mod common;
+
+use std::path::PathBuf;
 
 use synkro_core::model::{
     ActivityKind, ContactId, CrmActivity, Deal, DealId, EventId, TenantId, TenantStatus, Window,
 };
-use synkro_core::store::{
-    CursorAdvance, CursorKey, DataStore, NewTenant, Store, SyncBatch, TenantStore,
-};
+use synkro_core::store::{CursorAdvance, CursorKey, NewTenant, Store, SyncBatch, TenantStore};
 use synkro_store::{PgOptions, PgStore, SqliteOptions, SqliteStore};
 
-#[tokio::test]
-async fn sqlite_database_at_version_1_migrates_forward_keeping_its_rows() {
-    let path =
-        std::env::temp_dir().join(format!("synkro-mig-{}.db", uuid::Uuid::new_v4().simple()));
-    let old = SqliteStore::open_with(&path, SqliteOptions::default().migrate(false))
-        .await
-        .unwrap();
-    synkro_store::sqlite::MIGRATOR
-        .run_to(1, old.pool())
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', 0)")
-        .execute(old.pool())
-        .await
-        .unwrap();
-    let has_cursor: Option<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = 'sync_cursor'")
-            .fetch_optional(old.pool())
+/// A new database file under the system temp directory, named `synkro-<prefix>-<uuid>.db`.
+fn temp_db_path(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "synkro-{prefix}-{}.db",
+        uuid::Uuid::new_v4().simple()
+    ))
+}
+
+/// A database of either backend brought by hand to an old schema version, without the current
+/// code's migrations.
+enum OldDatabase {
+    Sqlite {
+        path: PathBuf,
+        old: SqliteStore,
+    },
+    Postgres {
+        url: String,
+        schema: String,
+        old: PgStore,
+    },
+}
+
+impl OldDatabase {
+    /// A new SQLite file migrated up to `version`.
+    async fn sqlite(prefix: &str, version: i64) -> Self {
+        let path = temp_db_path(prefix);
+        let old = SqliteStore::open_with(&path, SqliteOptions::default().migrate(false))
             .await
             .unwrap();
-    assert_eq!(has_cursor, None, "version 1 has no cursor table");
-    old.pool().close().await;
+        synkro_store::sqlite::MIGRATOR
+            .run_to(version, old.pool())
+            .await
+            .unwrap();
+        Self::Sqlite { path, old }
+    }
+
+    /// A new PostgreSQL schema migrated up to `version`, or `None` (after the skip notice) when
+    /// no server is configured or it is unreachable and PostgreSQL is not required.
+    async fn postgres(test: &str, version: i64) -> Option<Self> {
+        let url = synkro_testkit::env::postgres_url()?;
+        let schema = common::schema_name(test);
+        let old = match PgStore::connect_with(
+            &url,
+            PgOptions::default().schema(schema.clone()).migrate(false),
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => return synkro_testkit::env::postgres_unreachable(&e),
+        };
+        synkro_store::postgres::MIGRATOR
+            .run_to(version, old.pool())
+            .await
+            .unwrap();
+        Some(Self::Postgres { url, schema, old })
+    }
+
+    /// Writes the tenant `old` with the old schema; returns its id.
+    async fn insert_tenant(&self) -> i64 {
+        match self {
+            Self::Sqlite { old, .. } => {
+                sqlx::query("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', 0)")
+                    .execute(old.pool())
+                    .await
+                    .unwrap()
+                    .last_insert_rowid()
+            }
+            Self::Postgres { old, .. } => {
+                sqlx::query_scalar("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', now()) RETURNING id")
+                    .fetch_one(old.pool())
+                    .await
+                    .unwrap()
+            }
+        }
+    }
+
+    /// Writes the deal of [`v2_deal_json`] the way version 2 stored it.
+    async fn insert_v2_deal(&self, tenant: i64) {
+        match self {
+            Self::Sqlite { old, .. } => {
+                sqlx::query(
+                    "INSERT INTO deal (tenant_id, source, external_id, source_updated_at, data, name) \
+                     VALUES ($1, 'amocrm', 'd1', 1772409600000, $2, 'Old deal')",
+                )
+                .bind(tenant)
+                .bind(v2_deal_json())
+                .execute(old.pool())
+                .await
+                .unwrap();
+            }
+            Self::Postgres { old, .. } => {
+                sqlx::query(
+                    "INSERT INTO deal (tenant_id, source, external_id, source_updated_at, data, name) \
+                     VALUES ($1, 'amocrm', 'd1', '2026-03-02T00:00:00Z', $2::jsonb, 'Old deal')",
+                )
+                .bind(tenant)
+                .bind(v2_deal_json())
+                .execute(old.pool())
+                .await
+                .unwrap();
+            }
+        }
+    }
+
+    /// The table's name when it exists in the old schema.
+    async fn table(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Sqlite { old, .. } => {
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(old.pool())
+                    .await
+                    .unwrap()
+            }
+            Self::Postgres { old, .. } => sqlx::query_scalar("SELECT to_regclass($1)::text")
+                .bind(name)
+                .fetch_one(old.pool())
+                .await
+                .unwrap(),
+        }
+    }
+
+    /// Closes the old connections and opens the database with the current code, which migrates
+    /// it; returns the store and the migration versions applied by then.
+    async fn open_current(&self) -> (Box<dyn Store>, Vec<i64>) {
+        const VERSIONS: &str = "SELECT version FROM _sqlx_migrations ORDER BY version";
+        match self {
+            Self::Sqlite { path, old } => {
+                old.pool().close().await;
+                let store = SqliteStore::open(path).await.unwrap();
+                let versions = sqlx::query_scalar(VERSIONS)
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap();
+                (Box::new(store), versions)
+            }
+            Self::Postgres { url, schema, old } => {
+                old.pool().close().await;
+                let store = PgStore::connect_with(url, PgOptions::default().schema(schema.clone()))
+                    .await
+                    .unwrap();
+                let versions = sqlx::query_scalar(VERSIONS)
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap();
+                (Box::new(store), versions)
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL schema (the SQLite file stays in the temp directory).
+    async fn remove(self) {
+        if let Self::Postgres { url, schema, .. } = self {
+            let store = PgStore::connect_with(
+                &url,
+                PgOptions::default().schema(schema.clone()).migrate(false),
+            )
+            .await
+            .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Version 1 → current: the tenant stays, the cursor table of version 2 works, and opening again
+/// changes nothing.
+async fn version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
+    old.insert_tenant().await;
+    assert_eq!(
+        old.table("sync_cursor").await,
+        None,
+        "version 1 has no cursor table"
+    );
 
     // Opening with the current code applies 0002 and 0003 and keeps the tenant.
-    let store = SqliteStore::open(&path).await.unwrap();
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+    let (store, versions) = old.open_current().await;
     assert_eq!(versions, vec![1, 2, 3]);
     let tenants = store.tenants().await.unwrap();
-    assert_eq!(tenants.len(), 1);
-    assert_eq!(tenants[0].slug, "old");
+    assert_eq!(
+        tenants.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
+        ["old"]
+    );
     let t = tenants[0].id;
     store
         .apply_with_cursors(
@@ -69,17 +220,33 @@ async fn sqlite_database_at_version_1_migrates_forward_keeping_its_rows() {
     );
     // Re-opening is a no-op.
     drop(store);
-    let again = SqliteStore::open(&path).await.unwrap();
+    let (again, versions) = old.open_current().await;
+    assert_eq!(versions, vec![1, 2, 3]);
     assert_eq!(again.tenants().await.unwrap().len(), 1);
+    drop(again);
+    old.remove().await;
+}
+
+#[tokio::test]
+async fn sqlite_database_at_version_1_migrates_forward_keeping_its_rows() {
+    version_1_migrates_forward_keeping_its_rows(OldDatabase::sqlite("mig", 1).await).await;
+}
+
+#[tokio::test]
+async fn postgres_schema_at_version_1_migrates_forward_keeping_its_rows() {
+    if let Some(old) = OldDatabase::postgres("migrate_forward", 1).await {
+        version_1_migrates_forward_keeping_its_rows(old).await;
+    }
 }
 
 #[tokio::test]
 async fn opening_without_migrating_leaves_the_database_empty() {
-    let path =
-        std::env::temp_dir().join(format!("synkro-nomig-{}.db", uuid::Uuid::new_v4().simple()));
-    let store = SqliteStore::open_with(&path, SqliteOptions::default().migrate(false))
-        .await
-        .unwrap();
+    let store = SqliteStore::open_with(
+        temp_db_path("nomig"),
+        SqliteOptions::default().migrate(false),
+    )
+    .await
+    .unwrap();
     let err = store
         .create_tenant(&NewTenant {
             name: "x".into(),
@@ -92,59 +259,6 @@ async fn opening_without_migrating_leaves_the_database_empty() {
     assert!(synkro_core::error::chain(&err).contains("tenant"), "{err}");
     store.migrate().await.unwrap();
     assert!(store.tenants().await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn postgres_schema_at_version_1_migrates_forward_keeping_its_rows() {
-    let Some(url) = synkro_testkit::env::postgres_url() else {
-        return;
-    };
-    let schema = common::schema_name("migrate_forward");
-    let old = match PgStore::connect_with(
-        &url,
-        PgOptions::default().schema(schema.clone()).migrate(false),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            let _: Option<()> = synkro_testkit::env::postgres_unreachable(&e);
-            return;
-        }
-    };
-    synkro_store::postgres::MIGRATOR
-        .run_to(1, old.pool())
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', now())")
-        .execute(old.pool())
-        .await
-        .unwrap();
-    let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass('sync_cursor')::text")
-        .fetch_one(old.pool())
-        .await
-        .unwrap();
-    assert_eq!(exists, None, "version 1 has no cursor table");
-    old.pool().close().await;
-
-    let store = PgStore::connect_with(&url, PgOptions::default().schema(schema.clone()))
-        .await
-        .unwrap();
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
-    assert_eq!(versions, vec![1, 2, 3]);
-    let tenants = store.tenants().await.unwrap();
-    assert_eq!(
-        tenants.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
-        ["old"]
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(store.pool())
-        .await
-        .unwrap();
 }
 
 /// Version 2 → 3: the deal stored before the upgrade stays, and activities can be written and
@@ -230,103 +344,36 @@ fn v2_deal_json() -> String {
     serde_json::to_string(&deal).unwrap()
 }
 
-#[tokio::test]
-async fn sqlite_database_at_version_2_migrates_to_3_keeping_its_rows() {
-    let path =
-        std::env::temp_dir().join(format!("synkro-mig3-{}.db", uuid::Uuid::new_v4().simple()));
-    let old = SqliteStore::open_with(&path, SqliteOptions::default().migrate(false))
-        .await
-        .unwrap();
-    synkro_store::sqlite::MIGRATOR
-        .run_to(2, old.pool())
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', 0)")
-        .execute(old.pool())
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO deal (tenant_id, source, external_id, source_updated_at, data, name) \
-         VALUES (1, 'amocrm', 'd1', 1772409600000, $1, 'Old deal')",
-    )
-    .bind(v2_deal_json())
-    .execute(old.pool())
-    .await
-    .unwrap();
-    let has_activity: Option<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = 'crm_activity'")
-            .fetch_optional(old.pool())
-            .await
-            .unwrap();
-    assert_eq!(has_activity, None, "version 2 has no activity table");
-    old.pool().close().await;
+/// Version 2 → 3: the tenant and deal written at version 2 stay, and activities work.
+async fn version_2_migrates_to_3_keeping_its_rows(old: OldDatabase) {
+    let tenant = old.insert_tenant().await;
+    old.insert_v2_deal(tenant).await;
+    assert_eq!(
+        old.table("crm_activity").await,
+        None,
+        "version 2 has no activity table"
+    );
 
-    let store = SqliteStore::open(&path).await.unwrap();
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+    let (store, versions) = old.open_current().await;
     assert_eq!(versions, vec![1, 2, 3]);
     let tenants = store.tenants().await.unwrap();
-    assert_eq!(tenants.len(), 1);
-    version_3_keeps_rows_and_stores_activities(&store, tenants[0].id).await;
+    assert_eq!(
+        tenants.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [TenantId(tenant)]
+    );
+    version_3_keeps_rows_and_stores_activities(store.as_ref(), TenantId(tenant)).await;
+    drop(store);
+    old.remove().await;
+}
+
+#[tokio::test]
+async fn sqlite_database_at_version_2_migrates_to_3_keeping_its_rows() {
+    version_2_migrates_to_3_keeping_its_rows(OldDatabase::sqlite("mig3", 2).await).await;
 }
 
 #[tokio::test]
 async fn postgres_schema_at_version_2_migrates_to_3_keeping_its_rows() {
-    let Some(url) = synkro_testkit::env::postgres_url() else {
-        return;
-    };
-    let schema = common::schema_name("migrate_to_3");
-    let old = match PgStore::connect_with(
-        &url,
-        PgOptions::default().schema(schema.clone()).migrate(false),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            let _: Option<()> = synkro_testkit::env::postgres_unreachable(&e);
-            return;
-        }
-    };
-    synkro_store::postgres::MIGRATOR
-        .run_to(2, old.pool())
-        .await
-        .unwrap();
-    let tenant: i64 = sqlx::query_scalar("INSERT INTO tenant (name, slug, status, timezone, created_at) VALUES ('Old', 'old', 'active', 'Europe/Moscow', now()) RETURNING id")
-        .fetch_one(old.pool())
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO deal (tenant_id, source, external_id, source_updated_at, data, name) \
-         VALUES ($1, 'amocrm', 'd1', '2026-03-02T00:00:00Z', $2::jsonb, 'Old deal')",
-    )
-    .bind(tenant)
-    .bind(v2_deal_json())
-    .execute(old.pool())
-    .await
-    .unwrap();
-    let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass('crm_activity')::text")
-        .fetch_one(old.pool())
-        .await
-        .unwrap();
-    assert_eq!(exists, None, "version 2 has no activity table");
-    old.pool().close().await;
-
-    let store = PgStore::connect_with(&url, PgOptions::default().schema(schema.clone()))
-        .await
-        .unwrap();
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
-    assert_eq!(versions, vec![1, 2, 3]);
-    version_3_keeps_rows_and_stores_activities(&store, TenantId(tenant)).await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(store.pool())
-        .await
-        .unwrap();
+    if let Some(old) = OldDatabase::postgres("migrate_to_3", 2).await {
+        version_2_migrates_to_3_keeping_its_rows(old).await;
+    }
 }
