@@ -191,3 +191,79 @@ fn a_missed_call_counts_for_the_responsible_of_the_phones_lead() {
     assert_eq!(r.manager("boris").unwrap().values.calls.missed, 1);
     assert!(r.manager("carl").is_none_or(|m| m.values.calls.missed == 0));
 }
+
+#[test]
+fn without_a_lead_at_the_call_the_phones_contact_answers_for_it() {
+    // K12 / §5.5: the lead of this phone is created only later, so its contact's responsible (Boris
+    // until 10:45, then Anna) answers for the missed call and the client's recall.
+    let phone = "+7 999 123 45 67";
+    let mut d = dialog("k", Vec::new());
+    d.chat = None;
+    d.deal.created_at = msk("2025-11-20 09:00:00");
+    let mut c = contact("c1", &[phone]);
+    c.responsible = Some(ManagerId::new("anna"));
+    d.deal.contacts = vec![c.id.clone()];
+    d.contacts = vec![c];
+    d.calls = vec![
+        call(
+            "k1",
+            msk("2025-11-11 10:00:00"),
+            Direction::Inbound,
+            CallStatus::NoAnswer,
+            0,
+            None,
+            phone,
+        ),
+        call(
+            "k2",
+            msk("2025-11-11 10:30:00"),
+            Direction::Inbound,
+            CallStatus::Answered,
+            60,
+            None,
+            phone,
+        ),
+    ];
+    let reference = ReferenceData {
+        responsible_changes: vec![ResponsibleChange {
+            id: EventId::new("r1"),
+            entity: EntityRef::Contact(ContactId::new("c1")),
+            at: msk("2025-11-11 10:45:00"),
+            from: Some(ManagerId::new("boris")),
+            to: Some(ManagerId::new("anna")),
+            by: None,
+        }],
+        ..ReferenceData::default()
+    };
+    let (from, to) = (msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00"));
+    let r = run_with(fixture_config(), reference, &[d.clone()], from, to, to, MSK);
+    let boris = &r
+        .manager("boris")
+        .expect("Boris answers for the phone")
+        .values
+        .calls;
+    assert_eq!((boris.inbound, boris.missed, boris.episodes), (2, 1, 1));
+    assert_eq!(boris.episode_outcomes.get("client_recalled"), Some(&1));
+    assert!(
+        r.manager("anna")
+            .is_none_or(|a| a.values.calls.inbound == 0)
+    );
+
+    // Without the contact nobody answers for the phone.
+    d.contacts.clear();
+    let r = run_with(
+        fixture_config(),
+        ReferenceData::default(),
+        &[d],
+        from,
+        to,
+        to,
+        MSK,
+    );
+    let unassigned = &r
+        .manager("unassigned")
+        .expect("unassigned calls")
+        .values
+        .calls;
+    assert_eq!((unassigned.inbound, unassigned.missed), (2, 1));
+}

@@ -3,7 +3,7 @@
 use crate::analytics::calendar::Micros;
 use crate::analytics::config::{Basis, CallbackAttribution};
 use crate::analytics::engine::{MetricsEngine, SEC, Touch};
-use crate::analytics::lead::{LeadView, lead_at};
+use crate::analytics::lead::{ContactView, LeadView, lead_at};
 use crate::analytics::stats::{ItemState, classify};
 use crate::model::{Call, ChatKind, Direction};
 
@@ -21,14 +21,17 @@ struct Episode {
 
 impl MetricsEngine {
     /// Processes the calls of one phone (any order): volumes, missed calls and missed-call
-    /// episodes. `leads` are the leads of the phone's contacts (L3 candidates); `has_phone` is
-    /// false for calls without a usable phone (`dq.calls_unmatched`). `chat_touches` are the human
-    /// messages (from [`add_chat`](Self::add_chat)) in chats with this phone: each resolves the
-    /// open episodes as `called_back` when `callback_channels` has `chat` (§3.7).
+    /// episodes. `leads` are the leads of the phone's contacts (L3 candidates); `contacts` are the
+    /// contacts holding the phone, whose responsible answers for the phone when no lead gives one
+    /// (§5.5, K12; the first of them, by id, with a responsible). `has_phone` is false for calls
+    /// without a usable phone (`dq.calls_unmatched`). `chat_touches` are the human messages (from
+    /// [`add_chat`](Self::add_chat)) in chats with this phone: each resolves the open episodes as
+    /// `called_back` when `callback_channels` has `chat` (§3.7).
     pub fn add_phone_calls(
         &mut self,
         calls: &[&Call],
         leads: &[LeadView<'_>],
+        contacts: &[ContactView<'_>],
         has_phone: bool,
         chat_touches: &[Touch],
     ) {
@@ -40,7 +43,13 @@ impl MetricsEngine {
         calls.sort_by_key(|c| (c.started_at, c.id.clone()));
         let ahead = self.cfg.lead_link_ahead * SEC;
         let behind = self.cfg.lead_link_behind * SEC;
-        let resp = |t: Micros| lead_at(leads, t, ahead, behind).and_then(|l| l.responsible_at(t));
+        let mut contacts: Vec<&ContactView<'_>> = contacts.iter().collect();
+        contacts.sort_by(|a, b| a.contact.id.cmp(&b.contact.id));
+        let resp = |t: Micros| {
+            lead_at(leads, t, ahead, behind)
+                .and_then(|l| l.responsible_at(t))
+                .or_else(|| contacts.iter().find_map(|c| c.responsible_at(t)))
+        };
         let pipe = |t: Micros| lead_at(leads, t, ahead, behind).and_then(|l| l.stage_at(t).0);
         let min_talk = self.cfg.reply_call_min_talk_s;
         let merge = self.cfg.missed_call_merge_window * SEC;

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use crate::analytics::calendar::Micros;
 use crate::model::{
-    Deal, EntityRef, ResponsibleChange, SalesPipeline, StageChange, StageId, StageKind,
+    Contact, Deal, EntityRef, ManagerId, ResponsibleChange, SalesPipeline, StageChange, StageId,
+    StageKind,
 };
 
 /// amoCRM's fixed won status id.
@@ -45,13 +46,32 @@ impl ReferenceData {
         }
     }
 
-    /// Responsible changes grouped by deal id.
+    /// Responsible changes grouped by deal id, oldest first.
     #[must_use]
     pub fn deal_responsible_changes(&self) -> HashMap<&str, Vec<&ResponsibleChange>> {
+        self.changes_by(|e| match e {
+            EntityRef::Deal(d) => Some(d.as_str()),
+            EntityRef::Contact(_) => None,
+        })
+    }
+
+    /// Responsible changes grouped by contact id, oldest first.
+    #[must_use]
+    pub fn contact_responsible_changes(&self) -> HashMap<&str, Vec<&ResponsibleChange>> {
+        self.changes_by(|e| match e {
+            EntityRef::Contact(c) => Some(c.as_str()),
+            EntityRef::Deal(_) => None,
+        })
+    }
+
+    fn changes_by<'s>(
+        &'s self,
+        id: impl Fn(&'s EntityRef) -> Option<&'s str>,
+    ) -> HashMap<&'s str, Vec<&'s ResponsibleChange>> {
         let mut out: HashMap<&str, Vec<&ResponsibleChange>> = HashMap::new();
         for c in &self.responsible_changes {
-            if let EntityRef::Deal(d) = &c.entity {
-                out.entry(d.as_str()).or_default().push(c);
+            if let Some(id) = id(&c.entity) {
+                out.entry(id).or_default().push(c);
             }
         }
         for v in out.values_mut() {
@@ -107,15 +127,7 @@ impl<'a> LeadView<'a> {
     /// L4: responsible at t.
     #[must_use]
     pub fn responsible_at(&self, t: Micros) -> Option<&'a str> {
-        let i = self.responsible.partition_point(|c| us(c.at) <= t);
-        if i == 0 {
-            match self.responsible.first() {
-                Some(first) => first.from.as_ref().map(|m| m.as_str()),
-                None => self.deal.responsible.as_ref().map(|m| m.as_str()),
-            }
-        } else {
-            self.responsible[i - 1].to.as_ref().map(|m| m.as_str())
-        }
+        responsible_in(&self.responsible, self.deal.responsible.as_ref(), t)
     }
 
     /// L5: (pipeline, stage) at t.
@@ -148,6 +160,56 @@ impl<'a> LeadView<'a> {
                 c.to_stage.as_ref().map(|s| s.as_str()),
             )
         }
+    }
+}
+
+/// L4 over a history of changes, oldest first: the `to` of the last change at or before t, else
+/// the `from` of the first change, else `current` (no history).
+fn responsible_in<'a>(
+    changes: &[&'a ResponsibleChange],
+    current: Option<&'a ManagerId>,
+    t: Micros,
+) -> Option<&'a str> {
+    let i = changes.partition_point(|c| us(c.at) <= t);
+    if i == 0 {
+        match changes.first() {
+            Some(first) => first.from.as_ref().map(|m| m.as_str()),
+            None => current.map(|m| m.as_str()),
+        }
+    } else {
+        changes[i - 1].to.as_ref().map(|m| m.as_str())
+    }
+}
+
+/// A contact with its responsible history: who answers for a phone when no lead of it does (K12,
+/// §5.5).
+#[derive(Debug, Clone)]
+pub struct ContactView<'a> {
+    /// The contact.
+    pub contact: &'a Contact,
+    /// Responsible changes, oldest first.
+    pub responsible: Vec<&'a ResponsibleChange>,
+}
+
+impl<'a> ContactView<'a> {
+    /// A view of a contact with its responsible changes (any order).
+    #[must_use]
+    pub fn new(
+        contact: &'a Contact,
+        responsible: impl IntoIterator<Item = &'a ResponsibleChange>,
+    ) -> Self {
+        let mut responsible: Vec<_> = responsible.into_iter().collect();
+        responsible.sort_by_key(|c| c.at);
+        Self {
+            contact,
+            responsible,
+        }
+    }
+
+    /// L4: responsible at t.
+    #[must_use]
+    pub fn responsible_at(&self, t: Micros) -> Option<&'a str> {
+        responsible_in(&self.responsible, self.contact.responsible.as_ref(), t)
     }
 }
 

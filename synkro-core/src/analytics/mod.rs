@@ -40,7 +40,7 @@ pub use config::{
 pub use engine::{
     ChatInput, LeadInput, MetricsContext, MetricsEngine, Touch, compute, compute_with_phones,
 };
-pub use lead::{LOST_STATUS, LeadView, ReferenceData, WON_STATUS, lead_at};
+pub use lead::{ContactView, LOST_STATUS, LeadView, ReferenceData, WON_STATUS, lead_at};
 pub use report::{
     Breakdown, BreakdownRow, CallMetrics, DialogMetrics, DialogRow, DqCounter, DurationMetric,
     Funnel, FunnelStep, HistogramBucket, LeadMetrics, LossReason, METRICS_SCHEMA_VERSION,

@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::analytics::lead::ContactView;
 use crate::model::CrmActivity;
 use crate::pipeline::normalize::PhoneBook;
 
@@ -57,6 +58,7 @@ pub fn compute_with_phones(
     let known = known.filter(|k| k.region() == ctx.phone_region);
     let reference = ctx.reference.clone();
     let resp = reference.deal_responsible_changes();
+    let contact_resp = reference.contact_responsible_changes();
     let mut engine = MetricsEngine::new(ctx)?;
     if engine.cfg.broadcast_detection {
         // O4 by text needs every chat at once: a pre-pass over each chat's messages (once per
@@ -168,8 +170,27 @@ pub fn compute_with_phones(
         };
         let list: Vec<&Call> = calls.iter().map(|(c, _)| *c).collect();
         let has_phone = !phone.starts_with("deal:");
+        // The contacts holding the phone (for a call without one: the deal's contacts).
+        let mut contacts: Vec<ContactView<'_>> = Vec::new();
+        for c in calls.iter().flat_map(|(_, i)| &dialogs[*i].contacts) {
+            if contacts.iter().any(|v| v.contact.id == c.id) {
+                continue;
+            }
+            let holds = !has_phone
+                || c.phones
+                    .iter()
+                    .any(|raw| phones.get(&mut engine, raw).as_deref() == Some(phone.as_str()));
+            if holds {
+                let changes = contact_resp
+                    .get(c.id.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied();
+                contacts.push(ContactView::new(c, changes));
+            }
+        }
         let chat_touches = touches_by_phone.get(phone).map_or(&[][..], Vec::as_slice);
-        engine.add_phone_calls(&list, &views, has_phone, chat_touches);
+        engine.add_phone_calls(&list, &views, &contacts, has_phone, chat_touches);
     }
     // dq.duplicate_phones (§3.15, L2): normalized phones held by two or more CRM contacts.
     let mut holders: BTreeMap<String, FxHashSet<&str>> = BTreeMap::new();
