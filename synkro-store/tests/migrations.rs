@@ -180,7 +180,7 @@ impl OldDatabase {
 
 /// Version 1 → current: the tenant stays, the cursor table of version 2 works, and opening again
 /// changes nothing.
-async fn version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
+async fn check_version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
     old.insert_tenant().await;
     assert_eq!(
         old.table("sync_cursor").await,
@@ -229,13 +229,13 @@ async fn version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
 
 #[tokio::test]
 async fn sqlite_database_at_version_1_migrates_forward_keeping_its_rows() {
-    version_1_migrates_forward_keeping_its_rows(OldDatabase::sqlite("mig", 1).await).await;
+    check_version_1_migrates_forward_keeping_its_rows(OldDatabase::sqlite("mig", 1).await).await;
 }
 
 #[tokio::test]
 async fn postgres_schema_at_version_1_migrates_forward_keeping_its_rows() {
     if let Some(old) = OldDatabase::postgres("migrate_forward", 1).await {
-        version_1_migrates_forward_keeping_its_rows(old).await;
+        check_version_1_migrates_forward_keeping_its_rows(old).await;
     }
 }
 
@@ -345,7 +345,7 @@ fn v2_deal_json() -> String {
 }
 
 /// Version 2 → 3: the tenant and deal written at version 2 stay, and activities work.
-async fn version_2_migrates_to_3_keeping_its_rows(old: OldDatabase) {
+async fn check_version_2_migrates_to_3_keeping_its_rows(old: OldDatabase) {
     let tenant = old.insert_tenant().await;
     old.insert_v2_deal(tenant).await;
     assert_eq!(
@@ -368,12 +368,12 @@ async fn version_2_migrates_to_3_keeping_its_rows(old: OldDatabase) {
 
 #[tokio::test]
 async fn sqlite_database_at_version_2_migrates_to_3_keeping_its_rows() {
-    version_2_migrates_to_3_keeping_its_rows(OldDatabase::sqlite("mig3", 2).await).await;
+    check_version_2_migrates_to_3_keeping_its_rows(OldDatabase::sqlite("mig3", 2).await).await;
 }
 
 #[tokio::test]
 async fn postgres_schema_at_version_2_migrates_to_3_keeping_its_rows() {
     if let Some(old) = OldDatabase::postgres("migrate_to_3", 2).await {
-        version_2_migrates_to_3_keeping_its_rows(old).await;
+        check_version_2_migrates_to_3_keeping_its_rows(old).await;
     }
 }
