@@ -115,3 +115,43 @@ fn open_waits_are_snapshotted_at_each_day_end_of_the_period() {
     // The period-end snapshot (E = the last day's end) agrees with the series' last day.
     assert_eq!(r.totals.waits.open_at_end, 1);
 }
+
+#[test]
+fn a_session_begun_before_the_period_continues_from_the_history() {
+    // The client asked at 23:50 the day before; Anna answered at 00:10 in the period.
+    let mut d = dialog(
+        "h",
+        vec![staff(
+            "h",
+            "h2",
+            msk("2025-11-11 00:10:00"),
+            "anna",
+            "Отправил",
+        )],
+    );
+    let without = run(fixture_config(), &[d.clone()], "2025-11-11", "2025-11-12");
+    // Without the history the reply looks like outreach opening a session in the period.
+    assert_eq!(
+        (
+            without.totals.dialogs.sessions,
+            without.totals.dialogs.outreach
+        ),
+        (1, 1)
+    );
+    d.history = vec![client("h", "h1", msk("2025-11-10 23:50:00"), "Нужен счёт")];
+    let with = run(fixture_config(), &[d], "2025-11-11", "2025-11-12");
+    // With it, the session and its wait began the day before: neither is in this period, and the
+    // history's message is not counted as a message of the period.
+    assert_eq!(
+        (
+            with.totals.dialogs.sessions,
+            with.totals.dialogs.outreach,
+            with.totals.waits.total,
+            with.totals.messages.inbound,
+            with.totals.messages.out_human
+        ),
+        (0, 0, 0, 0, 1)
+    );
+    let t = with.dq("dq.truncated_history").expect("counted");
+    assert_eq!((t.count, t.denominator), (0, 1));
+}

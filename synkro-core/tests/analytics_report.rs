@@ -217,6 +217,7 @@ fn splitting_the_period_and_merging_gives_the_same_counts_and_percentiles() {
                 e.add_chat(&ChatInput {
                     chat,
                     messages: &d.messages,
+                    history: &[],
                     leads: &leads,
                     calls: &[],
                     activities: &[],

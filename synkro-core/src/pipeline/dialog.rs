@@ -26,6 +26,11 @@ pub struct Dialog {
     /// in `radist_only`, which has no CRM).
     #[serde(default)]
     pub activities: Vec<CrmActivity>,
+    /// The chat's stored messages before the window, back to the metrics' `history_lookback`,
+    /// oldest first: the metrics rebuild sessions and waits that began before the window from
+    /// them (metrics.md C7). Not counted anywhere else. Empty when none are stored.
+    #[serde(default)]
+    pub history: Vec<Message>,
 }
 
 impl Dialog {
@@ -40,6 +45,7 @@ impl Dialog {
             calls: Vec::new(),
             stage_changes: Vec::new(),
             activities: Vec::new(),
+            history: Vec::new(),
         }
     }
 

@@ -137,21 +137,20 @@ impl MetricsEngine {
         // Data-quality samples already full (so later messages skip the lookup).
         let mut samples_full = SamplesFull::default();
         // Events: (instant, class, seq) — C5.
-        let mut ev: Vec<(Micros, u8, u32)> = Vec::with_capacity(input.messages.len());
-        for (i, m) in input.messages.iter().enumerate() {
+        let mut ev: Vec<(Micros, u8, u32)> =
+            Vec::with_capacity(input.messages.len() + input.history.len());
+        for (i, m) in input.indexed() {
             let t = us(m.created_at);
             if t > self.a || t < self.history_start {
                 continue;
             }
-            ev.push((t, u8::from(m.direction == Direction::Outbound), i as u32));
+            ev.push((t, u8::from(m.direction == Direction::Outbound), i));
         }
         // De-duplicate by id (a duplicate carries the same instant, so it sorts next to it).
         ev.sort_unstable();
         let before = ev.len();
         ev.dedup_by(|b, a| {
-            a.0 == b.0
-                && a.1 == b.1
-                && input.messages[a.2 as usize].id == input.messages[b.2 as usize].id
+            a.0 == b.0 && a.1 == b.1 && input.message(a.2).id == input.message(b.2).id
         });
         for _ in ev.len()..before {
             self.dq_add("dq.timestamp_anomalies", true, || {
@@ -286,7 +285,7 @@ impl MetricsEngine {
                     }
                 }
                 _ => {
-                    let m = &input.messages[idx as usize];
+                    let m = input.message(idx);
                     // O0: an outbound message without an author takes the author of the one
                     // CRM outgoing-chat-message event within the tolerance, if exactly one.
                     let o0 = if m.direction == Direction::Outbound && m.author_id.is_none() {
@@ -562,10 +561,8 @@ impl MetricsEngine {
     /// loaded history is cut short.
     fn running_at_history_start(&mut self, input: &ChatInput<'_, '_>, group: bool) -> bool {
         let hs = self.history_start;
-        let mut before: Vec<(Micros, u8, usize)> = input
-            .messages
-            .iter()
-            .enumerate()
+        let mut before: Vec<(Micros, u8, u32)> = input
+            .indexed()
             .map(|(i, m)| {
                 (
                     us(m.created_at),
@@ -586,7 +583,7 @@ impl MetricsEngine {
             if wait.is_some_and(|w| t > w + expiry) {
                 wait = None;
             }
-            match self.classify(&input.messages[i], group, None).0 {
+            match self.classify(input.message(i), group, None).0 {
                 Class::System => continue,
                 Class::Client { substantive: true } if wait.is_none() => wait = Some(t),
                 Class::Human { reply: true, .. } => wait = None,

@@ -126,6 +126,7 @@ pub fn compute_with_phones(
         let t = engine.add_chat(&ChatInput {
             chat,
             messages: &first.messages,
+            history: &first.history,
             leads: &leads,
             calls: &calls,
             activities: &activities,

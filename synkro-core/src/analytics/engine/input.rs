@@ -30,8 +30,12 @@ pub struct MetricsContext {
 pub struct ChatInput<'a, 'l> {
     /// The chat.
     pub chat: &'a Chat,
-    /// Its messages from the history start on (any order; ordered by rule C5 inside).
+    /// Its messages (any order; ordered by rule C5 inside).
     pub messages: &'a [Message],
+    /// Its messages before `messages` (the history before the window, C7; any order): sessions
+    /// and waits that began before the period are rebuilt from them. Messages before the history
+    /// start (`history_lookback` before the period) only feed `dq.truncated_history`.
+    pub history: &'a [Message],
     /// The leads linked to the chat's contacts (L3 candidates).
     pub leads: &'l [LeadView<'a>],
     /// Calls with the chat's phone (used only when `reply_channels` has `call`).
@@ -70,4 +74,27 @@ pub struct LeadInput<'a, 'l> {
     /// The lead's valid phones, normalized (L1): on the deal and on its linked contacts. Empty
     /// counts the lead in `dq.leads_without_phone` when it is open at E.
     pub phones: &'l [String],
+}
+
+/// Marks an event index that points into [`ChatInput::history`] rather than `messages`.
+const HISTORY: u32 = 1 << 30;
+
+impl<'a> ChatInput<'a, '_> {
+    /// The message of an event index from [`indexed`](Self::indexed).
+    pub(crate) fn message(&self, idx: u32) -> &'a Message {
+        if idx & HISTORY == 0 {
+            &self.messages[idx as usize]
+        } else {
+            &self.history[(idx & !HISTORY) as usize]
+        }
+    }
+
+    /// Every message, history first, with its event index.
+    pub(crate) fn indexed(&self) -> impl Iterator<Item = (u32, &'a Message)> + use<'a> {
+        let history = self.history.iter().enumerate();
+        let messages = self.messages.iter().enumerate();
+        history
+            .map(|(i, m)| (i as u32 | HISTORY, m))
+            .chain(messages.map(|(i, m)| (i as u32, m)))
+    }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::error::RunError;
 use crate::model::{Contact, ContactId};
 use crate::pipeline::modes::{
-    attach_crm_activity, messages_by_chat, sorted_deals, with_enough_messages,
+    attach_crm_activity, attach_history, messages_by_chat, sorted_deals, with_enough_messages,
 };
 use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, link, sync};
 
@@ -110,6 +110,7 @@ impl PipelineMode for AmocrmRadist {
         }
         let mut dialogs = with_enough_messages(cx, dialogs);
         attach_crm_activity(cx, &mut dialogs).await?;
+        attach_history(cx, &mut dialogs).await?;
         Ok(dialogs)
     }
 }

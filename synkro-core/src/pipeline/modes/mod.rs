@@ -125,6 +125,36 @@ fn activities_of(deal: &Deal, activities: &[CrmActivity]) -> Vec<CrmActivity> {
         .collect()
 }
 
+/// Attaches to each dialog with a chat the chat's stored messages from `history_lookback` (the
+/// metrics setting in `metadata.metrics`; 30 days when it is not set or not valid) before the
+/// window up to the window's start (`Dialog::history`), so the metrics can rebuild sessions and
+/// waits that began before the window (metrics.md C7).
+///
+/// # Errors
+/// [`RunError::Store`].
+pub async fn attach_history(cx: &RunContext, dialogs: &mut [Dialog]) -> Result<(), RunError> {
+    let lookback = crate::analytics::MetricsConfig::from_metadata(&cx.config().metadata).map_or(
+        crate::analytics::MetricsConfig::default().history_lookback,
+        |c| c.history_lookback,
+    );
+    let start = cx.window().start;
+    let Some(range) =
+        crate::model::Window::new(start - chrono::Duration::seconds(lookback), start).ok()
+    else {
+        return Ok(());
+    };
+    let mut by_chat: BTreeMap<ChatId, Vec<Message>> = BTreeMap::new();
+    for m in cx.store().messages_in(cx.tenant().id, &range).await? {
+        by_chat.entry(m.chat.clone()).or_default().push(m);
+    }
+    for d in dialogs.iter_mut() {
+        if let Some(chat) = &d.chat {
+            d.history = by_chat.get(&chat.id).cloned().unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
 /// Keeps the dialogs with at least `min_dialogs_for_report` messages.
 #[must_use]
 pub fn with_enough_messages(cx: &RunContext, dialogs: Vec<Dialog>) -> Vec<Dialog> {
@@ -455,6 +485,59 @@ mod tests {
             .await
             .expect("store reads");
         assert_eq!(stored.first().map(|a| a.id.as_str()), Some("e0"));
+    }
+
+    #[tokio::test]
+    async fn dialogs_carry_their_chats_stored_history_back_to_the_lookback() {
+        let crm: Arc<dyn CrmSource> = Arc::new(TestCrm::new());
+        let messenger: Arc<dyn MessengerSource> = Arc::new(TestMessenger);
+        let cx = context(Some(crm), Some(messenger)).await;
+        with_run(&cx).await;
+        AmocrmRadist.sync(&cx).await.expect("sync succeeds");
+        let old = |id: &str, chat: &str, t: &str| Message {
+            id: crate::model::MessageId::new(id),
+            chat: ChatId::new(chat),
+            channel: Channel::Whatsapp,
+            direction: Direction::Inbound,
+            author_kind: AuthorKind::Client,
+            author_id: None,
+            kind: MessageKind::Text,
+            text: Some("Earlier".into()),
+            attachments: Vec::new(),
+            is_template: false,
+            is_broadcast: false,
+            created_at: at(t),
+            delivered_at: None,
+            read_at: None,
+            error_at: None,
+            error_type: None,
+            raw: None,
+        };
+        let messages = vec![
+            // The evening before the window (2026-03-10): history.
+            old("h1", "ch1", "2026-03-09T20:00:00Z"),
+            // Older than the 30-day lookback: left out.
+            old("h0", "ch1", "2026-01-05T10:00:00Z"),
+            // Another chat's history: not this dialog's.
+            old("x1", "ch2", "2026-03-09T21:00:00Z"),
+        ];
+        cx.store()
+            .apply(
+                cx.tenant().id,
+                "radist",
+                &SyncBatch {
+                    messages,
+                    ..SyncBatch::default()
+                },
+            )
+            .await
+            .expect("store writes");
+        let dialogs = AmocrmRadist.dialogs(&cx).await.expect("dialogs");
+        let history: Vec<&str> = dialogs[0].history.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(history, ["h1"]);
+        // The window's messages are unchanged.
+        let window: Vec<&str> = dialogs[0].messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(window, ["m1"]);
     }
 
     #[tokio::test]

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 
 use crate::error::RunError;
 use crate::model::{Chat, Deal, DealId, Message};
-use crate::pipeline::modes::{messages_by_chat, with_enough_messages};
+use crate::pipeline::modes::{attach_history, messages_by_chat, with_enough_messages};
 use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, sync};
 
 /// Messenger chats only: every chat with messages in the window becomes a dialog with a synthetic
@@ -87,6 +87,8 @@ impl PipelineMode for RadistOnly {
                 d
             })
             .collect();
-        Ok(with_enough_messages(cx, dialogs))
+        let mut dialogs = with_enough_messages(cx, dialogs);
+        attach_history(cx, &mut dialogs).await?;
+        Ok(dialogs)
     }
 }
