@@ -307,4 +307,26 @@ pub(crate) mod testing {
             )),
         }
     }
+
+    /// Creates the run `cx` names, so events can be recorded against it.
+    pub(crate) async fn with_run(cx: &RunContext) {
+        let run = cx
+            .store()
+            .create_run(
+                &crate::model::NewRun {
+                    tenant: cx.tenant().id,
+                    job_type: "report".into(),
+                    mode: "test".into(),
+                    trigger: crate::model::Trigger::Manual,
+                    window: *cx.window(),
+                    requested_by: None,
+                    idempotency_key: format!("test-run-{}", cx.run_id().0),
+                    metadata: serde_json::Value::Null,
+                },
+                cx.now(),
+            )
+            .await
+            .expect("the store accepts a run");
+        assert_eq!(run.run().id, cx.run_id(), "the context's run exists");
+    }
 }

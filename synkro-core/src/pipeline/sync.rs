@@ -343,10 +343,8 @@ mod tests {
     use mockall::predicate::always;
 
     use super::*;
-    use crate::model::{
-        ActivityKind, ContactId, CrmActivity, Deal, DealId, EventId, EventLevel, NewRun, Trigger,
-    };
-    use crate::pipeline::context::testing::context;
+    use crate::model::{ActivityKind, ContactId, CrmActivity, Deal, DealId, EventId, EventLevel};
+    use crate::pipeline::context::testing::{context, with_run};
     use crate::source::{CrmCapabilities, MockCrmSource};
 
     /// Capabilities of a source that has CRM activities and nothing else optional.
@@ -371,28 +369,6 @@ mod tests {
             contact: contact.map(ContactId::new),
             talk: None,
         }
-    }
-
-    /// Creates the run the test context names, so events can be recorded.
-    async fn with_run(cx: &RunContext) {
-        let run = cx
-            .store()
-            .create_run(
-                &NewRun {
-                    tenant: cx.tenant().id,
-                    job_type: "report".into(),
-                    mode: "test".into(),
-                    trigger: Trigger::Manual,
-                    window: *cx.window(),
-                    requested_by: None,
-                    idempotency_key: "sync-test".into(),
-                    metadata: serde_json::Value::Null,
-                },
-                cx.now(),
-            )
-            .await
-            .expect("the store accepts a run");
-        assert_eq!(run.run().id, cx.run_id(), "the context's run exists");
     }
 
     fn deal(id: u32, contacts: &[u32]) -> Deal {

@@ -184,10 +184,10 @@ mod tests {
     use crate::error::SourceError;
     use crate::model::{
         ActivityKind, AuthorKind, Channel, Chat, ChatKind, CrmActivity, Direction, EventLevel,
-        Manager, MessageKind, NewRun, ResponsibleChange, SalesPipeline, Trigger,
+        Manager, MessageKind, ResponsibleChange, SalesPipeline,
     };
     use crate::pipeline::PipelineMode;
-    use crate::pipeline::context::testing::context;
+    use crate::pipeline::context::testing::{context, with_run};
     use crate::report::SourceState;
     use crate::source::{
         ActivityQuery, ChatQuery, ContactQuery, CrmCapabilities, CrmSource, Cursor, DealQuery,
@@ -397,48 +397,35 @@ mod tests {
             _q: &MessageQuery,
             _page: Option<&'a Cursor>,
         ) -> Result<Page<Message>, SourceError> {
-            Ok(Page::last(vec![Message {
-                id: crate::model::MessageId::new("m1"),
-                chat: chat.clone(),
-                channel: Channel::Whatsapp,
-                direction: Direction::Inbound,
-                author_kind: AuthorKind::Client,
-                author_id: None,
-                kind: MessageKind::Text,
-                text: Some("Hello".into()),
-                attachments: Vec::new(),
-                is_template: false,
-                is_broadcast: false,
-                created_at: at("2026-03-10T10:00:00Z"),
-                delivered_at: None,
-                read_at: None,
-                error_at: None,
-                error_type: None,
-                raw: None,
-            }]))
+            Ok(Page::last(vec![client_message(
+                "m1",
+                chat.as_str(),
+                "2026-03-10T10:00:00Z",
+            )]))
         }
     }
 
-    /// Creates the run the test context names, so events can be recorded.
-    async fn with_run(cx: &RunContext) {
-        let run = cx
-            .store()
-            .create_run(
-                &NewRun {
-                    tenant: cx.tenant().id,
-                    job_type: "report".into(),
-                    mode: "test".into(),
-                    trigger: Trigger::Manual,
-                    window: *cx.window(),
-                    requested_by: None,
-                    idempotency_key: "modes-test".into(),
-                    metadata: serde_json::Value::Null,
-                },
-                cx.now(),
-            )
-            .await
-            .expect("the store accepts a run");
-        assert_eq!(run.run().id, cx.run_id(), "the context's run exists");
+    /// A client's text message in a chat.
+    fn client_message(id: &str, chat: &str, t: &str) -> Message {
+        Message {
+            id: crate::model::MessageId::new(id),
+            chat: ChatId::new(chat),
+            channel: Channel::Whatsapp,
+            direction: Direction::Inbound,
+            author_kind: AuthorKind::Client,
+            author_id: None,
+            kind: MessageKind::Text,
+            text: Some("Hello".into()),
+            attachments: Vec::new(),
+            is_template: false,
+            is_broadcast: false,
+            created_at: at(t),
+            delivered_at: None,
+            read_at: None,
+            error_at: None,
+            error_type: None,
+            raw: None,
+        }
     }
 
     fn ids(d: &Dialog) -> Vec<&str> {
@@ -494,32 +481,13 @@ mod tests {
         let cx = context(Some(crm), Some(messenger)).await;
         with_run(&cx).await;
         AmocrmRadist.sync(&cx).await.expect("sync succeeds");
-        let old = |id: &str, chat: &str, t: &str| Message {
-            id: crate::model::MessageId::new(id),
-            chat: ChatId::new(chat),
-            channel: Channel::Whatsapp,
-            direction: Direction::Inbound,
-            author_kind: AuthorKind::Client,
-            author_id: None,
-            kind: MessageKind::Text,
-            text: Some("Earlier".into()),
-            attachments: Vec::new(),
-            is_template: false,
-            is_broadcast: false,
-            created_at: at(t),
-            delivered_at: None,
-            read_at: None,
-            error_at: None,
-            error_type: None,
-            raw: None,
-        };
         let messages = vec![
             // The evening before the window (2026-03-10): history.
-            old("h1", "ch1", "2026-03-09T20:00:00Z"),
+            client_message("h1", "ch1", "2026-03-09T20:00:00Z"),
             // Older than the 30-day lookback: left out.
-            old("h0", "ch1", "2026-01-05T10:00:00Z"),
+            client_message("h0", "ch1", "2026-01-05T10:00:00Z"),
             // Another chat's history: not this dialog's.
-            old("x1", "ch2", "2026-03-09T21:00:00Z"),
+            client_message("x1", "ch2", "2026-03-09T21:00:00Z"),
         ];
         cx.store()
             .apply(
