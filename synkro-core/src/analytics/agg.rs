@@ -415,7 +415,6 @@ pub struct Accumulator {
     pub(crate) totals: Agg,
     pub(crate) dims: Vec<Vec<Dimension>>,
     pub(crate) rows: Vec<RowTable>,
-    pub(crate) msg_cells: FxHashMap<Key, MsgCounts>,
 }
 
 impl Accumulator {
@@ -428,7 +427,6 @@ impl Accumulator {
             targets,
             dims,
             rows: vec![RowTable::default(); n],
-            msg_cells: FxHashMap::default(),
         }
     }
 
@@ -475,19 +473,6 @@ impl Accumulator {
         }
     }
 
-    /// Adds message counts under a full key (projected at the end).
-    pub fn add_messages(&mut self, key: Key, f: impl FnOnce(&mut MsgCounts)) {
-        f(self.msg_cells.entry(key).or_default());
-    }
-
-    /// Projects the message cells into the rows.
-    pub fn flush_messages(&mut self) {
-        let cells = std::mem::take(&mut self.msg_cells);
-        for (key, c) in &cells {
-            self.apply(key, |a| a.msg.merge(c));
-        }
-    }
-
     /// Adds another accumulator with the same breakdowns and targets.
     pub fn merge(&mut self, o: &Self) {
         self.totals.merge(&o.totals);
@@ -495,9 +480,6 @@ impl Accumulator {
             for (k, v) in theirs.keys.iter().zip(&theirs.aggs) {
                 mine.row(*k, &self.targets).merge(v);
             }
-        }
-        for (k, c) in &o.msg_cells {
-            self.msg_cells.entry(*k).or_default().merge(c);
         }
     }
 }

@@ -21,21 +21,8 @@ impl MetricsEngine {
         let cm = remap(&mut self.channels, &other.channels);
         let om = remap(&mut self.connections, &other.connections);
         let pm = remap(&mut self.pipelines, &other.pipelines);
-        let rekey = |k: &Key| Key {
-            manager: mm[k.manager as usize],
-            team: tm[k.team as usize],
-            channel: cm[k.channel as usize],
-            connection: om[k.connection as usize],
-            pipeline: pm[k.pipeline as usize],
-            ..*k
-        };
         let dims = other.acc.dims.clone();
         let mut theirs = other.acc;
-        theirs.msg_cells = theirs
-            .msg_cells
-            .iter()
-            .map(|(k, v)| (rekey(k), *v))
-            .collect();
         for (i, rows) in theirs.rows.iter_mut().enumerate() {
             let old = std::mem::take(rows);
             for (k, v) in old.into_rows() {
@@ -111,7 +98,6 @@ impl MetricsEngine {
     /// Publishes the report.
     #[must_use]
     pub fn finish(mut self) -> MetricsReport {
-        self.acc.flush_messages();
         let empties = self.cals.empty_calendars(self.e);
         let n_cals = self.cfg.calendars.len().max(1) as u64;
         let mut levels = vec![];
