@@ -343,20 +343,32 @@ pub struct Key {
 }
 
 impl Key {
+    /// A bit per [`Dimension`] (by its discriminant) where `self` and `o` differ.
+    fn differs(&self, o: &Self) -> u16 {
+        let (a, b) = (self.values(), o.values());
+        (0..a.len()).fold(0, |m, i| m | (u16::from(a[i] != b[i]) << i))
+    }
+
+    /// Every dimension's value, indexed by the [`Dimension`]'s discriminant.
+    #[inline]
+    fn values(&self) -> [i64; 11] {
+        [
+            i64::from(self.manager),
+            i64::from(self.team),
+            i64::from(self.channel),
+            i64::from(self.connection),
+            i64::from(self.pipeline),
+            i64::from(self.day),
+            i64::from(self.hour),
+            i64::from(self.weekday),
+            i64::from(self.chat_kind),
+            i64::from(self.initiator),
+            i64::from(self.in_hours),
+        ]
+    }
+
     fn get(&self, d: Dimension) -> i64 {
-        match d {
-            Dimension::Manager => i64::from(self.manager),
-            Dimension::Team => i64::from(self.team),
-            Dimension::Channel => i64::from(self.channel),
-            Dimension::Connection => i64::from(self.connection),
-            Dimension::Pipeline => i64::from(self.pipeline),
-            Dimension::Day => i64::from(self.day),
-            Dimension::Hour => i64::from(self.hour),
-            Dimension::Weekday => i64::from(self.weekday),
-            Dimension::ChatKind => i64::from(self.chat_kind),
-            Dimension::Initiator => i64::from(self.initiator),
-            Dimension::InHours => i64::from(self.in_hours),
-        }
+        self.values()[d as usize]
     }
 }
 
@@ -366,24 +378,144 @@ pub const MAX_DIMS: usize = 4;
 /// A breakdown row key: the projected dimension values, unused slots `i64::MIN`.
 pub type RowKey = [i64; MAX_DIMS];
 
-/// One breakdown's rows: an aggregate per projected key, found through a hash index (rows are
-/// put in key order only when published).
+/// No row at a [`Dense`] position.
+const NO_ROW: u32 = u32::MAX;
+
+/// Most positions a [`Dense`] index may cover before its table falls back to hashing.
+const DENSE_LIMIT: i64 = 1 << 22;
+
+/// A direct index from projected keys to rows: every dimension value is a small integer (an
+/// interned id, an hour, a day number), so the rows of a breakdown sit in a mixed-radix array
+/// that grows to cover the values seen. A lookup is a few multiplications, not a hash.
 #[derive(Debug, Clone, Default)]
+struct Dense {
+    /// Dimensions in use.
+    n: usize,
+    /// The lowest value covered, per dimension.
+    lo: [i64; MAX_DIMS],
+    /// How many values are covered, per dimension (0: nothing yet).
+    cap: [i64; MAX_DIMS],
+    /// Row per position, [`NO_ROW`] where none.
+    rows: Vec<u32>,
+}
+
+impl Dense {
+    #[inline]
+    fn position(&self, k: &RowKey) -> Option<usize> {
+        let mut p = 0i64;
+        for ((v, lo), cap) in k.iter().zip(&self.lo).zip(&self.cap).take(self.n) {
+            let c = v.wrapping_sub(*lo);
+            if !(0..*cap).contains(&c) {
+                return None;
+            }
+            p = p * cap + c;
+        }
+        Some(p as usize)
+    }
+
+    /// Covers `k` too; `false` when that would pass [`DENSE_LIMIT`].
+    fn grow(&mut self, k: &RowKey, keys: &[RowKey]) -> bool {
+        let (mut lo, mut cap) = (self.lo, self.cap);
+        for i in 0..self.n {
+            if cap[i] == 0 {
+                (lo[i], cap[i]) = (k[i], 1);
+                continue;
+            }
+            let hi = lo[i] + cap[i];
+            if k[i] >= lo[i] && k[i] < hi {
+                continue;
+            }
+            let need = hi.max(k[i] + 1) - lo[i].min(k[i]);
+            let new = need.max(cap[i] * 2);
+            lo[i] = if k[i] < lo[i] { hi - new } else { lo[i] };
+            cap[i] = new;
+        }
+        let size = cap[..self.n]
+            .iter()
+            .try_fold(1i64, |a, c| a.checked_mul(*c).filter(|x| *x <= DENSE_LIMIT));
+        let Some(size) = size else { return false };
+        (self.lo, self.cap) = (lo, cap);
+        self.rows = vec![NO_ROW; size as usize];
+        for (r, key) in keys.iter().enumerate() {
+            if let Some(p) = self.position(key) {
+                self.rows[p] = r as u32;
+            }
+        }
+        true
+    }
+}
+
+/// One breakdown's rows: an aggregate per projected key, found through a direct index (or a
+/// hash index when the key space is too wide for one); rows are put in key order only when
+/// published.
+#[derive(Debug, Clone)]
 pub(crate) struct RowTable {
-    index: FxHashMap<RowKey, u32>,
+    dense: Dense,
+    /// Used instead of `dense` once the key space outgrew it.
+    hashed: Option<FxHashMap<RowKey, u32>>,
     keys: Vec<RowKey>,
     aggs: Vec<Agg>,
+    /// Per row: the last [`Accumulator::apply_distinct`] call that reached it.
+    stamps: Vec<u64>,
 }
 
 impl RowTable {
+    /// An empty table for keys of `n` dimensions.
+    fn new(n: usize) -> Self {
+        Self {
+            dense: Dense {
+                n,
+                ..Dense::default()
+            },
+            hashed: None,
+            keys: Vec::new(),
+            aggs: Vec::new(),
+            stamps: Vec::new(),
+        }
+    }
+
+    /// The index of the row of `k`, created empty for targets `t` when new.
+    #[inline]
+    pub(crate) fn index(&mut self, k: RowKey, t: &Targets) -> u32 {
+        if self.hashed.is_none() {
+            if let Some(p) = self.dense.position(&k)
+                && self.dense.rows[p] != NO_ROW
+            {
+                return self.dense.rows[p];
+            }
+            let r = self.push(k, t);
+            match self.dense.position(&k) {
+                Some(p) => self.dense.rows[p] = r,
+                None => {
+                    if !self.dense.grow(&k, &self.keys) {
+                        let map = self.keys.iter().enumerate().map(|(i, k)| (*k, i as u32));
+                        self.hashed = Some(map.collect());
+                        self.dense.rows = Vec::new();
+                    }
+                }
+            }
+            return r;
+        }
+        if let Some(r) = self.hashed.as_ref().and_then(|h| h.get(&k)) {
+            return *r;
+        }
+        let r = self.push(k, t);
+        if let Some(h) = self.hashed.as_mut() {
+            h.insert(k, r);
+        }
+        r
+    }
+
+    fn push(&mut self, k: RowKey, t: &Targets) -> u32 {
+        self.keys.push(k);
+        self.aggs.push(Agg::new(t));
+        self.stamps.push(0);
+        (self.aggs.len() - 1) as u32
+    }
+
     /// The row of `k`, created empty for targets `t` when new.
     pub(crate) fn row(&mut self, k: RowKey, t: &Targets) -> &mut Agg {
-        let (keys, aggs) = (&mut self.keys, &mut self.aggs);
-        let i = *self.index.entry(k).or_insert_with(|| {
-            keys.push(k);
-            aggs.push(Agg::new(t));
-            (aggs.len() - 1) as u32
-        });
+        let i = self.index(k, t);
         &mut self.aggs[i as usize]
     }
 
@@ -406,6 +538,11 @@ impl RowTable {
     pub(crate) fn into_rows(self) -> impl Iterator<Item = (RowKey, Agg)> {
         self.keys.into_iter().zip(self.aggs)
     }
+
+    /// An empty table with the same dimensions.
+    pub(crate) fn emptied(&self) -> Self {
+        Self::new(self.dense.n)
+    }
 }
 
 /// Totals plus one table per configured breakdown.
@@ -415,18 +552,20 @@ pub struct Accumulator {
     pub(crate) totals: Agg,
     pub(crate) dims: Vec<Vec<Dimension>>,
     pub(crate) rows: Vec<RowTable>,
+    /// The current [`apply_distinct`](Self::apply_distinct) call's mark on the rows it reached.
+    stamp: u64,
 }
 
 impl Accumulator {
     /// An empty accumulator.
     #[must_use]
     pub fn new(targets: Targets, dims: Vec<Vec<Dimension>>) -> Self {
-        let n = dims.len();
         Self {
             totals: Agg::new(&targets),
             targets,
+            rows: dims.iter().map(|d| RowTable::new(d.len())).collect(),
             dims,
-            rows: vec![RowTable::default(); n],
+            stamp: 0,
         }
     }
 
@@ -441,9 +580,14 @@ impl Accumulator {
     /// Applies `f` to the totals and to the row of `key` in every breakdown.
     pub fn apply(&mut self, key: &Key, f: impl Fn(&mut Agg)) {
         f(&mut self.totals);
-        for (i, dims) in self.dims.iter().enumerate() {
-            let k = Self::project(dims, key);
-            f(self.rows[i].row(k, &self.targets));
+        let values = key.values();
+        for (dims, table) in self.dims.iter().zip(&mut self.rows) {
+            let mut k = [i64::MIN; MAX_DIMS];
+            for (o, d) in k.iter_mut().zip(dims) {
+                *o = values[*d as usize];
+            }
+            let r = table.index(k, &self.targets);
+            f(&mut table.aggs[r as usize]);
         }
     }
 
@@ -455,18 +599,33 @@ impl Accumulator {
             [one] => self.apply(one, f),
             _ => {
                 f(&mut self.totals);
-                let mut seen: Vec<RowKey> = Vec::with_capacity(keys.len());
-                for (i, dims) in self.dims.iter().enumerate() {
-                    seen.clear();
+                self.stamp += 1;
+                // The dimensions in which the keys differ (a session's keys mostly differ only
+                // in their hour): a breakdown over none of them has one row for all.
+                let first = keys[0];
+                let mut varies = 0u16;
+                for k in &keys[1..] {
+                    varies |= first.differs(k);
+                }
+                for (dims, table) in self.dims.iter().zip(&mut self.rows) {
+                    if dims.iter().all(|d| varies & (1 << *d as u16) == 0) {
+                        let r = table.index(Self::project(dims, &first), &self.targets);
+                        f(&mut table.aggs[r as usize]);
+                        continue;
+                    }
+                    let mut last = None;
                     for k in keys {
                         let p = Self::project(dims, k);
-                        // Few keys per session, most projecting alike: a linear check is cheapest.
-                        if !seen.contains(&p) {
-                            seen.push(p);
+                        // Keys come in time order: most project like the one before.
+                        if last == Some(p) {
+                            continue;
                         }
-                    }
-                    for k in &seen {
-                        f(self.rows[i].row(*k, &self.targets));
+                        last = Some(p);
+                        let r = table.index(p, &self.targets) as usize;
+                        if table.stamps[r] != self.stamp {
+                            table.stamps[r] = self.stamp;
+                            f(&mut table.aggs[r]);
+                        }
                     }
                 }
             }
@@ -481,5 +640,158 @@ impl Accumulator {
                 mine.row(*k, &self.targets).merge(v);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Keys of `n` dimensions drawn from narrow ranges (a day number near 739 000, small ids and
+    /// hours) and, now and then, from far apart values that outgrow the direct index.
+    fn keys(n: usize) -> impl Strategy<Value = Vec<RowKey>> {
+        let value = prop_oneof![
+            8 => 0i64..30,
+            4 => 739_000i64..739_040,
+            1 => any::<i32>().prop_map(i64::from),
+        ];
+        proptest::collection::vec(proptest::collection::vec(value, n), 1..300).prop_map(move |ks| {
+            ks.into_iter()
+                .map(|v| {
+                    let mut k = [i64::MIN; MAX_DIMS];
+                    k[..v.len()].copy_from_slice(&v);
+                    k
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        /// Every key keeps one row, distinct keys get distinct rows, whether the table indexes
+        /// them directly or (once the values spread too far) by hashing.
+        #[test]
+        fn row_table_gives_each_key_one_row((n, ks) in (1usize..=MAX_DIMS).prop_flat_map(|n| (Just(n), keys(n)))) {
+            let t = Targets::default();
+            let mut table = RowTable::new(n);
+            let mut expected: HashMap<RowKey, u32> = HashMap::new();
+            for k in &ks {
+                let r = table.index(*k, &t);
+                let want = *expected.entry(*k).or_insert(r);
+                prop_assert_eq!(r, want, "key {:?}", k);
+            }
+            prop_assert_eq!(table.keys.len(), expected.len());
+            // Asking again after every growth still finds the same rows.
+            for (k, r) in &expected {
+                prop_assert_eq!(table.index(*k, &t), *r);
+            }
+        }
+    }
+
+    fn key_strategy() -> impl Strategy<Value = Key> {
+        (0u32..3, 0u32..2, 0i32..3, 0u8..4, 0u8..2).prop_map(|(manager, pipeline, day, hour, k)| {
+            Key {
+                manager,
+                team: manager % 2,
+                pipeline,
+                day: 739_000 + day,
+                hour,
+                weekday: (day % 7) as u8,
+                chat_kind: k,
+                ..Key::default()
+            }
+        })
+    }
+
+    proptest! {
+        /// `apply_distinct` counts one per distinct projected key in every breakdown, as a
+        /// set of projections would, over several calls.
+        #[test]
+        fn apply_distinct_counts_each_projected_key_once(
+            sessions in proptest::collection::vec(proptest::collection::vec(key_strategy(), 1..12), 1..8)
+        ) {
+            use Dimension as D;
+            let dims = vec![
+                vec![D::Manager],
+                vec![D::Hour],
+                vec![D::Day, D::Hour],
+                vec![D::Team, D::Pipeline, D::ChatKind],
+                vec![D::Weekday],
+            ];
+            let mut acc = Accumulator::new(Targets::default(), dims.clone());
+            let mut expected: Vec<HashMap<RowKey, u64>> = vec![HashMap::new(); dims.len()];
+            for keys in &sessions {
+                acc.apply_distinct(keys, |a| a.active += 1);
+                for (i, d) in dims.iter().enumerate() {
+                    let distinct: std::collections::BTreeSet<RowKey> =
+                        keys.iter().map(|k| Accumulator::project(d, k)).collect();
+                    for p in distinct {
+                        *expected[i].entry(p).or_insert(0) += 1;
+                    }
+                }
+            }
+            prop_assert_eq!(acc.totals.active, sessions.len() as u64);
+            for (i, table) in acc.rows.iter().enumerate() {
+                let got: HashMap<RowKey, u64> =
+                    table.sorted().into_iter().map(|(k, a)| (*k, a.active)).collect();
+                prop_assert_eq!(&got, &expected[i], "breakdown {:?}", dims[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn key_values_follow_the_dimension_order() {
+        use Dimension as D;
+        let k = Key {
+            manager: 1,
+            team: 2,
+            channel: 3,
+            connection: 4,
+            pipeline: 5,
+            day: 6,
+            hour: 7,
+            weekday: 8,
+            chat_kind: 9,
+            initiator: 10,
+            in_hours: 11,
+        };
+        let all = [
+            D::Manager,
+            D::Team,
+            D::Channel,
+            D::Connection,
+            D::Pipeline,
+            D::Day,
+            D::Hour,
+            D::Weekday,
+            D::ChatKind,
+            D::Initiator,
+            D::InHours,
+        ];
+        let got: Vec<i64> = all.iter().map(|d| k.get(*d)).collect();
+        assert_eq!(got, (1..=11).collect::<Vec<i64>>());
+        let mut other = k;
+        other.hour = 0;
+        other.pipeline = 0;
+        assert_eq!(
+            k.differs(&other),
+            (1 << D::Hour as u16) | (1 << D::Pipeline as u16)
+        );
+    }
+
+    #[test]
+    fn wide_keys_fall_back_to_hashing() {
+        let t = Targets::default();
+        let mut table = RowTable::new(2);
+        let a = [0, 0, i64::MIN, i64::MIN];
+        let b = [5_000_000, 5_000_000, i64::MIN, i64::MIN];
+        let (ra, rb) = (table.index(a, &t), table.index(b, &t));
+        assert!(table.hashed.is_some(), "a 5 M × 5 M space is hashed");
+        assert_eq!((ra, rb), (0, 1));
+        assert_eq!((table.index(a, &t), table.index(b, &t)), (0, 1));
+        assert_eq!(table.emptied().dense.n, 2);
     }
 }

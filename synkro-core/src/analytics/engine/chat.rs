@@ -5,6 +5,7 @@
 use super::*;
 use crate::analytics::agg::MsgCounts;
 use crate::analytics::engine::session::SessionState;
+use crate::analytics::engine::timeline::Timeline;
 use crate::analytics::engine::wait::{Outcome, WaitState};
 use crate::model::ActivityKind;
 
@@ -122,6 +123,22 @@ impl MetricsEngine {
     /// Processes one chat: its sessions, waits and messages. Returns the human touches (for
     /// speed to lead and follow-up).
     pub fn add_chat(&mut self, input: &ChatInput<'_, '_>) -> Vec<Touch> {
+        // The event and cell buffers are reused from chat to chat.
+        let mut ev = std::mem::take(&mut self.spare.events);
+        let mut cells = std::mem::take(&mut self.spare.cells);
+        ev.clear();
+        cells.clear();
+        let touches = self.add_chat_with(input, &mut ev, &mut cells);
+        (self.spare.events, self.spare.cells) = (ev, cells);
+        touches
+    }
+
+    fn add_chat_with(
+        &mut self,
+        input: &ChatInput<'_, '_>,
+        ev: &mut Vec<(Micros, u8, u32)>,
+        cells: &mut Vec<(Key, MsgCounts)>,
+    ) -> Vec<Touch> {
         let chat = input.chat;
         let group = chat.kind == ChatKind::Group;
         let channel = chat.channel.as_str();
@@ -137,8 +154,7 @@ impl MetricsEngine {
         // Data-quality samples already full (so later messages skip the lookup).
         let mut samples_full = SamplesFull::default();
         // Events: (instant, class, seq) — C5.
-        let mut ev: Vec<(Micros, u8, u32)> =
-            Vec::with_capacity(input.messages.len() + input.history.len());
+        ev.reserve(input.messages.len() + input.history.len());
         for (i, m) in input.indexed() {
             let t = us(m.created_at);
             if t > self.a || t < self.history_start {
@@ -204,7 +220,6 @@ impl MetricsEngine {
 
         let mut touches = Vec::new();
         // Message counts of this chat by key, added to the accumulator's cells in one go.
-        let mut cells: Vec<(Key, MsgCounts)> = Vec::new();
         let mut sess: Option<SessionState> = None;
         let mut wait: Option<WaitState> = None;
         let mut session_no = 0u32;
@@ -212,8 +227,9 @@ impl MetricsEngine {
         let behind = self.cfg.lead_link_behind * SEC;
         let expiry = self.cfg.wait_expiry * SEC;
         let gap = self.cfg.session_gap * SEC;
+        let mut timeline = Timeline::new(input.leads, ahead, behind);
 
-        for &(t, class, idx) in &ev {
+        for &(t, class, idx) in ev.iter() {
             // W6: expiry before anything at t (K1: an event exactly at expiry still closes).
             if wait.as_ref().is_some_and(|w| t > w.start + expiry) {
                 let w = wait.take().unwrap_or_else(|| unreachable!());
@@ -224,6 +240,7 @@ impl MetricsEngine {
                     None,
                     sess.as_mut(),
                     input,
+                    &mut timeline,
                     group,
                 );
             }
@@ -242,6 +259,7 @@ impl MetricsEngine {
                             Some((by, "crm_close")),
                             sess.as_mut(),
                             input,
+                            &mut timeline,
                             group,
                         );
                     }
@@ -264,6 +282,7 @@ impl MetricsEngine {
                             Some((who, "note")),
                             sess.as_mut(),
                             input,
+                            &mut timeline,
                             group,
                         );
                     }
@@ -280,6 +299,7 @@ impl MetricsEngine {
                             Some((who, "call")),
                             sess.as_mut(),
                             input,
+                            &mut timeline,
                             group,
                         );
                     }
@@ -301,8 +321,8 @@ impl MetricsEngine {
                     if cls == Class::System {
                         continue;
                     }
-                    let lead = lead_at(input.leads, t, ahead, behind);
-                    let responsible = lead.and_then(|l| l.responsible_at(t));
+                    let at = timeline.at(t, &mut self.managers, &mut self.pipelines);
+                    let lead = at.lead;
                     let in_period = self.in_period(t);
                     // S2/S3: session boundaries.
                     let split = match &sess {
@@ -322,10 +342,16 @@ impl MetricsEngine {
                             Class::Bot(_) => 3,
                             _ => 4,
                         };
-                        let resp = self.manager_id(responsible);
-                        let pipeline = lead.and_then(|l| l.stage_at(t).0);
-                        let key =
-                            self.key(t, resp, channel, connection, pipeline, chat.kind, initiator);
+                        let resp = at.responsible_id;
+                        let key = self.key_ids(
+                            t,
+                            resp,
+                            channel_id,
+                            connection_id,
+                            at.pipeline_id,
+                            chat.kind,
+                            initiator,
+                        );
                         sess = Some(SessionState {
                             no: session_no,
                             start: t,
@@ -345,16 +371,14 @@ impl MetricsEngine {
                             key,
                             lead: lead.map(|l| l.deal.id.0.clone()),
                             responsible: resp,
-                            active_keys: Vec::new(),
-                            participants: Vec::new(),
+                            active_keys: std::mem::take(&mut self.spare.keys),
+                            participants: std::mem::take(&mut self.spare.participants),
                         });
                     }
                     let Some(s) = sess.as_mut() else { continue };
                     s.last_act = t;
-                    let msg_manager = match cls {
-                        Class::Human { .. } => author.or(responsible),
-                        _ => responsible,
-                    };
+                    // A human message counts for its author, anything else for the responsible.
+                    let mut msg_manager = at.responsible_id;
                     match cls {
                         Class::Client { substantive } => {
                             s.client += 1;
@@ -376,6 +400,9 @@ impl MetricsEngine {
                         Class::Human { reply, .. } => {
                             s.human += 1;
                             let who = self.manager_id(author);
+                            if author.is_some() {
+                                msg_manager = who;
+                            }
                             // An undelivered message is no touch unless it counts as a reply (§1.2).
                             if reply {
                                 touches.push(Touch {
@@ -392,6 +419,7 @@ impl MetricsEngine {
                                     Some((author, "message")),
                                     sess.as_mut(),
                                     input,
+                                    &mut timeline,
                                     group,
                                 );
                             }
@@ -405,10 +433,16 @@ impl MetricsEngine {
                     }
                     active_in_period = true;
                     // Message volumes.
-                    let mgr = self.manager_id(msg_manager);
-                    let pipeline = lead.and_then(|l| l.stage_at(t).0);
-                    let key =
-                        self.key_ids(t, mgr, channel_id, connection_id, pipeline, chat.kind, 0);
+                    let mgr = msg_manager;
+                    let key = self.key_ids(
+                        t,
+                        mgr,
+                        channel_id,
+                        connection_id,
+                        at.pipeline_id,
+                        chat.kind,
+                        0,
+                    );
                     if let Some(s) = sess.as_mut() {
                         let mut akey = key;
                         akey.manager = s.responsible;
@@ -430,7 +464,7 @@ impl MetricsEngine {
                         true => &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1,
                         false => {
                             if cells.len() == LOCAL_CELLS {
-                                self.add_message_cells(&mut cells);
+                                self.add_message_cells(cells);
                             }
                             cells.push((key, MsgCounts::default()));
                             &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1
@@ -490,7 +524,7 @@ impl MetricsEngine {
                 }
             }
         }
-        self.add_message_cells(&mut cells);
+        self.add_message_cells(cells);
         for (id, (count, den)) in [
             ("dq.msg_without_lead", dq_lead),
             ("dq.outbound_without_author", dq_author),
@@ -516,10 +550,20 @@ impl MetricsEngine {
                     None,
                     sess.as_mut(),
                     input,
+                    &mut timeline,
                     group,
                 );
             } else {
-                self.end_wait(&w, Outcome::Open, None, None, sess.as_mut(), input, group);
+                self.end_wait(
+                    &w,
+                    Outcome::Open,
+                    None,
+                    None,
+                    sess.as_mut(),
+                    input,
+                    &mut timeline,
+                    group,
+                );
                 if let Some(s) = sess.as_mut() {
                     s.last_wait_end = None;
                 }

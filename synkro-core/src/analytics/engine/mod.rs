@@ -15,7 +15,7 @@ use crate::analytics::ack::AckRules;
 use crate::analytics::agg::{Accumulator, Key, Targets};
 use crate::analytics::calendar::{CalendarSet, CalendarSpec, Micros, from_micros};
 use crate::analytics::config::{Attribution, Basis, MetricsConfig, UnknownOutboundAs, WaitAnchor};
-use crate::analytics::lead::{LeadView, ReferenceData, lead_at};
+use crate::analytics::lead::{LeadView, ReferenceData};
 use crate::analytics::leads::LeadsState;
 use crate::analytics::report::{DialogRow, DqCounter, METRICS_SCHEMA_VERSION, MetricsReport};
 use crate::analytics::stats::{ItemState, classify};
@@ -28,6 +28,7 @@ mod input;
 mod keys;
 mod publish;
 mod session;
+mod timeline;
 mod wait;
 
 pub use compute::{compute, compute_with_phones};
@@ -90,6 +91,21 @@ pub struct MetricsEngine {
     pub(crate) day_ends: Vec<(NaiveDate, Micros)>,
     /// Per day bucket of `day_ends`: waits open at its end, and those overdue per SLA target.
     pub(crate) open_by_day: Vec<(u64, Vec<u64>)>,
+    /// The SLA targets are in ascending order (overdue ones are a prefix).
+    sla_ascending: bool,
+    /// Reused buffer of one wait's SLA statuses.
+    sla_scratch: Vec<crate::analytics::stats::SlaStatus>,
+    /// Buffers reused from chat to chat and session to session.
+    spare: Spare,
+}
+
+/// Buffers a chat or a session needs while it is processed, kept for the next one.
+#[derive(Debug, Default)]
+struct Spare {
+    events: Vec<(Micros, u8, u32)>,
+    cells: Vec<(Key, crate::analytics::agg::MsgCounts)>,
+    keys: Vec<Key>,
+    participants: Vec<u32>,
 }
 
 /// The day buckets (labelled as [`Buckets`] labels them) whose end falls in (`from`, `e`], with
@@ -245,6 +261,9 @@ impl MetricsEngine {
             cal_cache: Vec::new(),
             day_ends,
             open_by_day,
+            sla_ascending: cfg.sla_targets.is_sorted(),
+            sla_scratch: Vec::new(),
+            spare: Spare::default(),
             in_hours_dim: cfg
                 .breakdowns
                 .iter()
@@ -310,6 +329,11 @@ impl MetricsEngine {
         self.managers.id(m)
     }
 
+    /// The manager of an interned id (`None` for 0, no manager).
+    pub(crate) fn manager_name(&self, id: u32) -> Option<String> {
+        (id != 0).then(|| self.managers.name(id).to_owned())
+    }
+
     pub(crate) fn cal_pos(&mut self, manager: u32) -> usize {
         let i = manager as usize;
         if self.cal_cache.len() <= i {
@@ -341,14 +365,15 @@ impl MetricsEngine {
         kind: ChatKind,
         initiator: u8,
     ) -> Key {
-        let (c, o) = (
+        let (c, o, p) = (
             self.channels.id(Some(channel)),
             self.connections.id(connection),
+            self.pipelines.id(pipeline),
         );
-        self.key_ids(t, manager, c, o, pipeline, kind, initiator)
+        self.key_ids(t, manager, c, o, p, kind, initiator)
     }
 
-    /// A key with the channel and connection already interned.
+    /// A key with the channel, connection and pipeline already interned.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn key_ids(
         &mut self,
@@ -356,7 +381,7 @@ impl MetricsEngine {
         manager: u32,
         channel: u32,
         connection: u32,
-        pipeline: Option<&str>,
+        pipeline: u32,
         kind: ChatKind,
         initiator: u8,
     ) -> Key {
@@ -371,7 +396,7 @@ impl MetricsEngine {
             team: self.manager_team.get(&manager).copied().unwrap_or(0),
             channel,
             connection,
-            pipeline: self.pipelines.id(pipeline),
+            pipeline,
             day,
             hour,
             weekday,

@@ -24,7 +24,7 @@ impl MetricsEngine {
         let dims = other.acc.dims.clone();
         let mut theirs = other.acc;
         for (i, rows) in theirs.rows.iter_mut().enumerate() {
-            let old = std::mem::take(rows);
+            let old = std::mem::replace(rows, rows.emptied());
             for (k, v) in old.into_rows() {
                 let mut nk = k;
                 for (slot, (x, d)) in nk.iter_mut().zip(k.iter().zip(&dims[i])) {

@@ -32,7 +32,7 @@ pub(super) struct SessionState {
 impl MetricsEngine {
     pub(super) fn end_session(
         &mut self,
-        s: SessionState,
+        mut s: SessionState,
         _at: Option<Micros>,
         open_wait: &Option<WaitState>,
         input: &ChatInput<'_, '_>,
@@ -50,11 +50,11 @@ impl MetricsEngine {
         };
         let is_dialog = s.client_sub > 0;
         if !s.active_keys.is_empty() && is_dialog {
-            let keys = s.active_keys.clone();
-            self.acc.apply_distinct(&keys, |a| a.active += 1);
+            self.acc.apply_distinct(&s.active_keys, |a| a.active += 1);
         }
         if is_dialog && !s.participants.is_empty() {
-            let mut keys = Vec::new();
+            let mut keys = std::mem::take(&mut s.active_keys);
+            keys.clear();
             for p in &s.participants {
                 let mut k = s.key;
                 k.manager = *p;
@@ -62,7 +62,16 @@ impl MetricsEngine {
                 keys.push(k);
             }
             self.acc.apply_distinct(&keys, |a| a.participation += 1);
+            s.active_keys = keys;
         }
+        // The session's buffers serve the next one.
+        let (mut keys, mut participants) = (
+            std::mem::take(&mut s.active_keys),
+            std::mem::take(&mut s.participants),
+        );
+        keys.clear();
+        participants.clear();
+        (self.spare.keys, self.spare.participants) = (keys, participants);
         if !self.in_period(s.start) {
             return;
         }

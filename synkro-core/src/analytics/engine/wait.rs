@@ -4,6 +4,7 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 use crate::analytics::engine::session::SessionState;
+use crate::analytics::engine::timeline::Timeline;
 use crate::analytics::report::WaitRow;
 
 /// How a wait ended.
@@ -33,6 +34,7 @@ impl MetricsEngine {
         reply: Option<(Option<&str>, &'static str)>,
         sess: Option<&mut SessionState>,
         input: &ChatInput<'_, '_>,
+        timeline: &mut Timeline<'_, '_>,
         group: bool,
     ) {
         let Some(s) = sess else { return };
@@ -55,19 +57,21 @@ impl MetricsEngine {
             }
             return;
         }
-        let ahead = self.cfg.lead_link_ahead * SEC;
-        let behind = self.cfg.lead_link_behind * SEC;
-        let resp =
-            |t: Micros| lead_at(input.leads, t, ahead, behind).and_then(|l| l.responsible_at(t));
         let end_at = end.unwrap_or(self.a);
-        let attributed = match (self.cfg.attribution, outcome) {
-            (Attribution::OwnerAtStart, _) => resp(w.start),
-            (Attribution::Replier, Outcome::Answered) => {
-                reply.and_then(|r| r.0).or_else(|| resp(end_at))
-            }
-            _ => resp(end_at),
+        let at_start = timeline.at(w.start, &mut self.managers, &mut self.pipelines);
+        let mut owner_at_end = |e: &mut Self| {
+            timeline
+                .at(end_at, &mut e.managers, &mut e.pipelines)
+                .responsible_id
         };
-        let mgr = self.manager_id(attributed);
+        let mgr = match (self.cfg.attribution, outcome) {
+            (Attribution::OwnerAtStart, _) => at_start.responsible_id,
+            (Attribution::Replier, Outcome::Answered) => match reply.and_then(|r| r.0) {
+                Some(author) => self.manager_id(Some(author)),
+                None => owner_at_end(self),
+            },
+            _ => owner_at_end(self),
+        };
         let mstart = match self.cfg.wait_anchor {
             WaitAnchor::First => w.start,
             WaitAnchor::Last => w.last_sub,
@@ -126,15 +130,18 @@ impl MetricsEngine {
             age_cal
         };
         let in_hours = self.cfg.export_waits && cal_ix.in_hours(w.start);
-        let lead = lead_at(input.leads, w.start, ahead, behind);
-        let pipeline = lead.and_then(|l| l.stage_at(w.start).0);
+        let lead = at_start.lead;
         let chat = input.chat;
-        let key = self.key(
+        let (channel, connection) = (
+            self.channels.id(Some(chat.channel.as_str())),
+            self.connections.id(chat.connection.as_deref()),
+        );
+        let key = self.key_ids(
             w.start,
             mgr,
-            chat.channel.as_str(),
-            chat.connection.as_deref(),
-            pipeline,
+            channel,
+            connection,
+            at_start.pipeline_id,
             chat.kind,
             s.initiator,
         );
@@ -146,12 +153,23 @@ impl MetricsEngine {
             let mut ekey = key;
             let (day, hour, weekday) = self.buckets.get(self.e - 1);
             (ekey.day, ekey.hour, ekey.weekday) = (day, hour, weekday);
+            // Targets in ascending order are overdue up to the first the age is within.
+            let overdue = self.sla_ascending.then(|| {
+                self.cfg
+                    .sla_targets
+                    .partition_point(|t| age_measure > t * SEC)
+            });
             self.acc.apply(&ekey, |a| {
                 a.open_end += 1;
                 a.open_end_age.push(age_cal, age_bus);
-                for i in 0..a.sla.len() {
-                    if age_measure > a.sla[i].target_s * SEC {
-                        a.overdue[i] += 1;
+                match overdue {
+                    Some(n) => a.overdue[..n].iter_mut().for_each(|o| *o += 1),
+                    None => {
+                        for i in 0..a.sla.len() {
+                            if age_measure > a.sla[i].target_s * SEC {
+                                a.overdue[i] += 1;
+                            }
+                        }
                     }
                 }
             });
@@ -159,6 +177,15 @@ impl MetricsEngine {
         if !in_period {
             return;
         }
+        // The SLA status per target, once for the totals and every breakdown row.
+        let mut statuses = std::mem::take(&mut self.sla_scratch);
+        statuses.clear();
+        statuses.extend(
+            self.cfg
+                .sla_targets
+                .iter()
+                .map(|t| classify(measure, *t, state)),
+        );
         self.acc.apply(&key, |a| {
             a.waits += 1;
             match outcome {
@@ -175,18 +202,21 @@ impl MetricsEngine {
                 Outcome::Closed => a.closed += 1,
                 Outcome::Expired => a.expired += 1,
             }
-            for i in 0..a.sla.len() {
-                let st = classify(measure, a.sla[i].target_s, state);
-                a.sla[i].add(st);
-                if first_frt {
-                    a.sla_first[i].add(st);
+            for (c, st) in a.sla.iter_mut().zip(&statuses) {
+                c.add(*st);
+            }
+            if first_frt {
+                for (c, st) in a.sla_first.iter_mut().zip(&statuses) {
+                    c.add(*st);
                 }
             }
         });
+        self.sla_scratch = statuses;
         if self.cfg.export_waits {
             // `reply` names the closer of a closed wait; only an answer is a reply.
             let answer = reply.filter(|_| outcome == Outcome::Answered);
             let secs = |us: Micros| us as f64 / 1e6;
+            let end_owner = owner_at_end(self);
             self.wait_rows.push(WaitRow {
                 chat: chat.id.0.clone(),
                 session_no: s.no,
@@ -211,8 +241,8 @@ impl MetricsEngine {
                 business_s: secs(bus),
                 in_hours,
                 manager: self.managers.name(mgr).to_owned(),
-                owner_at_start: resp(w.start).map(str::to_owned),
-                owner_at_end: resp(end_at).map(str::to_owned),
+                owner_at_start: self.manager_name(at_start.responsible_id),
+                owner_at_end: self.manager_name(end_owner),
                 sla: self
                     .cfg
                     .sla_targets
@@ -220,7 +250,8 @@ impl MetricsEngine {
                     .map(|t| (*t, classify(measure, *t, state)))
                     .collect(),
                 lead: lead.map(|l| l.deal.id.0.clone()),
-                pipeline: pipeline.map(str::to_owned),
+                pipeline: (at_start.pipeline_id != 0)
+                    .then(|| self.pipelines.name(at_start.pipeline_id).to_owned()),
                 channel: chat.channel.as_str().to_owned(),
                 connection: chat.connection.clone(),
             });
