@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo bench -p synkro-core --bench analytics`
 //! (set `SYNKRO_BENCH_MESSAGES` to change the size, and `SYNKRO_BENCH_ONCE=1` to stop after the
-//! first measured run, for profilers).
+//! first measured run, for profilers; `SYNKRO_BENCH_ONCE=known` makes that run use the phone
+//! book, as `full_metric_set_phones_known` does).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -91,13 +92,20 @@ fn main() {
     // One measured run for peak memory: reset the high-water mark (Linux clear_refs 5).
     let rss_before = proc_status("VmRSS:").unwrap_or(0);
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let once = std::env::var("SYNKRO_BENCH_ONCE").ok();
+    let known = (once.as_deref() == Some("known")).then_some(&book);
     let t = Instant::now();
-    let report = compute(data_ctx.clone(), &dialogs).expect("valid config");
+    let report = compute_with_phones(data_ctx.clone(), &dialogs, known).expect("valid config");
     let took = t.elapsed();
     let hwm = proc_status("VmHWM:").unwrap_or(0);
     println!(
-        "analytics: {linked} linked messages ({n} generated, {} chats), full metric set in {:.3} s = {:.0} messages/s; waits {}, dialogs {}",
+        "analytics: {linked} linked messages ({n} generated, {} chats), full metric set{} in {:.3} s = {:.0} messages/s; waits {}, dialogs {}",
         dialogs.iter().filter(|d| d.chat.is_some()).count(),
+        if known.is_some() {
+            " (phones known)"
+        } else {
+            ""
+        },
         took.as_secs_f64(),
         linked as f64 / took.as_secs_f64(),
         report.totals.waits.total,
@@ -110,7 +118,7 @@ fn main() {
         hwm.saturating_sub(rss_before) / 1024
     );
     drop(report);
-    if std::env::var_os("SYNKRO_BENCH_ONCE").is_some() {
+    if once.is_some() {
         // One run only (for profilers such as `valgrind --tool=callgrind`).
         return;
     }

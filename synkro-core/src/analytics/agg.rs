@@ -477,12 +477,22 @@ impl RowTable {
     /// The index of the row of `k`, created empty for targets `t` when new.
     #[inline]
     pub(crate) fn index(&mut self, k: RowKey, t: &Targets) -> u32 {
-        if self.hashed.is_none() {
-            if let Some(p) = self.dense.position(&k)
-                && self.dense.rows[p] != NO_ROW
-            {
-                return self.dense.rows[p];
+        if self.hashed.is_none()
+            && let Some(p) = self.dense.position(&k)
+        {
+            let r = self.dense.rows[p];
+            if r != NO_ROW {
+                return r;
             }
+        }
+        self.index_slow(k, t)
+    }
+
+    /// [`index`](Self::index) for a new row, a key outside the direct index, or a hashed table.
+    #[cold]
+    #[inline(never)]
+    fn index_slow(&mut self, k: RowKey, t: &Targets) -> u32 {
+        if self.hashed.is_none() {
             let r = self.push(k, t);
             match self.dense.position(&k) {
                 Some(p) => self.dense.rows[p] = r,

@@ -134,6 +134,11 @@ pub struct Durations {
 impl Durations {
     /// Adds a value in microseconds.
     pub fn push(&mut self, us: i64) {
+        // Rows collect thousands of values: grow fourfold from 32 rather than doubling from 4,
+        // for a quarter of the reallocations.
+        if self.values.len() == self.values.capacity() {
+            self.values.reserve(self.values.len().max(32) * 3);
+        }
         self.values.push(us);
         self.sum += i128::from(us);
     }

@@ -179,12 +179,10 @@ impl MetricsEngine {
                 business: hb[i],
             })
             .collect();
-        let mut dialogs = std::mem::take(&mut self.dialog_rows);
-        dialogs.sort_by(|a, b| {
+        let dialogs = sorted_rows(std::mem::take(&mut self.dialog_rows), |a, b| {
             (a.start, &a.chat, a.session_no).cmp(&(b.start, &b.chat, b.session_no))
         });
-        let mut waits = std::mem::take(&mut self.wait_rows);
-        waits.sort_by(|a, b| {
+        let waits = sorted_rows(std::mem::take(&mut self.wait_rows), |a, b| {
             (a.start, &a.chat, a.session_no).cmp(&(b.start, &b.chat, b.session_no))
         });
         MetricsReport {
@@ -225,4 +223,13 @@ impl MetricsEngine {
                 .collect(),
         }
     }
+}
+
+/// Rows in the order of `cmp` (ties keep their order), sorting indices and moving each (large)
+/// row once.
+fn sorted_rows<R>(rows: Vec<R>, cmp: impl Fn(&R, &R) -> std::cmp::Ordering) -> Vec<R> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_unstable_by(|a, b| cmp(&rows[*a], &rows[*b]).then(a.cmp(b)));
+    let mut slots: Vec<Option<R>> = rows.into_iter().map(Some).collect();
+    order.iter().filter_map(|i| slots[*i].take()).collect()
 }
