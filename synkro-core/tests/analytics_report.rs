@@ -218,6 +218,7 @@ fn splitting_the_period_and_merging_gives_the_same_counts_and_percentiles() {
                     chat,
                     messages: &d.messages,
                     history: &[],
+                    after: &[],
                     leads: &leads,
                     calls: &[],
                     activities: &[],
