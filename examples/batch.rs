@@ -72,6 +72,11 @@ struct Args {
     /// End of a forced window (RFC 3339).
     #[arg(long, requires = "from")]
     to: Option<DateTime<Utc>>,
+    /// The knowledge cut-off (RFC 3339, not in the future): what happened after it is ignored, so
+    /// a re-run with the same value gives the same numbers. Default: the run's start, so replies
+    /// after the window to questions asked in it count.
+    #[arg(long)]
+    as_of: Option<DateTime<Utc>>,
     /// The tenant's IANA time zone (overrides the config).
     #[arg(long)]
     timezone: Option<chrono_tz::Tz>,
@@ -187,6 +192,7 @@ async fn run(args: Args) -> Result<bool, String> {
         trigger,
         window,
         requested_by: None,
+        as_of: args.as_of,
     };
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();

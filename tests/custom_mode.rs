@@ -85,6 +85,7 @@ async fn a_custom_mode_runs_through_the_engine_like_a_built_in() {
         trigger: Trigger::Schedule,
         window: None,
         requested_by: None,
+        as_of: None,
     };
     let res = engine
         .run(&req, &adapters, CancellationToken::new())

@@ -504,6 +504,24 @@ pub enum WindowError {
         /// The time of the check.
         now: DateTime<Utc>,
     },
+    /// The knowledge cut-off lies in the future: a re-run with it would not give the same numbers.
+    #[error(
+        "as_of {as_of} is in the future (now {now}); choose an instant in the past, or none for the run's start"
+    )]
+    AsOfInFuture {
+        /// Requested cut-off.
+        as_of: DateTime<Utc>,
+        /// The time of the check.
+        now: DateTime<Utc>,
+    },
+    /// The knowledge cut-off lies before the window: nothing in the window would be known.
+    #[error("as_of {as_of} is before the window start {start}; choose an instant at or after it")]
+    AsOfBeforeStart {
+        /// Requested cut-off.
+        as_of: DateTime<Utc>,
+        /// The window's start.
+        start: DateTime<Utc>,
+    },
 }
 
 /// A failure of a pipeline run.

@@ -33,6 +33,55 @@ async fn metrics_doc() -> ReportDocument {
 }
 
 #[tokio::test]
+async fn the_metrics_are_as_of_the_runs_cut_off() {
+    let e = env_with("amocrm_radist", |_| {}).await;
+    let engine = Engine::builder(e.store.clone())
+        .clock(e.clock.clone())
+        .section(Arc::new(MetricsSection::new()))
+        .build();
+    let metrics = |res: &synkro_core::pipeline::RunResult| {
+        assert_eq!(res.run.state, RunState::Succeeded, "{:?}", res.run);
+        let doc = &res.report.as_ref().unwrap().document;
+        metrics_of(doc).unwrap().expect("metrics section")
+    };
+    // By default A is the run's start, an hour after the window's data ends; E is the window end.
+    let res = engine
+        .run(&e.daily(), &e.adapters(), Default::default())
+        .await
+        .unwrap();
+    let m = metrics(&res);
+    assert_eq!(Some(m.as_of), res.run.started_at);
+    assert_eq!(m.as_of, data_end() + chrono::Duration::hours(1));
+    assert_eq!(m.snapshot_at, res.run.window.end);
+    // A requested cut-off inside the window is the metrics' A and E.
+    let a = res.run.window.end - chrono::Duration::hours(2);
+    let req = synkro_core::pipeline::TriggerRequest {
+        as_of: Some(a),
+        ..e.daily()
+    };
+    let res = engine
+        .run(&req, &e.adapters(), Default::default())
+        .await
+        .unwrap();
+    let m = metrics(&res);
+    assert_eq!((m.as_of, m.snapshot_at), (a, a));
+    // A section with a fixed A keeps it.
+    let fixed = Engine::builder(e.store.clone())
+        .clock(e.clock.clone())
+        .section(Arc::new(MetricsSection::new().as_of(data_end())))
+        .build();
+    let req = synkro_core::pipeline::TriggerRequest {
+        trigger: synkro_core::model::Trigger::System,
+        ..e.daily()
+    };
+    let res = fixed
+        .run(&req, &e.adapters(), Default::default())
+        .await
+        .unwrap();
+    assert_eq!(metrics(&res).as_of, data_end());
+}
+
+#[tokio::test]
 async fn the_metrics_section_is_typed_and_additive() {
     let doc = metrics_doc().await;
     let m = metrics_of(&doc).unwrap().expect("metrics section");
@@ -218,6 +267,7 @@ fn splitting_the_period_and_merging_gives_the_same_counts_and_percentiles() {
                     chat,
                     messages: &d.messages,
                     history: &[],
+                    after: &[],
                     leads: &leads,
                     calls: &[],
                     activities: &[],

@@ -151,6 +151,7 @@ async fn a_failing_source_with_stored_data_degrades_the_report_and_says_how_stal
         trigger: Trigger::Forced,
         window: Some(window),
         requested_by: None,
+        as_of: None,
     };
     let res = e
         .engine
@@ -222,6 +223,7 @@ async fn forced_windows_outside_the_limits_are_rejected_before_queueing() {
         trigger: Trigger::Forced,
         window: Some(Window { start, end }),
         requested_by: None,
+        as_of: None,
     };
     let too_long = e
         .engine
@@ -275,6 +277,85 @@ async fn forced_windows_outside_the_limits_are_rejected_before_queueing() {
     let second = e.engine.trigger(&ok).await.unwrap();
     assert!(matches!(first, CreateRun::Created(_)));
     assert!(matches!(&second, CreateRun::Existing(r) if r.id == first.run().id));
+}
+
+#[tokio::test]
+async fn a_requested_cut_off_is_checked_kept_with_the_run_and_used_by_it() {
+    let e = env("radist_only").await;
+    let now = e.clock.now_for_test();
+    let window = Window {
+        start: now - Duration::hours(5),
+        end: now - Duration::hours(2),
+    };
+    let req = |as_of| TriggerRequest {
+        tenant: e.tenant.id,
+        trigger: Trigger::Forced,
+        window: Some(window),
+        requested_by: None,
+        as_of,
+    };
+    let ahead = e
+        .engine
+        .trigger(&req(Some(now + Duration::seconds(1))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(ahead, RunError::InvalidWindow(WindowError::AsOfInFuture { as_of, now: n })
+            if as_of == now + Duration::seconds(1) && n == now),
+        "{ahead:?}"
+    );
+    let before = e
+        .engine
+        .trigger(&req(Some(window.start - Duration::seconds(1))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            before,
+            RunError::InvalidWindow(WindowError::AsOfBeforeStart { .. })
+        ),
+        "{before:?}"
+    );
+    assert!(e.store.runs(e.tenant.id, 10).await.unwrap().is_empty());
+
+    // A cut-off an hour after the window: a run of its own, which keeps it.
+    let a = window.end + Duration::hours(1);
+    let first = e.engine.trigger(&req(Some(a))).await.unwrap();
+    assert!(matches!(first, CreateRun::Created(_)));
+    assert_eq!(first.run().metadata["as_of"], serde_json::json!(a));
+    let again = e.engine.trigger(&req(Some(a))).await.unwrap();
+    assert!(matches!(&again, CreateRun::Existing(r) if r.id == first.run().id));
+    let without = e.engine.trigger(&req(None)).await.unwrap();
+    assert!(matches!(&without, CreateRun::Created(r) if r.id != first.run().id));
+
+    // The run's config step names its cut-off: the requested one, else the run's start.
+    e.clock.advance(Duration::minutes(5));
+    let adapters = e.adapters();
+    for (run, want) in [
+        (first.run().id, a),
+        (without.run().id, e.clock.now_for_test()),
+    ] {
+        let res = e
+            .engine
+            .execute(e.tenant.id, run, &adapters, CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(res.run.state, RunState::Succeeded, "{:?}", res.run.error);
+        let config = e
+            .events(&res)
+            .await
+            .into_iter()
+            .find(|ev| ev.event.step == "config")
+            .expect("a config event");
+        assert!(
+            config
+                .event
+                .message
+                .ends_with(&format!(", as of {}", want.to_rfc3339())),
+            "{}",
+            config.event.message
+        );
+    }
 }
 
 #[tokio::test]

@@ -17,6 +17,13 @@ pub const METRICS_SECTION_ID: &str = "metrics.communication";
 /// The communication metrics as a [`SectionBuilder`]. Its `Section.data` is a [`MetricsReport`]
 /// (read it back with [`MetricsReport::from_section_data`]); the settings come from the tenant
 /// runtime config's `metadata.metrics` (metrics.md §7 defaults when absent).
+///
+/// The period is the run's window and the knowledge cut-off A is the run's
+/// ([`SectionInput::as_of`]: the trigger's `as_of`, else the instant the run started), so a wait
+/// asked at 23:50 and answered at 00:10 after the window is reported answered after 20 minutes
+/// (and open in the snapshot at E = min(window end, A)). [`as_of`](Self::as_of) fixes another A;
+/// one later than the run's finds nothing more in the dialogs, which hold what happened up to the
+/// run's A.
 #[derive(Debug, Clone, Default)]
 pub struct MetricsSection {
     reference: ReferenceData,
@@ -24,7 +31,7 @@ pub struct MetricsSection {
 }
 
 impl MetricsSection {
-    /// A section with no reference data; A = the window end.
+    /// A section with no reference data; A = the run's ([`SectionInput::as_of`]).
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -37,7 +44,7 @@ impl MetricsSection {
         self
     }
 
-    /// A fixed knowledge cut-off A (default: the window end).
+    /// A fixed knowledge cut-off A instead of the run's ([`SectionInput::as_of`]).
     #[must_use]
     pub fn as_of(mut self, as_of: DateTime<Utc>) -> Self {
         self.as_of = Some(as_of);
@@ -75,7 +82,7 @@ impl MetricsSection {
         let ctx = MetricsContext {
             config,
             period: *input.window,
-            as_of: self.as_of.unwrap_or(input.window.end),
+            as_of: self.as_of.unwrap_or(input.as_of),
             report_tz: input.config.timezone,
             phone_region: input.config.default_phone_region.clone(),
             reference,

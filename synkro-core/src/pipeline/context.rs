@@ -25,13 +25,15 @@ pub enum SourceOutcome {
 }
 
 /// Everything a [`PipelineMode`](crate::pipeline::PipelineMode) may touch during a run: the tenant
-/// and its config, the window, the sources, the store, the clock and the cancellation token.
+/// and its config, the window and the knowledge cut-off, the sources, the store, the clock and the
+/// cancellation token.
 #[derive(Debug)]
 pub struct RunContext {
     pub(crate) tenant: Tenant,
     pub(crate) config: TenantRuntimeConfig,
     pub(crate) run: RunId,
     pub(crate) window: Window,
+    pub(crate) as_of: Timestamp,
     pub(crate) lookback: Duration,
     pub(crate) crm: Option<Arc<dyn CrmSource>>,
     pub(crate) messenger: Option<Arc<dyn MessengerSource>>,
@@ -90,11 +92,61 @@ impl RunContext {
         &self.window
     }
 
+    /// The run's knowledge cut-off A (metrics.md C3): what happened after it is not read into the
+    /// run's dialogs and is ignored by the metrics. The trigger's `as_of`
+    /// ([`TriggerRequest::as_of`](crate::pipeline::TriggerRequest::as_of)), else the instant the
+    /// run started. It may lie after the window's end: the items that start in the window (a
+    /// wait, a session, a lead's speed to lead, a missed-call episode) then end with what
+    /// happened up to it. Before the window's end, the window's data after it is ignored.
+    #[must_use]
+    pub fn as_of(&self) -> Timestamp {
+        self.as_of
+    }
+
+    /// What a run reads after its window: [to, A] as the half-open window [to, A + 1 µs), or
+    /// `None` when A is before the window's end. Calls, stage changes and CRM activities in it go
+    /// to [`Dialog::after`](crate::pipeline::Dialog::after).
+    #[must_use]
+    pub fn after_window(&self) -> Option<Window> {
+        Window::new(self.window.end, self.as_of + Duration::microseconds(1)).ok()
+    }
+
+    /// The range the built-in modes read messages over: the window, extended forward to A (see
+    /// [`after_window`](Self::after_window)) but no further than the metrics' horizon after the
+    /// window's end, `max(wait_expiry, stl_expiry, callback_expiry) + session_gap` (the settings
+    /// in `metadata.metrics`, 8 days by default): by then every wait, speed-to-lead item and
+    /// missed-call episode that starts in the window has ended, so a report on an old window
+    /// does not read every message written since. Only the end of a session still running then
+    /// is left unknown.
+    #[must_use]
+    pub fn message_range(&self) -> Window {
+        let cfg = crate::analytics::MetricsConfig::from_metadata(&self.config.metadata)
+            .unwrap_or_default();
+        let horizon = cfg
+            .wait_expiry
+            .max(cfg.stl_expiry)
+            .max(cfg.callback_expiry)
+            .saturating_add(cfg.session_gap);
+        let cap =
+            Duration::try_seconds(horizon).and_then(|h| self.window.end.checked_add_signed(h));
+        let end = self
+            .after_window()
+            .map_or(self.window.end, |after| match cap {
+                Some(cap) => after.end.min(cap),
+                None => after.end,
+            });
+        Window {
+            start: self.window.start,
+            end,
+        }
+    }
+
     /// The range sources are read over: the window widened backwards by the engine's lookback,
     /// so entities updated just before the window (clock skew, late commits) are caught, and
     /// forwards to now, because an update time only moves forward: a deal worked on in the window
     /// and touched again since carries today's update time, and a report on a past window must
-    /// still see it.
+    /// still see it. The CRM's calls, changes and activities after the window up to A (never
+    /// after now) come with it.
     #[must_use]
     pub fn read_range(&self) -> Window {
         Window {
@@ -271,7 +323,7 @@ pub(crate) mod testing {
     use crate::store::{MemoryStore, NewTenant, TenantStore};
 
     /// A context over a fresh memory store with one tenant, for unit tests of modes and sync
-    /// helpers. The window is 2026-03-10 (UTC), "now" is the window's end.
+    /// helpers. The window is 2026-03-10 (UTC), "now" and A are the window's end.
     pub(crate) async fn context(
         crm: Option<Arc<dyn CrmSource>>,
         messenger: Option<Arc<dyn MessengerSource>>,
@@ -295,6 +347,7 @@ pub(crate) mod testing {
             config: TenantRuntimeConfig::default(),
             run: RunId(1),
             window,
+            as_of: window.end,
             lookback: Duration::minutes(10),
             crm,
             messenger,
@@ -328,5 +381,47 @@ pub(crate) mod testing {
             .await
             .expect("the store accepts a run");
         assert_eq!(run.run().id, cx.run_id(), "the context's run exists");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::context;
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("valid instant")
+    }
+
+    #[tokio::test]
+    async fn messages_are_read_after_the_window_up_to_a_but_not_past_the_metrics_horizon() {
+        let mut cx = context(None, None).await;
+        let window = *cx.window();
+        // A before the window's end: the window only, nothing after it.
+        cx.as_of = at("2026-03-10T18:00:00Z");
+        assert_eq!(cx.after_window(), None);
+        assert_eq!(cx.message_range(), window);
+        // A the next morning: [to, A] after it, and messages up to A.
+        cx.as_of = at("2026-03-11T06:00:00Z");
+        let after = Window {
+            start: window.end,
+            end: at("2026-03-11T06:00:00.000001Z"),
+        };
+        assert_eq!(cx.after_window(), Some(after));
+        assert_eq!(cx.message_range().end, after.end);
+        // A a month later: CRM items up to A, messages up to the horizon, max(7 d expiries) + 1 d
+        // session gap by default.
+        cx.as_of = at("2026-04-11T00:00:00Z");
+        assert_eq!(
+            cx.after_window().map(|w| w.end),
+            Some(at("2026-04-11T00:00:00.000001Z"))
+        );
+        assert_eq!(cx.message_range().end, at("2026-03-19T00:00:00Z"));
+        // The horizon follows the tenant's metrics settings.
+        cx.config.metadata = serde_json::json!({"metrics": {
+            "wait_expiry": 172_800, "stl_expiry": 86_400, "callback_expiry": 86_400,
+            "session_gap": 3_600,
+        }});
+        assert_eq!(cx.message_range().end, at("2026-03-13T01:00:00Z"));
     }
 }

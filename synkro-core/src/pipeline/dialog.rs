@@ -6,7 +6,9 @@ use crate::model::{Call, Chat, Contact, CrmActivity, Deal, Direction, Message, S
 
 /// One deal with its contacts, its messenger chat and messages, its calls, stage changes and CRM
 /// activities, restricted to the run's window (messages, calls, changes, activities) by the mode
-/// that built it.
+/// that built it. What lies outside the window is kept apart, for the metrics only: the chat's
+/// messages before the window in [`history`](Self::history), and what happened after it, up to the
+/// run's knowledge cut-off, in [`after`](Self::after).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dialog {
     /// The deal (a synthetic one in `radist_only`).
@@ -31,6 +33,43 @@ pub struct Dialog {
     /// them (metrics.md C7). Not counted anywhere else. Empty when none are stored.
     #[serde(default)]
     pub history: Vec<Message>,
+    /// What happened after the window, up to the run's knowledge cut-off A
+    /// ([`RunContext::as_of`](crate::pipeline::RunContext::as_of)): the metrics close the waits,
+    /// sessions, speed-to-lead and callback items that start in the window with it (metrics.md
+    /// C3). Not counted anywhere else. Empty when A is not after the window's end.
+    #[serde(default, skip_serializing_if = "AfterWindow::is_empty")]
+    pub after: AfterWindow,
+}
+
+/// A dialog's items after the window `[from, to)` and at or before the run's knowledge cut-off A,
+/// each list oldest first ([`Dialog::after`]). The metrics read them only to end the items that
+/// start in the window (a reply at 00:10 to a question asked at 23:50); none of them is a message,
+/// call, stage change or activity of the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AfterWindow {
+    /// The chat's messages in [to, A].
+    #[serde(default)]
+    pub messages: Vec<Message>,
+    /// The deal's calls in [to, A].
+    #[serde(default)]
+    pub calls: Vec<Call>,
+    /// The deal's stage changes in [to, A].
+    #[serde(default)]
+    pub stage_changes: Vec<StageChange>,
+    /// CRM activities of the deal and its contacts in [to, A], each id once.
+    #[serde(default)]
+    pub activities: Vec<CrmActivity>,
+}
+
+impl AfterWindow {
+    /// Whether nothing is attached.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+            && self.calls.is_empty()
+            && self.stage_changes.is_empty()
+            && self.activities.is_empty()
+    }
 }
 
 impl Dialog {
@@ -46,6 +85,7 @@ impl Dialog {
             stage_changes: Vec::new(),
             activities: Vec::new(),
             history: Vec::new(),
+            after: AfterWindow::default(),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{RunError, StoreError, chain};
 use crate::model::{
     AuditEntry, JobRun, NewRun, NewRunEvent, Report, ReportKind, ReportStatus, RunId, RunOutcome,
-    Tenant, TenantId, TenantRuntimeConfig, Trigger, UserId, Window,
+    Tenant, TenantId, TenantRuntimeConfig, Timestamp, Trigger, UserId, Window,
 };
 use crate::notify::{Notifier, OutboundMessage, chunk_text};
 use crate::pipeline::context::ContextState;
@@ -20,7 +20,9 @@ use crate::report::{
     Narrative, REPORT_SCHEMA_VERSION, ReportDocument, SectionBuilder, SectionInput, SummaryNumbers,
     plain_narrative, to_markdown,
 };
-use crate::schedule::{last_closed_business_day, period_dates, validate_forced_window};
+use crate::schedule::{
+    last_closed_business_day, period_dates, validate_as_of, validate_forced_window,
+};
 use crate::source::{CrmSource, MessengerSource};
 use crate::store::{CreateRun, NewReport, Store};
 
@@ -58,6 +60,13 @@ pub struct TriggerRequest {
     pub window: Option<Window>,
     /// The user asking.
     pub requested_by: Option<UserId>,
+    /// The knowledge cut-off A (metrics.md C3); `None` means the instant the run starts. Events
+    /// after A are ignored, so a re-run with the same A gives the same numbers; A after the
+    /// window's end lets the items that start in the window (a wait, a speed-to-lead item, a
+    /// missed-call episode) end after it. Checked by
+    /// [`validate_as_of`](crate::schedule::validate_as_of); kept in the run's metadata (`as_of`)
+    /// and part of its idempotency key.
+    pub as_of: Option<Timestamp>,
 }
 
 /// How a run ended.
@@ -166,12 +175,14 @@ impl Engine {
     }
 
     /// Queues a run: the last closed business day unless a window is given; a forced window is
-    /// checked against the tenant's limits. A second request for the same trigger, mode and window
-    /// returns the existing run ([`CreateRun::Existing`]).
+    /// checked against the tenant's limits, and a requested `as_of` against the window and now. A
+    /// second request for the same trigger, mode, window and `as_of` returns the existing run
+    /// ([`CreateRun::Existing`]).
     ///
     /// # Errors
-    /// [`RunError::InvalidWindow`] for a forced window outside the limits; [`RunError::Config`] for
-    /// an invalid runtime config; [`RunError::Store`] (`NotFound` for an unknown tenant).
+    /// [`RunError::InvalidWindow`] for a forced window outside the limits or an `as_of` before the
+    /// window or in the future; [`RunError::Config`] for an invalid runtime config;
+    /// [`RunError::Store`] (`NotFound` for an unknown tenant).
     pub async fn trigger(&self, req: &TriggerRequest) -> Result<CreateRun, RunError> {
         let (tenant, cfg) = self.tenant_config(req.tenant).await?;
         let now = self.clock.now();
@@ -184,6 +195,14 @@ impl Engine {
             }
             None => last_closed_business_day(cfg.timezone, cfg.business_day_start, now).1,
         };
+        let mut idempotency_key =
+            NewRun::idempotency_key_for(tenant.id, req.trigger, &cfg.mode, &window);
+        let mut metadata = json!({});
+        if let Some(as_of) = req.as_of {
+            validate_as_of(&window, as_of, now)?;
+            idempotency_key = format!("{idempotency_key}:as_of:{}", as_of.to_rfc3339());
+            metadata = json!({ "as_of": as_of });
+        }
         let new = NewRun {
             tenant: tenant.id,
             job_type: "report".to_owned(),
@@ -191,13 +210,8 @@ impl Engine {
             trigger: req.trigger,
             window,
             requested_by: req.requested_by,
-            idempotency_key: NewRun::idempotency_key_for(
-                tenant.id,
-                req.trigger,
-                &cfg.mode,
-                &window,
-            ),
-            metadata: json!({}),
+            idempotency_key,
+            metadata,
         };
         let created = self.store.create_run(&new, now).await?;
         if let CreateRun::Created(run) = &created {
@@ -436,11 +450,13 @@ impl Engine {
             });
         }
         let phones = Mutex::new(PhoneBook::new(&cfg.default_phone_region));
+        let as_of = Self::as_of(job, self.clock.now())?;
         let cx = RunContext {
             tenant,
             config: cfg,
             run: job.id,
             window: job.window,
+            as_of,
             lookback: self.lookback,
             crm: adapters.crm.clone().filter(|_| req.crm),
             messenger: adapters.messenger.clone().filter(|_| req.messenger),
@@ -457,10 +473,11 @@ impl Engine {
             "config",
             progress::CONFIG,
             format!(
-                "configuration checked: mode `{}`, window {} – {}",
+                "configuration checked: mode `{}`, window {} – {}, as of {}",
                 job.mode,
                 w.start.to_rfc3339(),
-                w.end.to_rfc3339()
+                w.end.to_rfc3339(),
+                as_of.to_rfc3339()
             ),
         )
         .await?;
@@ -557,6 +574,21 @@ impl Engine {
         Ok(report)
     }
 
+    /// The run's knowledge cut-off: the `as_of` its trigger asked for (in its metadata), else the
+    /// instant it started (`now` for a run that has none).
+    fn as_of(job: &JobRun, now: Timestamp) -> Result<Timestamp, RunError> {
+        match job.metadata.get("as_of") {
+            None | Some(serde_json::Value::Null) => Ok(job.started_at.unwrap_or(now)),
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+                crate::error::ConfigError::invalid(
+                    "run metadata `as_of`",
+                    format!("{e}; expected an RFC 3339 instant, or none for the run's start"),
+                )
+                .into()
+            }),
+        }
+    }
+
     async fn document(
         &self,
         cx: &RunContext,
@@ -576,6 +608,7 @@ impl Engine {
                 tenant: &cx.tenant,
                 config: &cx.config,
                 window: &cx.window,
+                as_of: cx.as_of,
                 dialogs,
                 pipelines: &pipelines,
                 managers: &managers,

@@ -13,7 +13,7 @@ mod registry;
 pub mod sync;
 
 pub use context::{RunContext, SourceOutcome};
-pub use dialog::Dialog;
+pub use dialog::{AfterWindow, Dialog};
 pub use engine::{Adapters, Delivery, Engine, EngineBuilder, RunResult, TriggerRequest};
 pub use mode::{ModeRequirements, PipelineMode};
 pub use registry::ModeRegistry;

@@ -3,7 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::BoxError;
-use crate::model::{Manager, SalesPipeline, Tenant, TenantRuntimeConfig, Window};
+use crate::model::{Manager, SalesPipeline, Tenant, TenantRuntimeConfig, Timestamp, Window};
 use crate::pipeline::Dialog;
 use crate::pipeline::normalize::PhoneBook;
 
@@ -29,6 +29,11 @@ pub struct SectionInput<'a> {
     pub config: &'a TenantRuntimeConfig,
     /// The report window.
     pub window: &'a Window,
+    /// The run's knowledge cut-off A (metrics.md C3,
+    /// [`RunContext::as_of`](crate::pipeline::RunContext::as_of)): the dialogs hold what happened
+    /// up to it, including after the window ([`Dialog::after`]) when it is later than the window's
+    /// end.
+    pub as_of: Timestamp,
     /// The dialogs of the window.
     pub dialogs: &'a [Dialog],
     /// The CRM's sales pipelines with their stages (empty without a CRM).

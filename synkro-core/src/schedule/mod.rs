@@ -6,4 +6,4 @@ mod window;
 pub use business_day::{
     business_day, business_day_containing, last_closed_business_day, local_to_utc,
 };
-pub use window::{period_dates, validate_forced_window};
+pub use window::{period_dates, validate_as_of, validate_forced_window};

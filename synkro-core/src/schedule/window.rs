@@ -42,6 +42,31 @@ pub fn validate_forced_window(
     Ok(())
 }
 
+/// Checks a requested knowledge cut-off A (metrics.md C3) for a window at `now`: A may lie after
+/// the window's end (items that start in the window then end with what happened up to A) or inside
+/// the window, but not before its start, and not in the future (a re-run with the same A must give
+/// the same numbers).
+///
+/// # Errors
+/// - [`WindowError::AsOfBeforeStart`] when A is before the window's start;
+/// - [`WindowError::AsOfInFuture`] when A is after `now`.
+pub fn validate_as_of(
+    window: &Window,
+    as_of: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), WindowError> {
+    if as_of < window.start {
+        return Err(WindowError::AsOfBeforeStart {
+            as_of,
+            start: window.start,
+        });
+    }
+    if as_of > now {
+        return Err(WindowError::AsOfInFuture { as_of, now });
+    }
+    Ok(())
+}
+
 /// The local dates a window covers in `tz`: the date of its start and the date of its last
 /// instant.
 #[must_use]
@@ -137,6 +162,39 @@ mod tests {
             now,
         );
         assert!(matches!(e, Err(WindowError::InFuture { .. })));
+    }
+
+    #[test]
+    fn a_cut_off_may_follow_the_window_but_not_precede_it_or_lie_ahead() {
+        let window = w("2026-03-09T00:00:00Z", "2026-03-10T00:00:00Z");
+        let now = utc("2026-03-10T12:00:00Z");
+        for ok in [
+            "2026-03-09T00:00:00Z",
+            "2026-03-09T18:00:00Z",
+            "2026-03-10T06:00:00Z",
+            "2026-03-10T12:00:00Z",
+        ] {
+            assert_eq!(validate_as_of(&window, utc(ok), now), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            validate_as_of(&window, utc("2026-03-08T23:59:59Z"), now),
+            Err(WindowError::AsOfBeforeStart {
+                as_of: utc("2026-03-08T23:59:59Z"),
+                start: utc("2026-03-09T00:00:00Z"),
+            })
+        );
+        let e = validate_as_of(&window, utc("2026-03-10T12:00:01Z"), now).unwrap_err();
+        assert_eq!(
+            e,
+            WindowError::AsOfInFuture {
+                as_of: utc("2026-03-10T12:00:01Z"),
+                now,
+            }
+        );
+        assert!(
+            e.to_string().contains("choose an instant in the past"),
+            "{e}"
+        );
     }
 
     #[test]

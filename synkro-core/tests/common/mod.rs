@@ -69,6 +69,7 @@ impl Env {
             trigger: Trigger::Manual,
             window: None,
             requested_by: None,
+            as_of: None,
         }
     }
 

@@ -37,6 +37,10 @@ impl Phones<'_> {
 /// deal once. Also counts `dq.duplicate_phones` over the dialogs' contacts and
 /// `dq.unmapped_close_events` over their CRM activities.
 ///
+/// Each dialog's [`history`](Dialog::history) and [`after`](Dialog::after) (what happened after
+/// the period, up to `ctx.as_of`) are read with its window's items: the engine decides by instant
+/// what lies in the period, so items outside it only end the items that start in it.
+///
 /// # Errors
 /// [`MetricsError::Config`] for an invalid configuration.
 pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport, MetricsError> {
@@ -66,7 +70,11 @@ pub fn compute_with_phones(
         let mut seen_chats = FxHashSet::default();
         let chats = dialogs
             .iter()
-            .filter_map(|d| d.chat.as_ref().map(|c| (c, &d.messages)))
+            .filter_map(|d| {
+                d.chat
+                    .as_ref()
+                    .map(|c| (c, d.messages.iter().chain(&d.after.messages)))
+            })
             .filter(|(c, _)| seen_chats.insert(c.id.as_str()));
         let mut conn: FxHashMap<&str, &str> = FxHashMap::default();
         let mut all = Vec::new();
@@ -74,7 +82,7 @@ pub fn compute_with_phones(
             if let Some(k) = c.connection.as_deref() {
                 conn.insert(c.id.as_str(), k);
             }
-            all.extend(msgs.iter());
+            all.extend(msgs);
         }
         let found = crate::analytics::Broadcasts::detect(&engine.cfg, all, |m| {
             conn.get(m.chat.as_str()).copied()
@@ -86,7 +94,8 @@ pub fn compute_with_phones(
         resp: &HashMap<&str, Vec<&'a crate::model::ResponsibleChange>>,
     ) -> LeadView<'a> {
         let changes = resp.get(d.deal.id.as_str()).cloned().unwrap_or_default();
-        LeadView::new(&d.deal, d.stage_changes.iter(), changes)
+        let stages = d.stage_changes.iter().chain(&d.after.stage_changes);
+        LeadView::new(&d.deal, stages, changes)
     }
     let view = |d| make(d, &resp);
     let mut phones = Phones {
@@ -114,19 +123,29 @@ pub fn compute_with_phones(
         let leads: Vec<LeadView<'_>> = idx.iter().map(|&i| view(&dialogs[i])).collect();
         let calls: Vec<Call> = if engine.reply_by_call {
             idx.iter()
-                .flat_map(|&i| dialogs[i].calls.iter().cloned())
+                .flat_map(|&i| {
+                    dialogs[i]
+                        .calls
+                        .iter()
+                        .chain(&dialogs[i].after.calls)
+                        .cloned()
+                })
                 .collect()
         } else {
             Vec::new()
         };
         let activities: Vec<CrmActivity> = idx
             .iter()
-            .flat_map(|&i| dialogs[i].activities.iter().cloned())
+            .flat_map(|&i| {
+                let d = &dialogs[i];
+                d.activities.iter().chain(&d.after.activities).cloned()
+            })
             .collect();
         let t = engine.add_chat(&ChatInput {
             chat,
             messages: &first.messages,
             history: &first.history,
+            after: &first.after.messages,
             leads: &leads,
             calls: &calls,
             activities: &activities,
@@ -147,7 +166,7 @@ pub fn compute_with_phones(
     let mut by_phone: BTreeMap<String, Vec<(&Call, usize)>> = BTreeMap::new();
     let mut seen_calls = FxHashSet::default();
     for (i, d) in dialogs.iter().enumerate() {
-        for c in &d.calls {
+        for c in d.calls.iter().chain(&d.after.calls) {
             if !seen_calls.insert(c.id.clone()) {
                 continue;
             }
@@ -244,13 +263,25 @@ pub fn compute_with_phones(
             .collect();
         lead_phones.sort_unstable();
         lead_phones.dedup();
+        let calls = joined(&d.calls, &d.after.calls);
+        let activities = joined(&d.activities, &d.after.activities);
         engine.add_lead(&LeadInput {
             lead: &v,
             chat_touches: t,
-            calls: &d.calls,
-            activities: &d.activities,
+            calls: &calls,
+            activities: &activities,
             phones: &lead_phones,
         });
     }
     Ok(engine.finish())
+}
+
+/// A dialog's items of the window followed by those after it (borrowed when there are none
+/// after).
+fn joined<'x, T: Clone>(window: &'x [T], after: &[T]) -> std::borrow::Cow<'x, [T]> {
+    if after.is_empty() {
+        std::borrow::Cow::Borrowed(window)
+    } else {
+        window.iter().chain(after).cloned().collect()
+    }
 }

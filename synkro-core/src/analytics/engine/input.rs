@@ -36,6 +36,10 @@ pub struct ChatInput<'a, 'l> {
     /// and waits that began before the period are rebuilt from them. Messages before the history
     /// start (`history_lookback` before the period) only feed `dq.truncated_history`.
     pub history: &'a [Message],
+    /// Its messages after `messages` (after the period, up to A, C3; any order): the waits and
+    /// sessions that start in the period end with them. Like every message outside the period,
+    /// they are not counted as messages, dialogs or waits of the period.
+    pub after: &'a [Message],
     /// The leads linked to the chat's contacts (L3 candidates).
     pub leads: &'l [LeadView<'a>],
     /// Calls with the chat's phone (used only when `reply_channels` has `call`).
@@ -78,23 +82,30 @@ pub struct LeadInput<'a, 'l> {
 
 /// Marks an event index that points into [`ChatInput::history`] rather than `messages`.
 const HISTORY: u32 = 1 << 30;
+/// Marks an event index that points into [`ChatInput::after`] rather than `messages`.
+const AFTER: u32 = 1 << 29;
 
 impl<'a> ChatInput<'a, '_> {
     /// The message of an event index from [`indexed`](Self::indexed).
     pub(crate) fn message(&self, idx: u32) -> &'a Message {
-        if idx & HISTORY == 0 {
-            &self.messages[idx as usize]
-        } else {
+        if idx & HISTORY != 0 {
             &self.history[(idx & !HISTORY) as usize]
+        } else if idx & AFTER != 0 {
+            &self.after[(idx & !AFTER) as usize]
+        } else {
+            &self.messages[idx as usize]
         }
     }
 
-    /// Every message, history first, with its event index.
+    /// Every message, history first, then the period's, then those after it, with its event
+    /// index.
     pub(crate) fn indexed(&self) -> impl Iterator<Item = (u32, &'a Message)> + use<'a> {
         let history = self.history.iter().enumerate();
         let messages = self.messages.iter().enumerate();
+        let after = self.after.iter().enumerate();
         history
             .map(|(i, m)| (i as u32 | HISTORY, m))
             .chain(messages.map(|(i, m)| (i as u32, m)))
+            .chain(after.map(|(i, m)| (i as u32 | AFTER, m)))
     }
 }

@@ -5,8 +5,9 @@ use crate::pipeline::modes::{attach_crm_activity, sorted_deals};
 use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, sync};
 
 /// CRM only: each deal updated in the window is a dialog with its contacts, calls, stage changes
-/// and CRM activities (of the deal and its contacts); there are no messages, so
-/// `min_dialogs_for_report` does not apply.
+/// and CRM activities (of the deal and its contacts), and those after the window up to the run's
+/// knowledge cut-off ([`Dialog::after`]); there are no messages, so `min_dialogs_for_report` does
+/// not apply.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AmocrmOnly;
 

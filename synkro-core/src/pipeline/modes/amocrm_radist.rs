@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use crate::error::RunError;
 use crate::model::{Contact, ContactId};
 use crate::pipeline::modes::{
-    attach_crm_activity, attach_history, messages_by_chat, sorted_deals, with_enough_messages,
+    attach_after, attach_crm_activity, attach_history, messages_by_chat, sorted_deals,
+    with_enough_messages,
 };
 use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, link, sync};
 
@@ -13,10 +14,12 @@ use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, link, 
 ///
 /// Sync reads the CRM, then the messenger chats whose phone matches a phone of a deal updated in
 /// the read range (from stored deals, so a failed CRM sync still finds chats of known deals), then
-/// those chats' messages in the window. Dialogs are the stored deals linked by phone to a chat
-/// with messages in the window (the most recently active chat wins when several share a phone),
-/// plus, when `min_dialogs_for_report` is 0, the deals updated in the window without one; deals
-/// with fewer than `min_dialogs_for_report` messages are dropped.
+/// those chats' messages in the window and after it up to the run's knowledge cut-off
+/// ([`RunContext::message_range`]). Dialogs are the stored deals linked by phone to a chat with
+/// messages in the window (the most recently active chat wins when several share a phone), plus,
+/// when `min_dialogs_for_report` is 0, the deals updated in the window without one; deals with
+/// fewer than `min_dialogs_for_report` messages are dropped. Each carries its chat's stored
+/// history before the window and what happened after it up to the cut-off ([`Dialog::after`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AmocrmRadist;
 
@@ -64,7 +67,7 @@ impl PipelineMode for AmocrmRadist {
                     .is_some_and(|p| phones.contains(&p))
             })
             .await?;
-            sync::messages(cx, messenger.as_ref(), &chats, window).await
+            sync::messages(cx, messenger.as_ref(), &chats, cx.message_range()).await
         })
         .await?;
         Ok(())
@@ -111,6 +114,7 @@ impl PipelineMode for AmocrmRadist {
         let mut dialogs = with_enough_messages(cx, dialogs);
         attach_crm_activity(cx, &mut dialogs).await?;
         attach_history(cx, &mut dialogs).await?;
+        attach_after(cx, &mut dialogs).await?;
         Ok(dialogs)
     }
 }

@@ -2,15 +2,20 @@
 //!
 //! | mode | sync reads | dialogs |
 //! |---|---|---|
-//! | `amocrm_radist` | CRM (pipelines, managers, deals updated in the window, their contacts, calls, stage and responsible changes, CRM activities); messenger chats whose phone matches a deal's phone, and their messages in the window | each deal linked by phone to a chat with messages in the window, with at least `min_dialogs_for_report` messages, and its calls, stage changes and activities |
-//! | `radist_only` | messenger chats active in the window and their messages | one dialog per chat with a synthetic deal (stable id `radist:<chat id>`), with at least `min_dialogs_for_report` messages |
+//! | `amocrm_radist` | CRM (pipelines, managers, deals updated in the window, their contacts, calls, stage and responsible changes, CRM activities); messenger chats whose phone matches a deal's phone, and their messages in the window and after it up to A ([`RunContext::message_range`]) | each deal linked by phone to a chat with messages in the window, with at least `min_dialogs_for_report` messages, and its calls, stage changes and activities |
+//! | `radist_only` | messenger chats active in the window and their messages in the window and after it up to A | one dialog per chat with a synthetic deal (stable id `radist:<chat id>`), with at least `min_dialogs_for_report` messages |
 //! | `amocrm_only` | CRM only | each deal updated in the window, with its calls, stage changes and activities |
+//!
+//! Every dialog also carries what happened after the window up to the run's knowledge cut-off A
+//! ([`Dialog::after`]: [`attach_crm_activity`] for the CRM's items, [`attach_after`] for the
+//! chat's messages), and the chat modes its stored history before the window
+//! ([`attach_history`]).
 
 mod amocrm_only;
 mod amocrm_radist;
 mod radist_only;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub use amocrm_only::AmocrmOnly;
 pub use amocrm_radist::AmocrmRadist;
@@ -19,7 +24,9 @@ pub use radist_only::RadistOnly;
 use crate::error::RunError;
 use crate::model::{
     Call, ChatId, Contact, ContactId, CrmActivity, Deal, DealId, EventId, Message, StageChange,
+    Window,
 };
+use crate::pipeline::normalize::PhoneBook;
 use crate::pipeline::{Dialog, RunContext, link};
 
 /// The window's messages grouped by chat, each group oldest first.
@@ -34,9 +41,75 @@ pub async fn messages_by_chat(cx: &RunContext) -> Result<BTreeMap<ChatId, Vec<Me
     Ok(out)
 }
 
+/// The calls, stage changes and CRM activities stored in one range.
+struct CrmItems {
+    calls: Vec<Call>,
+    /// Stage changes by deal, oldest first.
+    changes: HashMap<DealId, Vec<StageChange>>,
+    activities: Vec<CrmActivity>,
+}
+
+impl CrmItems {
+    async fn read(
+        cx: &RunContext,
+        range: &Window,
+        deals: &[DealId],
+        contacts: &[ContactId],
+    ) -> Result<Self, RunError> {
+        let (store, tenant) = (cx.store(), cx.tenant().id);
+        let mut changes: HashMap<DealId, Vec<StageChange>> = HashMap::new();
+        for c in store.stage_changes_in(tenant, range).await? {
+            changes.entry(c.deal.clone()).or_default().push(c);
+        }
+        Ok(Self {
+            calls: store.calls_in(tenant, range).await?,
+            changes,
+            activities: store.activities_in(tenant, range, deals, contacts).await?,
+        })
+    }
+
+    /// Phones of calls linked to neither a deal nor a contact, normalized once.
+    fn call_phones(&self, book: &mut PhoneBook) -> Vec<Option<String>> {
+        self.calls
+            .iter()
+            .map(|c| match (&c.deal, &c.contact, c.phone.as_deref()) {
+                (None, None, Some(p)) => book.get(p).map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The items of `deal` (whose normalized phones are `phones`): calls by explicit deal link,
+    /// else by explicit contact link, else by phone; stage changes of the deal; activities of the
+    /// deal or its contacts ([`activities_of`]).
+    fn of(
+        &self,
+        deal: &Deal,
+        phones: &BTreeSet<String>,
+        call_phones: &[Option<String>],
+    ) -> (Vec<Call>, Vec<StageChange>, Vec<CrmActivity>) {
+        let belongs = |c: &Call, phone: &Option<String>| match (&c.deal, &c.contact) {
+            (Some(d), _) => d == &deal.id,
+            (None, Some(contact)) => deal.contacts.contains(contact),
+            (None, None) => phone.as_ref().is_some_and(|p| phones.contains(p)),
+        };
+        let calls = self
+            .calls
+            .iter()
+            .zip(call_phones)
+            .filter(|(c, p)| belongs(c, p))
+            .map(|(c, _)| c.clone())
+            .collect();
+        let changes = self.changes.get(&deal.id).cloned().unwrap_or_default();
+        (calls, changes, activities_of(deal, &self.activities))
+    }
+}
+
 /// Attaches contacts, calls, stage changes and CRM activities of the window to each dialog: calls
 /// by explicit deal link, else by explicit contact link, else by phone; activities when they name
-/// the dialog's deal or one of its contacts, oldest first, each id once.
+/// the dialog's deal or one of its contacts, oldest first, each id once. Those after the window,
+/// up to the run's knowledge cut-off ([`RunContext::after_window`]), go the same way to
+/// [`Dialog::after`], so the metrics can end the items that start in the window with them.
 ///
 /// # Errors
 /// [`RunError::Store`].
@@ -53,27 +126,20 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
-    let calls = store.calls_in(tenant, cx.window()).await?;
-    let changes = store.stage_changes_in(tenant, cx.window()).await?;
     let deal_ids: Vec<DealId> = dialogs.iter().map(|d| d.deal.id.clone()).collect();
-    let activities = store
-        .activities_in(tenant, cx.window(), &deal_ids, &contact_ids)
-        .await?;
+    let window = CrmItems::read(cx, cx.window(), &deal_ids, &contact_ids).await?;
+    let after = match cx.after_window() {
+        Some(range) => Some(CrmItems::read(cx, &range, &deal_ids, &contact_ids).await?),
+        None => None,
+    };
 
-    let mut changes_by_deal: HashMap<&DealId, Vec<&StageChange>> = HashMap::new();
-    for c in &changes {
-        changes_by_deal.entry(&c.deal).or_default().push(c);
-    }
     // No `.await` from here on: the run's phone book stays locked while dialogs are filled.
     let mut book = cx.phones();
-    // Phones of calls linked to neither a deal nor a contact, normalized once.
-    let call_phones: Vec<Option<String>> = calls
-        .iter()
-        .map(|c| match (&c.deal, &c.contact, c.phone.as_deref()) {
-            (None, None, Some(p)) => book.get(p).map(str::to_owned),
-            _ => None,
-        })
-        .collect();
+    let window_phones = window.call_phones(&mut book);
+    let after_phones = after
+        .as_ref()
+        .map(|a| a.call_phones(&mut book))
+        .unwrap_or_default();
     for d in dialogs.iter_mut() {
         d.contacts = d
             .deal
@@ -84,22 +150,13 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
         let contact_refs: HashMap<&ContactId, &Contact> =
             d.contacts.iter().map(|c| (&c.id, c)).collect();
         let phones = link::deal_phones_in(&mut book, &d.deal, &contact_refs);
-        let belongs = |c: &Call, phone: &Option<String>| match (&c.deal, &c.contact) {
-            (Some(deal), _) => deal == &d.deal.id,
-            (None, Some(contact)) => d.deal.contacts.contains(contact),
-            (None, None) => phone.as_ref().is_some_and(|p| phones.contains(p)),
-        };
-        d.calls = calls
-            .iter()
-            .zip(&call_phones)
-            .filter(|(c, p)| belongs(c, p))
-            .map(|(c, _)| c.clone())
-            .collect();
-        d.stage_changes = changes_by_deal
-            .get(&d.deal.id)
-            .map(|v| v.iter().map(|c| (*c).clone()).collect())
-            .unwrap_or_default();
-        d.activities = activities_of(&d.deal, &activities);
+        (d.calls, d.stage_changes, d.activities) = window.of(&d.deal, &phones, &window_phones);
+        if let Some(after) = &after {
+            let (calls, changes, activities) = after.of(&d.deal, &phones, &after_phones);
+            d.after.calls = calls;
+            d.after.stage_changes = changes;
+            d.after.activities = activities;
+        }
     }
     Ok(())
 }
@@ -150,6 +207,31 @@ pub async fn attach_history(cx: &RunContext, dialogs: &mut [Dialog]) -> Result<(
     for d in dialogs.iter_mut() {
         if let Some(chat) = &d.chat {
             d.history = by_chat.get(&chat.id).cloned().unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// Attaches to each dialog with a chat the chat's stored messages after the window, up to the
+/// run's knowledge cut-off A and no further than [`RunContext::message_range`]'s end
+/// (`Dialog::after.messages`), so the metrics can end the waits and sessions that start in the
+/// window with them (a reply at 00:10 to a question asked at 23:50; metrics.md C3). They are not
+/// messages of the window: [`with_enough_messages`] and the report's counts do not see them.
+/// Nothing is attached when A is not after the window's end.
+///
+/// # Errors
+/// [`RunError::Store`].
+pub async fn attach_after(cx: &RunContext, dialogs: &mut [Dialog]) -> Result<(), RunError> {
+    let Ok(range) = Window::new(cx.window().end, cx.message_range().end) else {
+        return Ok(());
+    };
+    let mut by_chat: BTreeMap<ChatId, Vec<Message>> = BTreeMap::new();
+    for m in cx.store().messages_in(cx.tenant().id, &range).await? {
+        by_chat.entry(m.chat.clone()).or_default().push(m);
+    }
+    for d in dialogs.iter_mut() {
+        if let Some(chat) = &d.chat {
+            d.after.messages = by_chat.get(&chat.id).cloned().unwrap_or_default();
         }
     }
     Ok(())
@@ -268,6 +350,9 @@ mod tests {
                     activity("e2", "2026-03-10T03:00:00Z", Some("d1"), Some("c1")),
                     activity("e3", "2026-03-10T04:00:00Z", Some("d2"), None),
                     activity("x1", "2026-03-10T05:00:00Z", Some("d9"), Some("c9")),
+                    // After the window (2026-03-10): read only when the run's clock is later.
+                    activity("e4", "2026-03-11T02:00:00Z", Some("d1"), None),
+                    activity("e5", "2026-03-11T12:30:00Z", Some("d1"), None),
                 ],
                 fail_activities: AtomicBool::new(false),
             }
@@ -363,7 +448,9 @@ mod tests {
         }
     }
 
-    /// A messenger with one chat on contact c1's phone (another spelling) and one message.
+    /// A messenger with one chat on contact c1's phone (another spelling) and its messages in the
+    /// asked range: the client's m1 in the window (2026-03-10), the manager's reply m2 the next
+    /// night and m3 the next afternoon.
     #[derive(Debug)]
     struct TestMessenger;
 
@@ -394,14 +481,19 @@ mod tests {
         async fn fetch_messages<'a>(
             &self,
             chat: &ChatId,
-            _q: &MessageQuery,
+            q: &MessageQuery,
             _page: Option<&'a Cursor>,
         ) -> Result<Page<Message>, SourceError> {
-            Ok(Page::last(vec![client_message(
-                "m1",
-                chat.as_str(),
-                "2026-03-10T10:00:00Z",
-            )]))
+            let all = [
+                client_message("m1", chat.as_str(), "2026-03-10T10:00:00Z"),
+                staff_message("m2", chat.as_str(), "2026-03-11T01:00:00Z"),
+                staff_message("m3", chat.as_str(), "2026-03-11T13:00:00Z"),
+            ];
+            Ok(Page::last(
+                all.into_iter()
+                    .filter(|m| q.range.contains(m.created_at))
+                    .collect(),
+            ))
         }
     }
 
@@ -426,6 +518,21 @@ mod tests {
             error_type: None,
             raw: None,
         }
+    }
+
+    /// A manager's (CRM user 7) text message in a chat.
+    fn staff_message(id: &str, chat: &str, t: &str) -> Message {
+        Message {
+            direction: Direction::Outbound,
+            author_kind: AuthorKind::Manager,
+            author_id: Some("7".into()),
+            text: Some("Here you are".into()),
+            ..client_message(id, chat, t)
+        }
+    }
+
+    fn message_ids(m: &[Message]) -> Vec<&str> {
+        m.iter().map(|m| m.id.as_str()).collect()
     }
 
     fn ids(d: &Dialog) -> Vec<&str> {
@@ -506,6 +613,109 @@ mod tests {
         // The window's messages are unchanged.
         let window: Vec<&str> = dialogs[0].messages.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(window, ["m1"]);
+    }
+
+    #[tokio::test]
+    async fn dialogs_carry_what_happened_after_the_window_up_to_the_runs_cut_off() {
+        let crm: Arc<dyn CrmSource> = Arc::new(TestCrm::new());
+        let messenger: Arc<dyn MessengerSource> = Arc::new(TestMessenger);
+        let mut cx = context(Some(crm), Some(messenger)).await;
+        // The report on 2026-03-10 runs the next day at 14:00 with A = 12:00.
+        cx.clock = Arc::new(crate::clock::ManualClock::new(at("2026-03-11T14:00:00Z")));
+        cx.as_of = at("2026-03-11T12:00:00Z");
+        assert_eq!(
+            cx.message_range(),
+            crate::model::Window {
+                start: at("2026-03-10T00:00:00Z"),
+                end: at("2026-03-11T12:00:00.000001Z"),
+            },
+            "messages are read from the window's start up to A"
+        );
+        with_run(&cx).await;
+        AmocrmRadist.sync(&cx).await.expect("sync succeeds");
+        // m3 (13:00) is after A: not read by the sync, and left out when stored all the same.
+        cx.store()
+            .apply(
+                cx.tenant().id,
+                "radist",
+                &SyncBatch {
+                    messages: vec![staff_message("m3", "ch1", "2026-03-11T13:00:00Z")],
+                    ..SyncBatch::default()
+                },
+            )
+            .await
+            .expect("store writes");
+
+        let dialogs = AmocrmRadist.dialogs(&cx).await.expect("dialogs");
+        assert_eq!(dialogs.len(), 1);
+        let d = &dialogs[0];
+        assert_eq!(message_ids(&d.messages), ["m1"], "the window's messages");
+        assert_eq!(
+            message_ids(&d.after.messages),
+            ["m2"],
+            "after the window, up to A"
+        );
+        assert_eq!(ids(d), ["note:1", "e1", "e2"], "the window's activities");
+        let after: Vec<&str> = d.after.activities.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(after, ["e4"], "e5 (12:30) is after A");
+
+        // The report's counts are the window's; the metrics close m1's wait with m2.
+        let summary = crate::report::SummaryNumbers::from_dialogs(&dialogs, &[], &[]);
+        assert_eq!(
+            (
+                summary.messages,
+                summary.messages_inbound,
+                summary.messages_outbound
+            ),
+            (1, 1, 0)
+        );
+        let input = crate::report::SectionInput {
+            tenant: cx.tenant(),
+            config: cx.config(),
+            window: cx.window(),
+            as_of: cx.as_of(),
+            dialogs: &dialogs,
+            pipelines: &[],
+            managers: &[],
+            phones: None,
+        };
+        let m = crate::analytics::MetricsSection::new()
+            .report(&input)
+            .expect("metrics");
+        assert_eq!(m.as_of, at("2026-03-11T12:00:00Z"));
+        let w = &m.totals.waits;
+        assert_eq!((w.total, w.answered, w.open_at_end), (1, 1, 1));
+        assert_eq!(
+            w.reply.calendar.max,
+            Some(54_000.0),
+            "10:00 to 01:00 the next day"
+        );
+        assert_eq!(
+            (m.totals.messages.inbound, m.totals.messages.out_human),
+            (1, 0),
+            "m2 is not a message of the window"
+        );
+
+        // With A at the window's end nothing after it is attached.
+        cx.as_of = cx.window().end - chrono::Duration::hours(1);
+        let dialogs = AmocrmRadist.dialogs(&cx).await.expect("dialogs");
+        assert!(dialogs[0].after.is_empty(), "{:?}", dialogs[0].after);
+        assert_eq!(message_ids(&dialogs[0].messages), ["m1"]);
+    }
+
+    #[tokio::test]
+    async fn radist_only_dialogs_carry_the_chats_messages_after_the_window() {
+        let messenger: Arc<dyn MessengerSource> = Arc::new(TestMessenger);
+        let mut cx = context(None, Some(messenger)).await;
+        cx.clock = Arc::new(crate::clock::ManualClock::new(at("2026-03-11T14:00:00Z")));
+        cx.as_of = at("2026-03-11T12:00:00Z");
+        with_run(&cx).await;
+        RadistOnly.sync(&cx).await.expect("sync succeeds");
+        let dialogs = RadistOnly.dialogs(&cx).await.expect("dialogs");
+        assert_eq!(message_ids(&dialogs[0].messages), ["m1"]);
+        assert_eq!(message_ids(&dialogs[0].after.messages), ["m2"]);
+        // The synthetic deal is dated by the window's messages only.
+        assert_eq!(dialogs[0].deal.updated_at, at("2026-03-10T10:00:00Z"));
     }
 
     #[tokio::test]

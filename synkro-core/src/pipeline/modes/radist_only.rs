@@ -2,11 +2,16 @@ use async_trait::async_trait;
 
 use crate::error::RunError;
 use crate::model::{Chat, Deal, DealId, Message};
-use crate::pipeline::modes::{attach_history, messages_by_chat, with_enough_messages};
+use crate::pipeline::modes::{
+    attach_after, attach_history, messages_by_chat, with_enough_messages,
+};
 use crate::pipeline::{Dialog, ModeRequirements, PipelineMode, RunContext, sync};
 
 /// Messenger chats only: every chat with messages in the window becomes a dialog with a synthetic
-/// deal whose id, `radist:<chat id>`, is stable across runs.
+/// deal whose id, `radist:<chat id>`, is stable across runs. Sync reads the chats active since the
+/// window's start and their messages in [`RunContext::message_range`] (the window, and after it
+/// up to the run's knowledge cut-off); each dialog carries its chat's stored history and its
+/// messages after the window ([`Dialog::after`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RadistOnly;
 
@@ -61,7 +66,7 @@ impl PipelineMode for RadistOnly {
         cx.sync_source(messenger.backend(), async {
             let window = *cx.window();
             let chats = sync::chats(cx, messenger.as_ref(), window.start, |_| true).await?;
-            sync::messages(cx, messenger.as_ref(), &chats, window).await
+            sync::messages(cx, messenger.as_ref(), &chats, cx.message_range()).await
         })
         .await?;
         Ok(())
@@ -89,6 +94,7 @@ impl PipelineMode for RadistOnly {
             .collect();
         let mut dialogs = with_enough_messages(cx, dialogs);
         attach_history(cx, &mut dialogs).await?;
+        attach_after(cx, &mut dialogs).await?;
         Ok(dialogs)
     }
 }
