@@ -110,6 +110,7 @@ pub(crate) fn deal(lead: dto::Lead, extra_phone_fields: &[i64]) -> Result<Deal, 
             "created_by": lead.created_by,
         }),
         synthetic: false,
+        deleted_at: None,
     })
 }
 

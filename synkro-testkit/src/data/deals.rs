@@ -113,6 +113,7 @@ impl Generator<'_> {
             closed_at,
             custom_fields: serde_json::json!({ "source": "whatsapp" }),
             synthetic: false,
+            deleted_at: None,
         });
     }
 }

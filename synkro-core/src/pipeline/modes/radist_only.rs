@@ -42,6 +42,7 @@ impl RadistOnly {
             closed_at: None,
             custom_fields: serde_json::Value::Null,
             synthetic: true,
+            deleted_at: None,
         }
     }
 }
