@@ -36,7 +36,8 @@ pub struct ChatInput<'a, 'l> {
     /// and waits that began before the period are rebuilt from them. Messages before the history
     /// start (`history_lookback` before the period) only feed `dq.truncated_history`.
     pub history: &'a [Message],
-    /// The leads linked to the chat's contacts (L3 candidates).
+    /// The leads linked to the chat's contacts (L3 candidates), without deleted ones (L3:
+    /// [`compute`](crate::analytics::compute) leaves them out; `lead_at` never picks one).
     pub leads: &'l [LeadView<'a>],
     /// Calls with the chat's phone (used only when `reply_channels` has `call`).
     pub calls: &'a [Call],
