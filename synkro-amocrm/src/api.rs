@@ -43,6 +43,9 @@ pub struct LeadFilter {
     pub ids: Vec<i64>,
     /// Embed contact ids (`with=contacts`).
     pub with_contacts: bool,
+    /// List only the deleted (still restorable) leads instead (`with=only_deleted`): each has
+    /// only its id, update time (the deletion) and `is_deleted`, so no contacts are embedded.
+    pub only_deleted: bool,
     /// Page size (≤ 250).
     pub limit: u32,
 }
@@ -54,6 +57,7 @@ impl Default for LeadFilter {
             updated_to: None,
             ids: Vec::new(),
             with_contacts: true,
+            only_deleted: false,
             limit: MAX_LIMIT,
         }
     }
@@ -67,6 +71,16 @@ impl LeadFilter {
             updated_from: Some(window.start),
             updated_to: Some(window.end),
             ..Self::default()
+        }
+    }
+
+    /// The same filter over the deleted leads (`with=only_deleted`).
+    #[must_use]
+    pub fn deleted(self) -> Self {
+        Self {
+            only_deleted: true,
+            with_contacts: false,
+            ..self
         }
     }
 
@@ -96,7 +110,9 @@ impl LeadFilter {
             q.push(pair("filter[id][]", id));
         }
         q.push(pair("order[updated_at]", "asc"));
-        if self.with_contacts {
+        if self.only_deleted {
+            q.push(pair("with", "only_deleted"));
+        } else if self.with_contacts {
             q.push(pair("with", "contacts"));
         }
         q
@@ -562,6 +578,11 @@ mod tests {
         assert_eq!(
             encoded(&ids.to_query()),
             "filter%5Bid%5D%5B%5D=1&filter%5Bid%5D%5B%5D=2&order%5Bupdated_at%5D=asc"
+        );
+        assert_eq!(
+            encoded(&LeadFilter::updated_in(w).deleted().to_query()),
+            "filter%5Bupdated_at%5D%5Bfrom%5D=1773100800&filter%5Bupdated_at%5D%5Bto%5D=1773187199\
+             &order%5Bupdated_at%5D=asc&with=only_deleted"
         );
         let inc = LeadFilter::updated_since(
             at("2026-03-10T00:10:00Z"),

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use synkro_core::model::{
     ActivityKind, Call, CallId, CallStatus, Contact, ContactId, CrmActivity, Deal, DealId,
-    Direction, EntityRef, EventId, Manager, ManagerId, ResponsibleChange, SalesPipeline,
-    SalesPipelineId, Stage, StageChange, StageId, StageKind,
+    DeletedDeal, Direction, EntityRef, EventId, Manager, ManagerId, ResponsibleChange,
+    SalesPipeline, SalesPipelineId, Stage, StageChange, StageId, StageKind,
 };
 
 use crate::dto::{self, CustomFieldValue, EventType, EventValue, NoteType};
@@ -110,7 +110,20 @@ pub(crate) fn deal(lead: dto::Lead, extra_phone_fields: &[i64]) -> Result<Deal, 
             "created_by": lead.created_by,
         }),
         synthetic: false,
+        deleted_at: None,
     })
+}
+
+/// A lead of `with=only_deleted` as a [`DeletedDeal`] deleted at its update time (else its
+/// creation time); `None` for a lead that says `is_deleted: false` (not a deletion).
+pub(crate) fn deleted_deal(lead: &dto::Lead) -> Result<Option<DeletedDeal>, Missing> {
+    if lead.is_deleted == Some(false) {
+        return Ok(None);
+    }
+    let Some(at) = timestamp(lead.updated_at).or(timestamp(lead.created_at)) else {
+        return Err(Missing(format!("leads[id={}].updated_at", lead.id)));
+    };
+    Ok(Some(DeletedDeal::new(lead.id.to_string(), at)))
 }
 
 /// A contact as a [`Contact`] with its phones.

@@ -1,6 +1,7 @@
 //! `impl CrmSource for AmoCrmClient`: each `fetch_*` is one upstream request (plus retries). The
 //! opaque [`Cursor`] carries the phase of a multi-part listing (an id batch; lead notes then
-//! contact notes; or, for activities, events then lead notes then contact notes) and the server's
+//! contact notes; or, for activities, events then lead notes then contact notes), the tag of a
+//! listing that shares its paths with others (activities, deleted deals) and the server's
 //! `_links.next`, which is re-validated (same host, under `/api/v4/`; for activities also the
 //! phase's own path) before it is followed.
 
@@ -8,7 +9,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use synkro_core::error::{ConfigError, SourceError};
 use synkro_core::model::{
-    Call, Contact, CrmActivity, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
+    Call, Contact, CrmActivity, Deal, DeletedDeal, Manager, ResponsibleChange, SalesPipeline,
+    StageChange,
 };
 use synkro_core::source::http_failure::HttpFailure;
 use synkro_core::source::{
@@ -43,6 +45,8 @@ struct Position {
 
 /// The listing tag of activities cursors.
 const ACTIVITIES_TAG: &str = "activities";
+/// The listing tag of deleted-deals cursors.
+const DELETED_DEALS_TAG: &str = "deleted_deals";
 
 fn decode_cursor(c: Option<&Cursor>) -> Result<Position, Failure> {
     match c {
@@ -76,10 +80,26 @@ impl AmoCrmClient {
         phases: usize,
         listing_of: impl Fn(usize) -> Listing,
     ) -> Result<(Vec<P::Item>, usize, Option<Cursor>), SourceError> {
+        self.tagged_page::<P>(cursor, phases, None, listing_of)
+            .await
+    }
+
+    /// [`phased_page`](Self::phased_page) of the listing tagged `tag` (`None`: untagged): its
+    /// cursors carry the tag, and a cursor of another listing is refused rather than followed
+    /// (the deleted leads share their path with the leads).
+    async fn tagged_page<P: PageItems>(
+        &self,
+        cursor: Option<&Cursor>,
+        phases: usize,
+        tag: Option<&str>,
+        listing_of: impl Fn(usize) -> Listing,
+    ) -> Result<(Vec<P::Item>, usize, Option<Cursor>), SourceError> {
         let first = listing_of(0);
         let op = first.operation();
-        let pos = decode_cursor(cursor).map_err(|f| f.into_source(&op))?;
-        if pos.listing.is_some() {
+        let mut pos = decode_cursor(cursor).map_err(|f| f.into_source(&op))?;
+        if cursor.is_none() {
+            pos.listing = tag.map(str::to_owned);
+        } else if pos.listing.as_deref() != tag {
             return Err(Failure::Invalid(ConfigError::invalid(
                 "cursor",
                 "not a cursor of this listing; start it again without one",
@@ -252,11 +272,13 @@ impl CrmSource for AmoCrmClient {
         BACKEND
     }
 
-    /// Deals come in `updated_at` order; calls come from call notes, stage and responsible changes
-    /// from events, activities from chat-message and `talk_closed` events and `common` notes;
-    /// pages hold up to 250 items (events 100).
+    /// Deals come in `updated_at` order and deleted deals from `with=only_deleted`; calls come
+    /// from call notes, stage and responsible changes from events, activities from chat-message
+    /// and `talk_closed` events and `common` notes; pages hold up to 250 items (events 100).
     fn capabilities(&self) -> CrmCapabilities {
-        CrmCapabilities::full(MAX_LIMIT).with_activities()
+        CrmCapabilities::full(MAX_LIMIT)
+            .with_activities()
+            .with_deleted_deals()
     }
 
     async fn fetch_sales_pipelines(&self) -> Result<Vec<SalesPipeline>, SourceError> {
@@ -291,6 +313,42 @@ impl CrmSource for AmoCrmClient {
         let phones = &self.inner.phone_field_ids;
         Ok(Page {
             items: convert_all(items, "GET /api/v4/leads", |l| convert::deal(l, phones))?,
+            next,
+        })
+    }
+
+    /// `GET /api/v4/leads?with=only_deleted` with the leads listing's id batches, `updated_at`
+    /// filter and order: the deleted (still restorable) leads, each deleted at its update time.
+    /// Its cursors are tagged, so a cursor of the leads listing is refused.
+    async fn fetch_deleted_deals<'a>(
+        &self,
+        q: &DealQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<DeletedDeal>, SourceError> {
+        let ids = parse_ids(
+            &q.ids.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+            "deal id",
+        )?;
+        let batches: Vec<&[i64]> = ids.chunks(ID_BATCH).collect();
+        let limit = page_size(q.page_size, MAX_LIMIT);
+        let (items, _, next) = self
+            .tagged_page::<dto::LeadsPage>(
+                page,
+                batches.len().max(1),
+                Some(DELETED_DEALS_TAG),
+                |phase| {
+                    let mut f = match q.updated {
+                        Some(w) => LeadFilter::updated_in(w),
+                        None => LeadFilter::default(),
+                    }
+                    .deleted();
+                    f.ids = batches.get(phase).map(|b| b.to_vec()).unwrap_or_default();
+                    Listing::new("/api/v4/leads", f.to_query(), limit)
+                },
+            )
+            .await?;
+        Ok(Page {
+            items: convert_some(&items, "GET /api/v4/leads", convert::deleted_deal)?,
             next,
         })
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use synkro_core::error::StoreError;
-use synkro_core::model::{EntityRef, Timestamp};
+use synkro_core::model::{Deal, EntityRef, Timestamp};
 use synkro_core::store::{SyncBatch, Versioned};
 
 use crate::error::corrupt;
@@ -50,7 +50,7 @@ pub(crate) struct Table {
     pub(crate) parent_col: Option<&'static str>,
     /// Column for `Row::link` (a second owner: a contact id), if any.
     pub(crate) link_col: Option<&'static str>,
-    /// Column for `Row::at` (the instant windows filter on), if any.
+    /// Column for `Row::at` (the instant windows filter on; a deal's deletion instant), if any.
     pub(crate) at_col: Option<&'static str>,
 }
 
@@ -68,12 +68,13 @@ pub(crate) const PIPELINE: Table = Table {
     link_col: None,
     at_col: None,
 };
+/// Deals: `deleted_at` (migration 0004) holds when the CRM deleted the deal, NULL while it lives.
 pub(crate) const DEAL: Table = Table {
     name: "deal",
     label_col: Some("name"),
     parent_col: None,
     link_col: None,
-    at_col: None,
+    at_col: Some("deleted_at"),
 };
 pub(crate) const CONTACT: Table = Table {
     name: "contact",
@@ -183,6 +184,11 @@ pub(crate) fn rows<T: Versioned + Serialize>(
     Ok((out, folded))
 }
 
+/// Deals as rows of [`DEAL`]: the name, and the deletion instant.
+pub(crate) fn deal_rows(deals: &[Deal]) -> Result<(Vec<Row>, u64), StoreError> {
+    rows(deals, |d| (Some(d.name.clone()), None, None, d.deleted_at))
+}
+
 /// Tables with their rows.
 pub(crate) type TableRows = Vec<(Table, Vec<Row>)>;
 
@@ -208,10 +214,7 @@ pub(crate) fn batch_rows(batch: &SyncBatch) -> Result<(TableRows, u64), StoreErr
             (Some(p.name.clone()), None, None, None)
         })?,
     );
-    push(
-        DEAL,
-        rows(&batch.deals, |d| (Some(d.name.clone()), None, None, None))?,
-    );
+    push(DEAL, deal_rows(&batch.deals)?);
     push(
         CONTACT,
         rows(&batch.contacts, |c| {

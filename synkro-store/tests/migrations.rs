@@ -5,8 +5,10 @@ mod common;
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use synkro_core::model::{
-    ActivityKind, ContactId, CrmActivity, Deal, DealId, EventId, TenantId, TenantStatus, Window,
+    ActivityKind, ContactId, CrmActivity, Deal, DealId, DeletedDeal, EventId, TenantId,
+    TenantStatus, Window,
 };
 use synkro_core::store::{CursorAdvance, CursorKey, NewTenant, Store, SyncBatch, TenantStore};
 use synkro_store::{PgOptions, PgStore, SqliteOptions, SqliteStore};
@@ -87,8 +89,8 @@ impl OldDatabase {
         }
     }
 
-    /// Writes the deal of [`v2_deal_json`] the way version 2 stored it.
-    async fn insert_v2_deal(&self, tenant: i64) {
+    /// Writes deal `d1` with `data` (its JSON) the way versions 2 and 3 stored it.
+    async fn insert_old_deal(&self, tenant: i64, data: String) {
         match self {
             Self::Sqlite { old, .. } => {
                 sqlx::query(
@@ -96,7 +98,7 @@ impl OldDatabase {
                      VALUES ($1, 'amocrm', 'd1', 1772409600000, $2, 'Old deal')",
                 )
                 .bind(tenant)
-                .bind(v2_deal_json())
+                .bind(data.clone())
                 .execute(old.pool())
                 .await
                 .unwrap();
@@ -107,10 +109,37 @@ impl OldDatabase {
                      VALUES ($1, 'amocrm', 'd1', '2026-03-02T00:00:00Z', $2::jsonb, 'Old deal')",
                 )
                 .bind(tenant)
-                .bind(v2_deal_json())
+                .bind(data.clone())
                 .execute(old.pool())
                 .await
                 .unwrap();
+            }
+        }
+    }
+
+    /// The `deleted_at` column of every deal, by id, read with a connection of its own (after
+    /// [`open_current`](Self::open_current) closed the old one).
+    async fn deal_deleted_at(&self) -> Vec<(String, Option<DateTime<Utc>>)> {
+        const SQL: &str = "SELECT external_id, deleted_at FROM deal ORDER BY external_id";
+        match self {
+            Self::Sqlite { path, .. } => {
+                let store = SqliteStore::open_with(path, SqliteOptions::default().migrate(false))
+                    .await
+                    .unwrap();
+                let rows: Vec<(String, Option<i64>)> =
+                    sqlx::query_as(SQL).fetch_all(store.pool()).await.unwrap();
+                rows.into_iter()
+                    .map(|(id, ms)| (id, ms.and_then(DateTime::from_timestamp_millis)))
+                    .collect()
+            }
+            Self::Postgres { url, schema, .. } => {
+                let store = PgStore::connect_with(
+                    url,
+                    PgOptions::default().schema(schema.clone()).migrate(false),
+                )
+                .await
+                .unwrap();
+                sqlx::query_as(SQL).fetch_all(store.pool()).await.unwrap()
             }
         }
     }
@@ -188,9 +217,9 @@ async fn check_version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
         "version 1 has no cursor table"
     );
 
-    // Opening with the current code applies 0002 and 0003 and keeps the tenant.
+    // Opening with the current code applies 0002 to 0004 and keeps the tenant.
     let (store, versions) = old.open_current().await;
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     let tenants = store.tenants().await.unwrap();
     assert_eq!(
         tenants.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
@@ -221,7 +250,7 @@ async fn check_version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
     // Re-opening is a no-op.
     drop(store);
     let (again, versions) = old.open_current().await;
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     assert_eq!(again.tenants().await.unwrap().len(), 1);
     drop(again);
     old.remove().await;
@@ -340,6 +369,7 @@ fn v2_deal_json() -> String {
         closed_at: None,
         custom_fields: serde_json::Value::Null,
         synthetic: false,
+        deleted_at: None,
     };
     serde_json::to_string(&deal).unwrap()
 }
@@ -347,7 +377,7 @@ fn v2_deal_json() -> String {
 /// Version 2 → 3: the tenant and deal written at version 2 stay, and activities work.
 async fn check_version_2_migrates_to_3_keeping_its_rows(old: OldDatabase) {
     let tenant = old.insert_tenant().await;
-    old.insert_v2_deal(tenant).await;
+    old.insert_old_deal(tenant, v2_deal_json()).await;
     assert_eq!(
         old.table("crm_activity").await,
         None,
@@ -355,7 +385,7 @@ async fn check_version_2_migrates_to_3_keeping_its_rows(old: OldDatabase) {
     );
 
     let (store, versions) = old.open_current().await;
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     let tenants = store.tenants().await.unwrap();
     assert_eq!(
         tenants.iter().map(|t| t.id).collect::<Vec<_>>(),
@@ -375,5 +405,76 @@ async fn sqlite_database_at_version_2_migrates_to_3_keeping_its_rows() {
 async fn postgres_schema_at_version_2_migrates_to_3_keeping_its_rows() {
     if let Some(old) = OldDatabase::postgres("migrate_to_3", 2).await {
         check_version_2_migrates_to_3_keeping_its_rows(old).await;
+    }
+}
+
+/// A deal as versions 2 and 3 wrote it: the JSON of that code, without `deleted_at`.
+const V3_DEAL_JSON: &str = r#"{"id":"d1","name":"Old deal","pipeline":null,"stage":null,"responsible":null,"price":null,"contacts":["c1"],"phones":[],"loss_reason":null,"created_at":"2026-03-01T00:00:00Z","updated_at":"2026-03-02T00:00:00Z","closed_at":null,"custom_fields":null,"synthetic":false}"#;
+
+/// Version 3 → 4: the deal written at version 3 reads as live, is the same record when synced
+/// again (a live deal's JSON did not change), and a deletion marks it in its JSON and in the new
+/// `deleted_at` column.
+async fn check_version_3_migrates_to_4_keeping_its_rows(old: OldDatabase) {
+    let tenant = old.insert_tenant().await;
+    old.insert_old_deal(tenant, V3_DEAL_JSON.to_owned()).await;
+    let (store, versions) = old.open_current().await;
+    assert_eq!(versions, vec![1, 2, 3, 4]);
+    let t = TenantId(tenant);
+    let deals = store.deals(t).await.unwrap();
+    assert_eq!(deals.len(), 1);
+    assert_eq!(deals[0].deleted_at, None, "a deal of version 3 is live");
+    assert_eq!(serde_json::to_string(&deals[0]).unwrap(), V3_DEAL_JSON);
+    let again = store
+        .apply(
+            t,
+            "amocrm",
+            &SyncBatch {
+                deals: deals.clone(),
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.updated, again.unchanged), (0, 1), "{again:?}");
+
+    let at: DateTime<Utc> = "2026-03-05T00:00:00Z".parse().unwrap();
+    let r = store
+        .apply(
+            t,
+            "amocrm",
+            &SyncBatch {
+                deleted_deals: vec![DeletedDeal::new("d1", at)],
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.updated, 1, "{r:?}");
+    let marked = store.deals(t).await.unwrap();
+    assert_eq!(
+        (
+            marked[0].deleted_at,
+            marked[0].updated_at,
+            marked[0].name.as_str()
+        ),
+        (Some(at), at, "Old deal")
+    );
+    drop(store);
+    assert_eq!(
+        old.deal_deleted_at().await,
+        vec![("d1".to_owned(), Some(at))]
+    );
+    old.remove().await;
+}
+
+#[tokio::test]
+async fn sqlite_database_at_version_3_migrates_to_4_keeping_its_rows() {
+    check_version_3_migrates_to_4_keeping_its_rows(OldDatabase::sqlite("mig4", 3).await).await;
+}
+
+#[tokio::test]
+async fn postgres_schema_at_version_3_migrates_to_4_keeping_its_rows() {
+    if let Some(old) = OldDatabase::postgres("migrate_to_4", 3).await {
+        check_version_3_migrates_to_4_keeping_its_rows(old).await;
     }
 }

@@ -21,9 +21,10 @@ struct Episode {
 
 impl MetricsEngine {
     /// Processes the calls of one phone (any order): volumes, missed calls and missed-call
-    /// episodes. `leads` are the leads of the phone's contacts (L3 candidates); `contacts` are the
-    /// contacts holding the phone, whose responsible answers for the phone when no lead gives one
-    /// (§5.5, K12; the first of them, by id, with a responsible). `has_phone` is false for calls
+    /// episodes. `leads` are the leads of the phone's contacts (L3 candidates; deleted ones are
+    /// never chosen and count as no lead); `contacts` are the contacts holding the phone, whose
+    /// responsible answers for the phone when no lead gives one (§5.5, K12; the first of them, by
+    /// id, with a responsible). `has_phone` is false for calls
     /// without a usable phone (`dq.calls_unmatched`). `chat_touches` are the human messages (from
     /// [`add_chat`](Self::add_chat)) in chats with this phone: each resolves the open episodes as
     /// `called_back` when `callback_channels` has `chat` (§3.7).
@@ -106,7 +107,7 @@ impl MetricsEngine {
                         }
                         a.talk += talk;
                     });
-                    let unmatched = !has_phone || leads.is_empty();
+                    let unmatched = !has_phone || leads.iter().all(|l| l.deal.is_deleted());
                     self.dq_add("dq.calls_unmatched", unmatched, || c.id.to_string());
                     self.dq_unassigned("dq.unassigned_items.call.volume", who, c.id.as_str());
                 }

@@ -213,7 +213,9 @@ impl<'a> ContactView<'a> {
     }
 }
 
-/// L3: the lead of a chat at t among candidate leads.
+/// L3: the lead of a chat at t among candidate leads. Deleted leads are never chosen (L3:
+/// "deleted leads excluded"); [`compute`](crate::analytics::compute) leaves them out of the
+/// candidates already.
 #[must_use]
 pub fn lead_at<'l, 'a>(
     leads: &'l [LeadView<'a>],
@@ -226,21 +228,19 @@ pub fn lead_at<'l, 'a>(
         let ok = l.open_at(t)
             || (l.created > t && l.created <= t + ahead)
             || l.closed.is_some_and(|c| c <= t && c >= t - behind);
-        return ok.then_some(l);
+        return (ok && !l.deal.is_deleted()).then_some(l);
     }
-    leads
-        .iter()
+    let live = || leads.iter().filter(|l| !l.deal.is_deleted());
+    live()
         .filter(|l| l.open_at(t))
         .max_by_key(|l| (l.created, l.deal.id.as_str()))
         .or_else(|| {
-            leads
-                .iter()
+            live()
                 .filter(|l| l.created > t && l.created <= t + ahead)
                 .min_by_key(|l| (l.created, l.deal.id.as_str()))
         })
         .or_else(|| {
-            leads
-                .iter()
+            live()
                 .filter(|l| l.closed.is_some_and(|c| c <= t && c >= t - behind))
                 .max_by_key(|l| (l.closed, l.deal.id.as_str()))
         })

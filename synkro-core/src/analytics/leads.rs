@@ -230,8 +230,12 @@ impl MetricsEngine {
     }
 
     /// Processes one lead: speed to lead, win/loss, cycle, funnel passes, stays, follow-up, and
-    /// `dq.leads_without_phone`.
+    /// `dq.leads_without_phone`. A lead deleted in the CRM counts in none of them (K19) and is
+    /// ignored.
     pub fn add_lead(&mut self, input: &LeadInput<'_, '_>) {
+        if input.lead.deal.is_deleted() {
+            return;
+        }
         let touches = self.lead_touches(input);
         self.speed_to_lead(input, &touches);
         self.win_loss(input);

@@ -161,6 +161,7 @@ mod tests {
             closed_at: None,
             custom_fields: serde_json::Value::Null,
             synthetic: false,
+            deleted_at: None,
         }
     }
 

@@ -109,6 +109,40 @@ pub async fn deals(
     Ok(contacts)
 }
 
+/// Deals deleted in the CRM whose deletion is in `range`, when the source's
+/// [`CrmCapabilities`](crate::source::CrmCapabilities) say it lists them
+/// ([`with_deleted_deals`](crate::source::CrmCapabilities::with_deleted_deals)); each page is
+/// applied as [`SyncBatch::deleted_deals`], which marks the stored deals deleted (a deal never
+/// stored stays absent). A deleted deal the CRM restores is listed again by [`deals`] with a newer
+/// update time, and that record clears the mark. A source without the capability is never asked.
+///
+/// # Errors
+/// [`RunError::Source`] (`sync.<crm>.deleted_deals`), `Cancelled`, `Store`.
+pub async fn deleted_deals(
+    cx: &RunContext,
+    crm: &dyn CrmSource,
+    range: Window,
+) -> Result<(), RunError> {
+    if !crm.capabilities().deleted_deals {
+        return Ok(());
+    }
+    let q = DealQuery::updated_in(range);
+    pages(
+        cx,
+        crm.backend(),
+        "deleted_deals",
+        |c| {
+            let q = &q;
+            async move { crm.fetch_deleted_deals(q, c.as_ref()).await }
+        },
+        |deleted_deals| SyncBatch {
+            deleted_deals,
+            ..SyncBatch::default()
+        },
+    )
+    .await
+}
+
 /// The contacts with these ids, in batches of the source's page size (never one request per
 /// contact).
 ///
@@ -233,8 +267,8 @@ async fn crm_activities(
 }
 
 /// The whole CRM sync of the built-in modes over the run's read range: reference data, deals,
-/// their contacts, then calls, stage and responsible changes and CRM activities
-/// ([`activities`]).
+/// deleted deals ([`deleted_deals`]), the deals' contacts, then calls, stage and responsible
+/// changes and CRM activities ([`activities`]).
 ///
 /// # Errors
 /// As the functions it calls.
@@ -242,6 +276,7 @@ pub async fn crm(cx: &RunContext, crm: &dyn CrmSource) -> Result<(), RunError> {
     let range = cx.read_range();
     crm_reference(cx, crm).await?;
     let contact_ids = deals(cx, crm, range).await?;
+    deleted_deals(cx, crm, range).await?;
     contacts(cx, crm, &contact_ids).await?;
     activities(cx, crm, range).await
 }
@@ -391,6 +426,7 @@ mod tests {
             closed_at: None,
             custom_fields: serde_json::Value::Null,
             synthetic: false,
+            deleted_at: None,
         }
     }
 
@@ -613,6 +649,133 @@ mod tests {
         assert!(matches!(err, RunError::Cancelled), "{err:?}");
     }
 
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        s.parse().expect("valid instant")
+    }
+
+    #[tokio::test]
+    async fn deleted_deals_mark_stored_deals_page_by_page_and_a_restored_deal_comes_back() {
+        use crate::model::DeletedDeal;
+
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities()
+            .return_const(CrmCapabilities::full(50).with_deleted_deals());
+        let mut seq = Sequence::new();
+        let range = Window {
+            start: at("2026-03-09T23:50:00Z"),
+            end: at("2026-03-11T00:00:00Z"),
+        };
+        crm.expect_fetch_deleted_deals()
+            .withf(move |q, page| q.updated == Some(range) && page.is_none())
+            .times(1)
+            .in_sequence(&mut seq)
+            // A short page with a next cursor is not the end.
+            .returning(|_, _| {
+                Ok(Page {
+                    items: vec![DeletedDeal::new("1", at("2026-03-10T15:00:00Z"))],
+                    next: Some(Cursor::new("d2")),
+                })
+            });
+        crm.expect_fetch_deleted_deals()
+            .withf(|_, page| page.map(Cursor::as_str) == Some("d2"))
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| {
+                Ok(Page::last(vec![
+                    // Never stored: nothing is created.
+                    DeletedDeal::new("9", at("2026-03-10T16:00:00Z")),
+                    // Stored deal 2 was updated after this deletion: it stays live.
+                    DeletedDeal::new("2", at("2026-03-10T11:00:00Z")),
+                ]))
+            });
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        let tenant = cx.tenant().id;
+        // Deals 1 and 2 were stored by an earlier sync (updated at 12:00).
+        cx.apply(
+            "amocrm",
+            &SyncBatch {
+                deals: vec![deal(1, &[10]), deal(2, &[11])],
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .expect("stored");
+        deleted_deals(&cx, crm.as_ref(), cx.read_range())
+            .await
+            .expect("sync succeeds");
+        let stored = cx.store().deals(tenant).await.expect("store reads");
+        let state: Vec<(&str, Option<chrono::DateTime<chrono::Utc>>)> = stored
+            .iter()
+            .map(|d| (d.id.as_str(), d.deleted_at))
+            .collect();
+        assert_eq!(
+            state,
+            [("1", Some(at("2026-03-10T15:00:00Z"))), ("2", None)],
+            "deal 1 is marked, deal 2 stays live, deal 9 is not created"
+        );
+        assert_eq!(stored[0].updated_at, at("2026-03-10T15:00:00Z"));
+        assert_eq!(stored[0].name, "deal 1", "the rest of the deal stays");
+
+        // The CRM lists deal 1 again after its deletion: restored.
+        let mut restored = deal(1, &[10]);
+        restored.updated_at = at("2026-03-10T18:00:00Z");
+        cx.apply(
+            "amocrm",
+            &SyncBatch {
+                deals: vec![restored.clone()],
+                ..SyncBatch::default()
+            },
+        )
+        .await
+        .expect("stored");
+        let back = cx
+            .store()
+            .deals_by_ids(tenant, &[DealId::new("1")])
+            .await
+            .expect("store reads");
+        assert_eq!(back, vec![restored]);
+        assert!(!back[0].is_deleted());
+    }
+
+    #[tokio::test]
+    async fn deleted_deals_are_not_asked_for_without_the_capability() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities()
+            .return_const(CrmCapabilities::full(50).with_activities());
+        crm.expect_fetch_deleted_deals().times(0);
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        let done = deleted_deals(&cx, crm.as_ref(), cx.read_range()).await;
+        assert!(done.is_ok(), "{done:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failing_deleted_deals_page_names_the_sub_step() {
+        let mut crm = MockCrmSource::new();
+        crm.expect_backend().return_const("amocrm");
+        crm.expect_capabilities()
+            .return_const(CrmCapabilities::full(50).with_deleted_deals());
+        crm.expect_fetch_deleted_deals().times(1).returning(|_, _| {
+            Err(SourceError::Unavailable {
+                backend: "amocrm",
+                operation: "GET /api/v4/leads".into(),
+                source: None,
+            })
+        });
+        let crm: Arc<dyn CrmSource> = Arc::new(crm);
+        let cx = context(Some(crm.clone()), None).await;
+        match deleted_deals(&cx, crm.as_ref(), cx.read_range()).await {
+            Err(RunError::Source { step, source }) => {
+                assert_eq!(step, "sync.amocrm.deleted_deals");
+                assert_eq!(source.kind(), "unavailable");
+            }
+            other => panic!("expected a source error, got {other:?}"),
+        }
+    }
+
     /// A source written before activities existed: `CrmCapabilities::full`, the default
     /// `fetch_activities` (which answers `Unsupported`).
     #[derive(Debug)]
@@ -695,6 +858,11 @@ mod tests {
             !steps.contains(&"sync.legacy.activities"),
             "activities were never asked for: {steps:?}"
         );
+        assert!(
+            !steps.contains(&"sync.legacy.deleted_deals"),
+            "deleted deals were never asked for: {steps:?}"
+        );
+        assert!(!crm.capabilities().deleted_deals);
         assert!(
             events.iter().all(|e| e.event.level != EventLevel::Warn),
             "no warnings: {steps:?}"

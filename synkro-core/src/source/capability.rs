@@ -16,15 +16,21 @@ pub struct CrmCapabilities {
     /// closed conversations, notes).
     #[serde(default)]
     pub activities: bool,
+    /// The source lists deals deleted in the CRM
+    /// ([`CrmSource::fetch_deleted_deals`](crate::source::CrmSource::fetch_deleted_deals)).
+    #[serde(default)]
+    pub deleted_deals: bool,
     /// The largest page the source serves.
     pub max_page_size: u32,
 }
 
 impl CrmCapabilities {
     /// A source with deals in `updated_at` order, calls, stage changes and responsible changes,
-    /// serving pages of up to `max_page_size`. CRM activities are off: a source that implements
-    /// [`CrmSource::fetch_activities`](crate::source::CrmSource::fetch_activities) says so with
-    /// [`with_activities`](Self::with_activities), so a source written before activities existed
+    /// serving pages of up to `max_page_size`. CRM activities and deleted deals are off: a source
+    /// that implements [`CrmSource::fetch_activities`](crate::source::CrmSource::fetch_activities)
+    /// or [`CrmSource::fetch_deleted_deals`](crate::source::CrmSource::fetch_deleted_deals) says so
+    /// with [`with_activities`](Self::with_activities) or
+    /// [`with_deleted_deals`](Self::with_deleted_deals), so a source written before they existed
     /// is never asked for them.
     #[must_use]
     pub fn full(max_page_size: u32) -> Self {
@@ -34,6 +40,7 @@ impl CrmCapabilities {
             stage_changes: true,
             responsible_changes: true,
             activities: false,
+            deleted_deals: false,
             max_page_size,
         }
     }
@@ -43,6 +50,15 @@ impl CrmCapabilities {
     pub fn with_activities(self) -> Self {
         Self {
             activities: true,
+            ..self
+        }
+    }
+
+    /// The same capabilities, with the listing of deleted deals.
+    #[must_use]
+    pub fn with_deleted_deals(self) -> Self {
+        Self {
+            deleted_deals: true,
             ..self
         }
     }

@@ -5,7 +5,8 @@ use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::error::SourceError;
 use crate::model::{
-    Call, Contact, CrmActivity, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
+    Call, Contact, CrmActivity, Deal, DeletedDeal, Manager, ResponsibleChange, SalesPipeline,
+    StageChange,
 };
 use crate::source::{
     ActivityQuery, ContactQuery, CrmCapabilities, Cursor, DealQuery, Page, paginate,
@@ -45,7 +46,8 @@ pub trait CrmSource: Send + Sync + fmt::Debug {
     /// Every CRM user.
     async fn fetch_managers(&self) -> Result<Vec<Manager>, SourceError>;
 
-    /// One page of deals matching `q`, with their contact ids.
+    /// One page of deals matching `q`, with their contact ids. Deals deleted in the CRM are not
+    /// listed here (see [`fetch_deleted_deals`](Self::fetch_deleted_deals)).
     async fn fetch_deals<'a>(
         &self,
         q: &DealQuery,
@@ -95,6 +97,23 @@ pub trait CrmSource: Send + Sync + fmt::Debug {
             operation: "fetch_activities".to_owned(),
         })
     }
+
+    /// One page of the deals deleted in the CRM (and still restorable there) matching `q`: by
+    /// id, and with `q.updated` by the update time of the deletion, in the same paging as
+    /// [`fetch_deals`](Self::fetch_deals). Needs `capabilities().deleted_deals`; the default
+    /// answers [`SourceError::Unsupported`], so sources written before deletions were tracked
+    /// keep compiling. A restored deal is listed again by `fetch_deals`, never here.
+    async fn fetch_deleted_deals<'a>(
+        &self,
+        q: &DealQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<DeletedDeal>, SourceError> {
+        let _ = (q, page);
+        Err(SourceError::Unsupported {
+            backend: self.backend(),
+            operation: "fetch_deleted_deals".to_owned(),
+        })
+    }
 }
 
 /// Streams over [`CrmSource`] listings. Blanket-implemented; do not implement it.
@@ -115,6 +134,17 @@ pub trait CrmSourceExt: CrmSource {
         self.deal_pages(q)
             .map_ok(|p| futures::stream::iter(p.items.into_iter().map(Ok)))
             .try_flatten()
+    }
+
+    /// Every page of deleted deals matching `q`.
+    fn deleted_deal_pages(
+        &self,
+        q: DealQuery,
+    ) -> impl Stream<Item = Result<Page<DeletedDeal>, SourceError>> + Send + '_ {
+        paginate(move |c| {
+            let q = q.clone();
+            async move { self.fetch_deleted_deals(&q, c.as_ref()).await }
+        })
     }
 
     /// Every page of contacts matching `q`.

@@ -8,10 +8,10 @@ use async_trait::async_trait;
 
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, IntegrationConfig,
-    JobRun, Manager, Membership, Message, NewRun, NewRunEvent, Report, ReportId, ReportMessage,
-    ReportStatus, RunEvent, RunId, RunOutcome, RunState, SalesPipeline, StageChange, Tenant,
-    TenantId, TenantRuntimeConfig, Timestamp, User, UserId, Window,
+    AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, DeletedDeal,
+    IntegrationConfig, JobRun, Manager, Membership, Message, NewRun, NewRunEvent, Report, ReportId,
+    ReportMessage, ReportStatus, RunEvent, RunId, RunOutcome, RunState, SalesPipeline, StageChange,
+    Tenant, TenantId, TenantRuntimeConfig, Timestamp, User, UserId, Window,
 };
 use crate::store::{
     ApplyReport, AuditStore, CreateRun, CursorAdvance, CursorKey, DataStore, NewReport, NewTenant,
@@ -124,6 +124,24 @@ fn upsert<T: Versioned + Clone + PartialEq>(
                 report.updated += 1;
             }
         }
+    }
+}
+
+/// Marks the stored deal of a deletion (see [`DeletedDeal::apply_to`]).
+fn mark_deleted(
+    table: &mut Table<Deal>,
+    tenant: TenantId,
+    source: &str,
+    deletion: &DeletedDeal,
+    report: &mut ApplyReport,
+) {
+    let key = (tenant, source.to_owned(), deletion.id.as_str().to_owned());
+    match table.get(&key).and_then(|d| deletion.apply_to(d)) {
+        Some(marked) => {
+            table.insert(key, marked);
+            report.updated += 1;
+        }
+        None => report.unchanged += 1,
     }
 }
 
@@ -301,6 +319,10 @@ impl DataStore for MemoryStore {
             .deals
             .iter()
             .for_each(|x| upsert(&mut g.deals, tenant, source, x, &mut r));
+        batch
+            .deleted_deals
+            .iter()
+            .for_each(|x| mark_deleted(&mut g.deals, tenant, source, x, &mut r));
         batch
             .contacts
             .iter()

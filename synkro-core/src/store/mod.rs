@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, IntegrationConfig,
-    IntegrationKind, JobRun, Manager, Membership, Message, NewRun, NewRunEvent, Report, ReportId,
-    ReportKind, ReportMessage, ReportStatus, ResponsibleChange, RunEvent, RunId, RunOutcome,
-    RunState, SalesPipeline, StageChange, Tenant, TenantId, TenantRuntimeConfig, TenantStatus,
-    Timestamp, User, UserId, Window,
+    AuditEntry, Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, DeletedDeal,
+    IntegrationConfig, IntegrationKind, JobRun, Manager, Membership, Message, NewRun, NewRunEvent,
+    Report, ReportId, ReportKind, ReportMessage, ReportStatus, ResponsibleChange, RunEvent, RunId,
+    RunOutcome, RunState, SalesPipeline, StageChange, Tenant, TenantId, TenantRuntimeConfig,
+    TenantStatus, Timestamp, User, UserId, Window,
 };
 use crate::report::ReportDocument;
 
@@ -265,6 +265,10 @@ pub struct SyncBatch {
     /// CRM activities (chat-message events, closed conversations, notes).
     #[serde(default)]
     pub activities: Vec<CrmActivity>,
+    /// Deals the CRM reports deleted: each marks the stored deal of its id (after the batch's
+    /// `deals`), see [`DataStore::apply`]. Not a record of its own.
+    #[serde(default)]
+    pub deleted_deals: Vec<DeletedDeal>,
 }
 
 impl SyncBatch {
@@ -281,6 +285,7 @@ impl SyncBatch {
             + self.stage_changes.len()
             + self.responsible_changes.len()
             + self.activities.len()
+            + self.deleted_deals.len()
     }
 
     /// Whether the batch holds nothing.
@@ -319,6 +324,12 @@ pub trait DataStore: Send + Sync {
     ///   older than the stored one is left out; an equal time replaces it only when the content
     ///   differs.
     /// - Child sets (a pipeline's stages, a contact's phones) are replaced with their parent.
+    /// - Deleted deals (`batch.deleted_deals`, applied after `batch.deals`) mark the stored deal
+    ///   of (tenant, source, id) as [`DeletedDeal::apply_to`] says: `deleted_at` and the update
+    ///   time become the deletion's instant, unless the stored deal was updated after it. Each
+    ///   counts as `updated` when it marks a deal, else `unchanged`; a deal that is not stored is
+    ///   not created. A deal applied later with a newer update time and no `deleted_at` (the CRM
+    ///   lists it again: restored) replaces the mark like any newer record.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown tenant; backend failures. On error nothing of the
@@ -385,7 +396,7 @@ pub trait DataStore: Send + Sync {
     /// Backend failures.
     async fn sales_pipelines(&self, tenant: TenantId) -> Result<Vec<SalesPipeline>, StoreError>;
 
-    /// Deals updated in `range`, by id.
+    /// Deals updated in `range`, by id (deleted ones too, with `deleted_at` set).
     ///
     /// # Errors
     /// Backend failures.
@@ -395,7 +406,7 @@ pub trait DataStore: Send + Sync {
         range: &Window,
     ) -> Result<Vec<Deal>, StoreError>;
 
-    /// Every stored deal, by id.
+    /// Every stored deal, by id (deleted ones too, with `deleted_at` set).
     ///
     /// # Errors
     /// Backend failures.

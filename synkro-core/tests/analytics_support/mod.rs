@@ -102,6 +102,7 @@ pub fn deal(id: &str, responsible: &str, created: DateTime<Utc>) -> Deal {
         closed_at: None,
         custom_fields: serde_json::json!({}),
         synthetic: false,
+        deleted_at: None,
     }
 }
 

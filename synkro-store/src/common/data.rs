@@ -12,6 +12,7 @@ use synkro_core::model::{
 use synkro_core::store::{ApplyReport, CursorAdvance, CursorKey, DataStore, SyncBatch, SyncCursor};
 
 use super::children::{replace_phones, replace_stages};
+use super::deleted::mark_deleted;
 use super::reads::Docs;
 use super::{
     DbRow, ThisStore, TsCol, db, exec, get, req_ts, tenant_exists, ts, un_ts, upsert_rows,
@@ -67,6 +68,9 @@ impl DataStore for ThisStore {
                 replace_phones(&mut tx, tenant, source, &batch.contacts, &changed_ids).await?;
             }
         }
+        let marked = mark_deleted(&mut tx, tenant, source, &batch.deleted_deals).await?;
+        report.updated += marked;
+        report.unchanged += batch.deleted_deals.len() as u64 - marked;
         let now = ts(chrono::Utc::now());
         for c in cursors {
             let q = sqlx::query(

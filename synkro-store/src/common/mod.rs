@@ -6,14 +6,15 @@
 //! Every statement names the tenant; every read filters on it.
 //!
 //! - [`reads`]: the read helpers every table shares (tenant-scoped rows and `data` documents);
-//! - [`tenants`], [`data`] (with [`children`]), [`runs`], [`reports`], [`audit`]: one store trait
-//!   each;
+//! - [`tenants`], [`data`] (with [`children`] and [`deleted`]), [`runs`], [`reports`], [`audit`]:
+//!   one store trait each;
 //! - [`client_data`]: the client data layer's tables.
 
 mod audit;
 mod children;
 mod client_data;
 mod data;
+mod deleted;
 mod reads;
 mod reports;
 mod runs;

@@ -25,7 +25,8 @@ pub struct Dataset {
     pub managers: Vec<Manager>,
     /// Sales pipelines.
     pub sales_pipelines: Vec<SalesPipeline>,
-    /// Deals, by id.
+    /// Deals, by id. `spec.deleted_deals` of them are deleted in the CRM (`deleted_at` set, the
+    /// deletion also being their update time): the CRM fakes list them only as deleted.
     pub deals: Vec<Deal>,
     /// Contacts, by id.
     pub contacts: Vec<Contact>,
@@ -54,6 +55,11 @@ impl Dataset {
         self.spec.end - Duration::days(i64::from(self.spec.days))
     }
 
+    /// The deals deleted in the CRM, by id.
+    pub fn deleted_deals(&self) -> impl Iterator<Item = &Deal> {
+        self.deals.iter().filter(|d| d.is_deleted())
+    }
+
     /// A chat's messages, oldest first.
     #[must_use]
     pub fn messages_of(&self, chat: &ChatId) -> &[Message] {
@@ -62,7 +68,8 @@ impl Dataset {
             .map_or(&[], |r| &self.messages[r.clone()])
     }
 
-    /// Everything as one batch (to pre-load a store).
+    /// Everything as one batch (to pre-load a store). Deleted deals are in `deals` with their
+    /// `deleted_at`, so the store holds them deleted.
     #[must_use]
     pub fn to_batch(&self) -> SyncBatch {
         SyncBatch {
@@ -76,6 +83,7 @@ impl Dataset {
             stage_changes: self.stage_changes.clone(),
             responsible_changes: self.responsible_changes.clone(),
             activities: self.activities.clone(),
+            deleted_deals: Vec::new(),
         }
     }
 

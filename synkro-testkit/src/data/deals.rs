@@ -1,13 +1,16 @@
-//! A deal and its history: stage changes, a responsible change for some, calls.
+//! A deal and its history: stage changes, a responsible change for some, calls; and the deals
+//! deleted in the CRM.
 
-use chrono::{DateTime, Utc};
-use rand::RngExt;
-use rand::seq::IndexedRandom;
+use chrono::{DateTime, Duration, Utc};
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use synkro_core::model::{
     ContactId, Deal, DealId, EntityRef, EventId, ManagerId, ResponsibleChange, StageChange,
     StageId, StageKind,
 };
 
+use super::Dataset;
 use super::generator::Generator;
 use super::vocab::{COMPANIES, LOSS_REASONS};
 
@@ -113,6 +116,30 @@ impl Generator<'_> {
             closed_at,
             custom_fields: serde_json::json!({ "source": "whatsapp" }),
             synthetic: false,
+            deleted_at: None,
         });
+    }
+}
+
+/// The seed offset of the deletions' own generator.
+const DELETIONS_SEED: u64 = 0xDE1E_7ED0_0000_0001;
+
+/// Marks `spec.deleted_deals` deals deleted, each one to 120 minutes after its last update (before
+/// the end of the data), with a generator of its own: every other value stays as generated.
+pub(super) fn delete_some(out: &mut Dataset) {
+    let n = out.spec.deleted_deals.min(out.deals.len());
+    if n == 0 {
+        return;
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(out.spec.seed ^ DELETIONS_SEED);
+    let mut order: Vec<usize> = (0..out.deals.len()).collect();
+    order.shuffle(&mut rng);
+    let last = out.spec.end - Duration::seconds(1);
+    for &i in &order[..n] {
+        let deal = &mut out.deals[i];
+        let after = Duration::seconds(rng.random_range(60..=7200));
+        let at = (deal.updated_at + after).min(last).max(deal.updated_at);
+        deal.deleted_at = Some(at);
+        deal.updated_at = at;
     }
 }

@@ -1,5 +1,5 @@
-//! The generator's state and its passes in order: reference data, clients, CRM activities, and
-//! the final ordering.
+//! The generator's state and its passes in order: reference data, clients, CRM activities, the
+//! final ordering, and the deals deleted in the CRM.
 
 use std::collections::HashMap;
 
@@ -91,7 +91,9 @@ impl<'a> Generator<'a> {
             i += 1;
         }
         self.activities();
-        self.finish()
+        let mut out = self.finish();
+        super::deals::delete_some(&mut out);
+        out
     }
 
     fn finish(mut self) -> Dataset {

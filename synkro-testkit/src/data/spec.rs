@@ -30,6 +30,10 @@ pub struct DatasetSpec {
     pub bot_share: f64,
     /// Average calls per deal.
     pub calls_per_deal: f64,
+    /// Deals deleted in the CRM after their last activity (0 by default). They are chosen, and
+    /// their deletion times drawn, by a generator of their own, so every other generated value is
+    /// the same as with none: a spec with deletions is the same tenant after those deletions.
+    pub deleted_deals: usize,
 }
 
 impl DatasetSpec {
@@ -49,6 +53,7 @@ impl DatasetSpec {
             deals_without_phone_share: 0.05,
             bot_share: 0.3,
             calls_per_deal: 1.0,
+            deleted_deals: 0,
         }
     }
 

@@ -83,3 +83,45 @@ fn sizes_scale_to_large_tenants() {
     assert!(d.deals.len() >= 1000);
     assert_eq!(d.messages.len(), 50_000);
 }
+
+#[test]
+fn deleted_deals_change_only_those_deals_and_go_into_the_batch_deleted() {
+    let base = Dataset::generate(&DatasetSpec::small(7, end()));
+    assert_eq!(base.deleted_deals().count(), 0, "none by default");
+    let spec = DatasetSpec {
+        deleted_deals: 4,
+        ..DatasetSpec::small(7, end())
+    };
+    let with = Dataset::generate(&spec);
+    assert_eq!(with.deals, Dataset::generate(&spec).deals, "deterministic");
+    assert_eq!(with.deleted_deals().count(), 4);
+    // Everything else is the data of the same seed without deletions.
+    assert_eq!(with.messages, base.messages);
+    assert_eq!(with.chats, base.chats);
+    assert_eq!(with.contacts, base.contacts);
+    assert_eq!(with.calls, base.calls);
+    assert_eq!(with.stage_changes, base.stage_changes);
+    assert_eq!(with.activities, base.activities);
+    assert_eq!(with.deals.len(), base.deals.len());
+    for (w, b) in with.deals.iter().zip(&base.deals) {
+        match w.deleted_at {
+            None => assert_eq!(w, b),
+            Some(at) => {
+                // Deleted 0 to 120 minutes after its last update, before the end of the data.
+                assert_eq!(w.updated_at, at);
+                assert!(at >= b.updated_at && at <= b.updated_at + chrono::Duration::hours(2));
+                assert!(at < with.spec.end);
+                let live = synkro_core::model::Deal {
+                    deleted_at: None,
+                    updated_at: b.updated_at,
+                    ..w.clone()
+                };
+                assert_eq!(&live, b);
+            }
+        }
+    }
+    // The batch carries them deleted.
+    let batch = with.to_batch();
+    assert_eq!(batch.deals.iter().filter(|d| d.is_deleted()).count(), 4);
+    assert!(batch.deleted_deals.is_empty());
+}

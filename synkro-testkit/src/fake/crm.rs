@@ -4,7 +4,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use synkro_core::error::SourceError;
 use synkro_core::model::{
-    Call, Contact, CrmActivity, Deal, Manager, ResponsibleChange, SalesPipeline, StageChange,
+    Call, Contact, CrmActivity, Deal, DeletedDeal, Manager, ResponsibleChange, SalesPipeline,
+    StageChange,
 };
 use synkro_core::source::{
     ActivityQuery, ContactQuery, CrmCapabilities, CrmSource, Cursor, DealQuery, Page,
@@ -14,9 +15,11 @@ use crate::data::Dataset;
 use crate::fake::log::{FaultPlan, Recorder};
 use crate::fake::{Fault, Request, page_of};
 
-/// A CRM over a dataset: deals by update time (ascending), contacts by id in batches, calls,
-/// changes and [`CrmActivity`] records by time; offset-cursor pages of at most `page_size` (250 by default, like amoCRM). Every request
-/// is logged; faults and a per-request hook can be planned.
+/// A CRM over a dataset: deals by update time (ascending; deleted deals only in
+/// [`fetch_deleted_deals`](CrmSource::fetch_deleted_deals), like amoCRM's `with=only_deleted`),
+/// contacts by id in batches, calls, changes and [`CrmActivity`] records by time; offset-cursor
+/// pages of at most `page_size` (250 by default, like amoCRM). Every request is logged; faults
+/// and a per-request hook can be planned.
 #[derive(Debug, Clone)]
 pub struct FakeCrm {
     data: Arc<Dataset>,
@@ -84,7 +87,9 @@ impl CrmSource for FakeCrm {
     }
 
     fn capabilities(&self) -> CrmCapabilities {
-        CrmCapabilities::full(self.page_size as u32).with_activities()
+        CrmCapabilities::full(self.page_size as u32)
+            .with_activities()
+            .with_deleted_deals()
     }
 
     async fn fetch_sales_pipelines(&self) -> Result<Vec<SalesPipeline>, SourceError> {
@@ -108,12 +113,32 @@ impl CrmSource for FakeCrm {
             .data
             .deals
             .iter()
+            .filter(|d| !d.is_deleted())
             .filter(|d| q.updated.is_none_or(|w| w.contains(d.updated_at)))
             .filter(|d| ids.is_empty() || ids.contains(&d.id))
             .cloned()
             .collect();
         deals.sort_by(|a, b| (a.updated_at, &a.id).cmp(&(b.updated_at, &b.id)));
         Ok(page_of(&deals, page, self.size(q.page_size)))
+    }
+
+    async fn fetch_deleted_deals<'a>(
+        &self,
+        q: &DealQuery,
+        page: Option<&'a Cursor>,
+    ) -> Result<Page<DeletedDeal>, SourceError> {
+        self.record("deleted_deals", page)?;
+        let ids: HashSet<_> = q.ids.iter().collect();
+        let mut deleted: Vec<DeletedDeal> = self
+            .data
+            .deals
+            .iter()
+            .filter_map(|d| d.deleted_at.map(|at| DeletedDeal::new(d.id.clone(), at)))
+            .filter(|d| q.updated.is_none_or(|w| w.contains(d.deleted_at)))
+            .filter(|d| ids.is_empty() || ids.contains(&d.id))
+            .collect();
+        deleted.sort_by(|a, b| (a.deleted_at, &a.id).cmp(&(b.deleted_at, &b.id)));
+        Ok(page_of(&deleted, page, self.size(q.page_size)))
     }
 
     async fn fetch_contacts<'a>(

@@ -41,6 +41,13 @@ impl Phones<'_> {
 /// the period, up to `ctx.as_of`) are read with its window's items: the engine decides by instant
 /// what lies in the period, so items outside it only end the items that start in it.
 ///
+/// A deal deleted in the CRM ([`Deal::is_deleted`](crate::model::Deal::is_deleted)) is no lead:
+/// it is no candidate of its chat or its calls (L3) and counts in no lead metric (K19). Its
+/// dialog's chat, messages, calls and activities still count as communication: a chat whose only
+/// deals are deleted is a chat without a lead (its messages in `dq.msg_without_lead` and the
+/// "(no lead)" pipeline, the chat in `dq.unmatched_chats`), a call with no live lead of its phone
+/// is in `dq.calls_unmatched`, and the deal's contacts still count for `dq.duplicate_phones`.
+///
 /// # Errors
 /// [`MetricsError::Config`] for an invalid configuration.
 pub fn compute(ctx: MetricsContext, dialogs: &[Dialog]) -> Result<MetricsReport, MetricsError> {
@@ -120,7 +127,11 @@ pub fn compute_with_phones(
         let idx = &by_chat[chat_id];
         let first = &dialogs[idx[0]];
         let Some(chat) = &first.chat else { continue };
-        let leads: Vec<LeadView<'_>> = idx.iter().map(|&i| view(&dialogs[i])).collect();
+        let leads: Vec<LeadView<'_>> = idx
+            .iter()
+            .filter(|&&i| !dialogs[i].deal.is_deleted())
+            .map(|&i| view(&dialogs[i]))
+            .collect();
         let calls: Vec<Call> = if engine.reply_by_call {
             idx.iter()
                 .flat_map(|&i| {
@@ -183,7 +194,7 @@ pub fn compute_with_phones(
                 .filter(|(_, i)| {
                     let s = !seen.contains(i);
                     seen.push(*i);
-                    s
+                    s && !dialogs[*i].deal.is_deleted()
                 })
                 .map(|(_, i)| view(&dialogs[*i]))
                 .collect()
@@ -245,7 +256,7 @@ pub fn compute_with_phones(
     let mut seen = FxHashSet::default();
     let empty = Vec::new();
     for d in dialogs {
-        if !seen.insert(d.deal.id.as_str()) {
+        if d.deal.is_deleted() || !seen.insert(d.deal.id.as_str()) {
             continue;
         }
         let v = view(d);

@@ -40,7 +40,8 @@ pub struct ChatInput<'a, 'l> {
     /// sessions that start in the period end with them. Like every message outside the period,
     /// they are not counted as messages, dialogs or waits of the period.
     pub after: &'a [Message],
-    /// The leads linked to the chat's contacts (L3 candidates).
+    /// The leads linked to the chat's contacts (L3 candidates), without deleted ones (L3:
+    /// [`compute`](crate::analytics::compute) leaves them out; `lead_at` never picks one).
     pub leads: &'l [LeadView<'a>],
     /// Calls with the chat's phone (used only when `reply_channels` has `call`).
     pub calls: &'a [Call],

@@ -125,6 +125,7 @@ mod tests {
             closed_at: closed.map(at),
             custom_fields: serde_json::json!({}),
             synthetic: false,
+            deleted_at: None,
         };
         let a = deal(
             "a",

@@ -18,7 +18,7 @@ pub use call::{Call, CallStatus};
 pub use change::{EntityRef, ResponsibleChange, StageChange};
 pub use chat::{Channel, Chat, ChatKind};
 pub use contact::Contact;
-pub use deal::Deal;
+pub use deal::{Deal, DeletedDeal};
 pub use manager::Manager;
 pub use message::{Attachment, AuthorKind, Direction, Message, MessageKind};
 pub use sales_pipeline::{SalesPipeline, Stage, StageKind};

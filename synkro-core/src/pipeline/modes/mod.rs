@@ -2,7 +2,7 @@
 //!
 //! | mode | sync reads | dialogs |
 //! |---|---|---|
-//! | `amocrm_radist` | CRM (pipelines, managers, deals updated in the window, their contacts, calls, stage and responsible changes, CRM activities); messenger chats whose phone matches a deal's phone, and their messages in the window and after it up to A ([`RunContext::message_range`]) | each deal linked by phone to a chat with messages in the window, with at least `min_dialogs_for_report` messages, and its calls, stage changes and activities |
+//! | `amocrm_radist` | CRM (pipelines, managers, deals updated in the window and their contacts, deals deleted in it (marked in the store), calls, stage and responsible changes, CRM activities); messenger chats whose phone matches a deal's phone, and their messages in the window and after it up to A ([`RunContext::message_range`]) | each deal linked by phone to a chat with messages in the window, with at least `min_dialogs_for_report` messages, and its calls, stage changes and activities |
 //! | `radist_only` | messenger chats active in the window and their messages in the window and after it up to A | one dialog per chat with a synthetic deal (stable id `radist:<chat id>`), with at least `min_dialogs_for_report` messages |
 //! | `amocrm_only` | CRM only | each deal updated in the window, with its calls, stage changes and activities |
 //!
@@ -297,6 +297,7 @@ mod tests {
             closed_at: None,
             custom_fields: serde_json::Value::Null,
             synthetic: false,
+            deleted_at: None,
         }
     }
 

@@ -47,6 +47,7 @@ impl RadistOnly {
             closed_at: None,
             custom_fields: serde_json::Value::Null,
             synthetic: true,
+            deleted_at: None,
         }
     }
 }

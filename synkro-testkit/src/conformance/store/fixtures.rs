@@ -138,6 +138,7 @@ pub(super) fn deal(id: &str, updated_at: DateTime<Utc>, name: &str) -> Deal {
         closed_at: None,
         custom_fields: json!({ "utm": "test" }),
         synthetic: false,
+        deleted_at: None,
     }
 }
 

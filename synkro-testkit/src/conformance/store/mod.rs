@@ -21,6 +21,7 @@
 mod activities;
 mod apply;
 mod cursors;
+mod deleted;
 mod fixtures;
 mod isolation;
 mod reports;
@@ -37,6 +38,7 @@ pub use apply::{
 pub use cursors::{
     last_sync_never_moves_backwards, sync_cursors_only_move_forward_and_commit_with_the_batch,
 };
+pub use deleted::deleted_deals_mark_stored_deals_and_restores_clear_them;
 pub use isolation::{
     no_method_lets_one_tenant_read_or_change_anothers_rows,
     unknown_tenants_are_rejected_and_nothing_is_written,
@@ -68,6 +70,7 @@ macro_rules! store_conformance {
             window_queries_return_what_falls_inside,
             child_sets_are_replaced_with_their_parent,
             crm_activities_are_stored_idempotently_and_read_by_deal_contact_and_window,
+            deleted_deals_mark_stored_deals_and_restores_clear_them,
             sync_cursors_only_move_forward_and_commit_with_the_batch,
             last_sync_never_moves_backwards,
             run_lifecycle_is_enforced,

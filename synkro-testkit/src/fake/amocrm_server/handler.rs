@@ -270,6 +270,11 @@ fn route(
                 "_embedded": {"pipelines": w.pipelines},
             }),
         ),
+        // `with=only_deleted` lists only the deleted (restorable) leads; the plain listing never
+        // has them.
+        "/api/v4/leads" if values(&q, &["with"]).iter().any(|v| v == "only_deleted") => {
+            list(s, path, &q, &w.deleted_leads, "leads", false)
+        }
         "/api/v4/leads" => list(s, path, &q, &w.leads, "leads", false),
         "/api/v4/contacts" => list(s, path, &q, &w.contacts, "contacts", false),
         "/api/v4/leads/notes" => list(s, path, &q, &w.lead_notes, "notes", false),
@@ -369,7 +374,8 @@ fn list(
         .iter()
         .map(|i| {
             let mut v = i.value.clone();
-            if key == "leads" {
+            // A deleted lead has only its id, update time and `is_deleted`.
+            if key == "leads" && i.value["is_deleted"] != Value::Bool(true) {
                 let contacts: Vec<Value> = if with.contains("contacts") {
                     i.contacts
                         .iter()

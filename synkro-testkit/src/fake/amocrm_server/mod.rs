@@ -1,11 +1,12 @@
 //! A stateful fake amoCRM API v4 server on 127.0.0.1, seeded from a [`Dataset`].
 //!
 //! It writes the real wire shapes on its own (HAL envelopes, `_links.next`, 204 on empty lists,
-//! `filter[...]` parameters, `with=contacts`, pages of at most 250 — events 100, where a larger
-//! `limit` serves 50 items like amoCRM does). The dataset's calls are call notes and its manual
-//! notes `common` notes (of leads or contacts, filtered by `note_type` and `updated_at`); its stage
-//! and responsible changes, chat messages and closed conversations are events
-//! (`lead_status_changed`, `entity_responsible_changed`, `incoming_chat_message`,
+//! `filter[...]` parameters, `with=contacts`, `with=only_deleted` (the dataset's deleted deals as
+//! `{id, updated_at, is_deleted: true}`, never in the plain leads listing), pages of at most 250 —
+//! events 100, where a larger `limit` serves 50 items like amoCRM does). The dataset's calls are
+//! call notes and its manual notes `common` notes (of leads or contacts, filtered by `note_type`
+//! and `updated_at`); its stage and responsible changes, chat messages and closed conversations
+//! are events (`lead_status_changed`, `entity_responsible_changed`, `incoming_chat_message`,
 //! `outgoing_chat_message` with `value_after` `message{id, talk_id, origin}`, `talk_closed` with
 //! `talk{id}`, filtered by `type` and `created_at`); each talk id of those events, and one talk per
 //! chat (ids 1, 2, …), is served by `/api/v4/talks/{id}`. It checks bearer tokens (a long-lived

@@ -33,6 +33,8 @@ pub(crate) struct Wire {
     pub(crate) groups: HashMap<i64, String>,
     pub(crate) pipelines: Vec<Value>,
     pub(crate) leads: Vec<Item>,
+    /// Deleted leads as `with=only_deleted` lists them: id, update time, `is_deleted`.
+    pub(crate) deleted_leads: Vec<Item>,
     pub(crate) contacts: Vec<Item>,
     pub(crate) lead_notes: Vec<Item>,
     pub(crate) contact_notes: Vec<Item>,
@@ -245,6 +247,21 @@ pub(crate) fn build(data: &Dataset, base: &str) -> Wire {
     }
     for d in &data.deals {
         let id = num(d.id.as_str());
+        if let Some(at) = d.deleted_at {
+            let at = at.timestamp();
+            w.deleted_leads.push(Item {
+                id: id.to_string(),
+                created_at: d.created_at.timestamp(),
+                updated_at: at,
+                kind: String::new(),
+                contacts: Vec::new(),
+                value: json!({
+                    "id": id, "updated_at": at, "is_deleted": true,
+                    "_links": {"self": {"href": format!("{base}/api/v4/leads/{id}")}},
+                }),
+            });
+            continue;
+        }
         let resp = d.responsible.as_ref().map_or(0, |m| num(m.as_str()));
         let status = d.stage.as_ref().map_or(0, |s| num(s.as_str()));
         w.leads.push(Item {
@@ -268,6 +285,8 @@ pub(crate) fn build(data: &Dataset, base: &str) -> Wire {
         });
     }
     w.leads
+        .sort_by_key(|i| (i.updated_at, i.id.parse::<i64>().unwrap_or(0)));
+    w.deleted_leads
         .sort_by_key(|i| (i.updated_at, i.id.parse::<i64>().unwrap_or(0)));
     for c in &data.contacts {
         let id = num(c.id.as_str());
