@@ -45,8 +45,15 @@ impl MetricsEngine {
         }
         let in_period = self.in_period(w.start);
         let open_at_e = w.start < self.e && end.is_none_or(|x| x > self.e);
-        let open_at = |de: Micros| w.start < de && end.is_none_or(|x| x > de);
-        let open_at_a_day_end = self.day_ends.iter().any(|(_, de)| open_at(*de));
+        // The day ends (ascending) the wait is open at: after its start, before its end.
+        let open_days = {
+            let lo = self.day_ends.partition_point(|(_, de)| *de <= w.start);
+            let hi = end.map_or(self.day_ends.len(), |x| {
+                self.day_ends.partition_point(|(_, de)| *de < x)
+            });
+            lo..hi.max(lo)
+        };
+        let open_at_a_day_end = !open_days.is_empty();
         if !in_period && !open_at_e && !open_at_a_day_end {
             return;
         }
@@ -89,10 +96,8 @@ impl MetricsEngine {
         };
         // §3.4 per-day series: the snapshot at each day bucket's end.
         if open_at_a_day_end {
-            for (i, (_, de)) in self.day_ends.iter().enumerate() {
-                if !open_at(*de) {
-                    continue;
-                }
+            for i in open_days {
+                let de = &self.day_ends[i].1;
                 let age = if self.cfg.sla_basis == Basis::Business {
                     cal_ix.business_micros(mstart, *de)
                 } else {
