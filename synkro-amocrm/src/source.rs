@@ -294,20 +294,11 @@ impl CrmSource for AmoCrmClient {
         q: &DealQuery,
         page: Option<&'a Cursor>,
     ) -> Result<Page<Deal>, SourceError> {
-        let ids = parse_ids(
-            &q.ids.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-            "deal id",
-        )?;
+        let ids = deal_ids(q)?;
         let batches: Vec<&[i64]> = ids.chunks(ID_BATCH).collect();
-        let limit = page_size(q.page_size, MAX_LIMIT);
         let (items, _, next) = self
             .phased_page::<dto::LeadsPage>(page, batches.len().max(1), |phase| {
-                let mut f = match q.updated {
-                    Some(w) => LeadFilter::updated_in(w),
-                    None => LeadFilter::default(),
-                };
-                f.ids = batches.get(phase).map(|b| b.to_vec()).unwrap_or_default();
-                Listing::new("/api/v4/leads", f.to_query(), limit)
+                leads_listing(q, batches.get(phase), false)
             })
             .await?;
         let phones = &self.inner.phone_field_ids;
@@ -325,26 +316,14 @@ impl CrmSource for AmoCrmClient {
         q: &DealQuery,
         page: Option<&'a Cursor>,
     ) -> Result<Page<DeletedDeal>, SourceError> {
-        let ids = parse_ids(
-            &q.ids.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-            "deal id",
-        )?;
+        let ids = deal_ids(q)?;
         let batches: Vec<&[i64]> = ids.chunks(ID_BATCH).collect();
-        let limit = page_size(q.page_size, MAX_LIMIT);
         let (items, _, next) = self
             .tagged_page::<dto::LeadsPage>(
                 page,
                 batches.len().max(1),
                 Some(DELETED_DEALS_TAG),
-                |phase| {
-                    let mut f = match q.updated {
-                        Some(w) => LeadFilter::updated_in(w),
-                        None => LeadFilter::default(),
-                    }
-                    .deleted();
-                    f.ids = batches.get(phase).map(|b| b.to_vec()).unwrap_or_default();
-                    Listing::new("/api/v4/leads", f.to_query(), limit)
-                },
+                |phase| leads_listing(q, batches.get(phase), true),
             )
             .await?;
         Ok(Page {
@@ -507,6 +486,33 @@ impl CrmSource for AmoCrmClient {
         out.items.retain(|a| q.range.contains(a.at));
         Ok(out)
     }
+}
+
+/// The deal ids of a query as amoCRM lead ids.
+fn deal_ids(q: &DealQuery) -> Result<Vec<i64>, SourceError> {
+    parse_ids(
+        &q.ids.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+        "deal id",
+    )
+}
+
+/// One page request of `GET /api/v4/leads` for a query: its `updated_at` filter, one batch of its
+/// ids (none: every lead) and its page size; `deleted` asks for the deleted leads
+/// (`with=only_deleted`).
+fn leads_listing(q: &DealQuery, ids: Option<&&[i64]>, deleted: bool) -> Listing {
+    let mut f = match q.updated {
+        Some(w) => LeadFilter::updated_in(w),
+        None => LeadFilter::default(),
+    };
+    if deleted {
+        f = f.deleted();
+    }
+    f.ids = ids.map(|b| b.to_vec()).unwrap_or_default();
+    Listing::new(
+        "/api/v4/leads",
+        f.to_query(),
+        page_size(q.page_size, MAX_LIMIT),
+    )
 }
 
 #[cfg(test)]

@@ -34,11 +34,7 @@ use crate::pipeline::{Dialog, RunContext, link};
 /// # Errors
 /// [`RunError::Store`].
 pub async fn messages_by_chat(cx: &RunContext) -> Result<BTreeMap<ChatId, Vec<Message>>, RunError> {
-    let mut out: BTreeMap<ChatId, Vec<Message>> = BTreeMap::new();
-    for m in cx.store().messages_in(cx.tenant().id, cx.window()).await? {
-        out.entry(m.chat.clone()).or_default().push(m);
-    }
-    Ok(out)
+    stored_messages_by_chat(cx, cx.window()).await
 }
 
 /// The calls, stage changes and CRM activities stored in one range.
@@ -200,10 +196,7 @@ pub async fn attach_history(cx: &RunContext, dialogs: &mut [Dialog]) -> Result<(
     else {
         return Ok(());
     };
-    let mut by_chat: BTreeMap<ChatId, Vec<Message>> = BTreeMap::new();
-    for m in cx.store().messages_in(cx.tenant().id, &range).await? {
-        by_chat.entry(m.chat.clone()).or_default().push(m);
-    }
+    let by_chat = stored_messages_by_chat(cx, &range).await?;
     for d in dialogs.iter_mut() {
         if let Some(chat) = &d.chat {
             d.history = by_chat.get(&chat.id).cloned().unwrap_or_default();
@@ -225,16 +218,25 @@ pub async fn attach_after(cx: &RunContext, dialogs: &mut [Dialog]) -> Result<(),
     let Ok(range) = Window::new(cx.window().end, cx.message_range().end) else {
         return Ok(());
     };
-    let mut by_chat: BTreeMap<ChatId, Vec<Message>> = BTreeMap::new();
-    for m in cx.store().messages_in(cx.tenant().id, &range).await? {
-        by_chat.entry(m.chat.clone()).or_default().push(m);
-    }
+    let by_chat = stored_messages_by_chat(cx, &range).await?;
     for d in dialogs.iter_mut() {
         if let Some(chat) = &d.chat {
             d.after.messages = by_chat.get(&chat.id).cloned().unwrap_or_default();
         }
     }
     Ok(())
+}
+
+/// The tenant's stored messages in `range`, grouped by chat, each group oldest first.
+async fn stored_messages_by_chat(
+    cx: &RunContext,
+    range: &Window,
+) -> Result<BTreeMap<ChatId, Vec<Message>>, RunError> {
+    let mut by_chat: BTreeMap<ChatId, Vec<Message>> = BTreeMap::new();
+    for m in cx.store().messages_in(cx.tenant().id, range).await? {
+        by_chat.entry(m.chat.clone()).or_default().push(m);
+    }
+    Ok(by_chat)
 }
 
 /// Keeps the dialogs with at least `min_dialogs_for_report` messages.
