@@ -75,12 +75,15 @@ pub fn compute_with_phones(
         // O4 by text needs every chat at once: a pre-pass over each chat's messages (once per
         // chat, however many deals share it).
         let mut seen_chats = FxHashSet::default();
+        // C3: a send after A is not known at A (A may fall inside the period).
+        let a = engine.a;
         let chats = dialogs
             .iter()
             .filter_map(|d| {
-                d.chat
-                    .as_ref()
-                    .map(|c| (c, d.messages.iter().chain(&d.after.messages)))
+                d.chat.as_ref().map(|c| {
+                    let known = d.messages.iter().chain(&d.after.messages);
+                    (c, known.filter(move |m| us(m.created_at) <= a))
+                })
             })
             .filter(|(c, _)| seen_chats.insert(c.id.as_str()));
         let mut conn: FxHashMap<&str, &str> = FxHashMap::default();
