@@ -116,3 +116,23 @@ fn the_text_is_compared_after_normalization() {
         (9, 11)
     );
 }
+
+/// C3: what the CRM and the messenger hold after A is not known at A. With A at 10:03 only five
+/// of the ten promos are sent by then: no broadcast yet, so the five count as Anna's replies, and
+/// a re-run with the same A later gives the same numbers.
+#[test]
+fn sends_after_the_cut_off_do_not_make_a_broadcast() {
+    let ds = mailing(10, 30);
+    let r = run_with(
+        detecting(),
+        ReferenceData::default(),
+        &ds,
+        msk("2025-11-11 00:00:00"),
+        msk("2025-11-12 00:00:00"),
+        msk("2025-11-11 10:03:00"),
+        MSK,
+    );
+    let m = &r.totals.messages;
+    assert_eq!((m.out_bot, m.out_human), (0, 5));
+    assert_eq!(r.totals.waits.answered, 5);
+}

@@ -229,3 +229,31 @@ fn lead_at_never_picks_a_deleted_lead() {
     );
     assert!(lead_at(&views[1..], t, hour, 30 * 24 * hour).is_none());
 }
+
+/// A duplicate lead deleted in the CRM and the live lead of the same client both hold the
+/// client's call (attached by phone to each dialog): the live lead is the call's lead.
+#[test]
+fn a_call_held_by_a_deleted_and_a_live_lead_has_the_live_one() {
+    let missed = call(
+        "k1",
+        msk("2025-11-11 11:00:00"),
+        Direction::Inbound,
+        CallStatus::NoAnswer,
+        0,
+        None,
+        "+7 999 123-45-67",
+    );
+    let mut gone = Dialog::new(deal("lead-a", "boris", msk("2025-10-01 09:00:00")));
+    gone.calls = vec![missed.clone()];
+    let mut live = Dialog::new(deal("lead-b", "boris", msk("2025-10-01 09:05:00")));
+    live.calls = vec![missed];
+    let r = run(
+        fixture_config(),
+        &[deleted(gone), live],
+        "2025-11-11",
+        "2025-11-12",
+    );
+    assert_eq!((r.totals.calls.missed, r.totals.calls.episodes), (1, 1));
+    let u = r.dq("dq.calls_unmatched").expect("counted");
+    assert_eq!((u.count, u.denominator), (0, 1), "{:?}", u.samples);
+}

@@ -75,12 +75,15 @@ pub fn compute_with_phones(
         // O4 by text needs every chat at once: a pre-pass over each chat's messages (once per
         // chat, however many deals share it).
         let mut seen_chats = FxHashSet::default();
+        // C3: a send after A is not known at A (A may fall inside the period).
+        let a = engine.a;
         let chats = dialogs
             .iter()
             .filter_map(|d| {
-                d.chat
-                    .as_ref()
-                    .map(|c| (c, d.messages.iter().chain(&d.after.messages)))
+                d.chat.as_ref().map(|c| {
+                    let known = d.messages.iter().chain(&d.after.messages);
+                    (c, known.filter(move |m| us(m.created_at) <= a))
+                })
             })
             .filter(|(c, _)| seen_chats.insert(c.id.as_str()));
         let mut conn: FxHashMap<&str, &str> = FxHashMap::default();
@@ -175,30 +178,36 @@ pub fn compute_with_phones(
     }
     // Calls by phone.
     let mut by_phone: BTreeMap<String, Vec<(&Call, usize)>> = BTreeMap::new();
-    let mut seen_calls = FxHashSet::default();
+    // Every dialog holding a call of the key, also one that holds a call seen first in another
+    // dialog (a call attached by phone to several deals): their live deals are the L3 candidates.
+    let mut holders: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut seen_calls: FxHashMap<&str, String> = FxHashMap::default();
     for (i, d) in dialogs.iter().enumerate() {
         for c in d.calls.iter().chain(&d.after.calls) {
-            if !seen_calls.insert(c.id.clone()) {
-                continue;
+            let key = match seen_calls.get(c.id.as_str()) {
+                Some(key) => key.clone(),
+                None => {
+                    let phone = c.phone.as_deref().and_then(|p| phones.get(&mut engine, p));
+                    let key = phone.unwrap_or_else(|| format!("deal:{}", d.deal.id));
+                    seen_calls.insert(c.id.as_str(), key.clone());
+                    by_phone.entry(key.clone()).or_default().push((c, i));
+                    key
+                }
+            };
+            let held = holders.entry(key).or_default();
+            if !held.contains(&i) {
+                held.push(i);
             }
-            let phone = c.phone.as_deref().and_then(|p| phones.get(&mut engine, p));
-            let key = phone.unwrap_or_else(|| format!("deal:{}", d.deal.id));
-            by_phone.entry(key).or_default().push((c, i));
         }
     }
     for (phone, calls) in &by_phone {
-        let views: Vec<LeadView<'_>> = {
-            let mut seen = Vec::new();
-            calls
-                .iter()
-                .filter(|(_, i)| {
-                    let s = !seen.contains(i);
-                    seen.push(*i);
-                    s && !dialogs[*i].deal.is_deleted()
-                })
-                .map(|(_, i)| view(&dialogs[*i]))
-                .collect()
-        };
+        let views: Vec<LeadView<'_>> = holders
+            .get(phone)
+            .into_iter()
+            .flatten()
+            .filter(|i| !dialogs[**i].deal.is_deleted())
+            .map(|i| view(&dialogs[*i]))
+            .collect();
         let list: Vec<&Call> = calls.iter().map(|(c, _)| *c).collect();
         let has_phone = !phone.starts_with("deal:");
         // The contacts holding the phone (for a call without one: the deal's contacts).
