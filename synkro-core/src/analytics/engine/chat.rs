@@ -447,7 +447,7 @@ impl MetricsEngine {
                         let mut akey = key;
                         akey.manager = s.responsible;
                         akey.initiator = s.initiator;
-                        akey.team = self.manager_team.get(&s.responsible).copied().unwrap_or(0);
+                        akey.team = self.team_of(s.responsible);
                         // Repeats are dropped at the end (`apply_distinct`); only the newest is checked.
                         if s.active_keys.last() != Some(&akey) {
                             s.active_keys.push(akey);

@@ -74,7 +74,8 @@ pub struct MetricsEngine {
     connections: Interner,
     pub(crate) pipelines: Interner,
     channels: Interner,
-    manager_team: FxHashMap<u32, u32>,
+    /// Team per interned manager id (managers with a team are interned first; others: 0).
+    manager_team: Vec<u32>,
     buckets: Buckets,
     dq: BTreeMap<&'static str, DqEntry>,
     dialog_rows: Vec<DialogRow>,
@@ -219,10 +220,13 @@ impl MetricsEngine {
         };
         let mut managers = Interner::new("unassigned");
         let mut teams = Interner::new("(no team)");
-        let mut manager_team = FxHashMap::default();
+        let mut manager_team = Vec::new();
         for (m, t) in &cfg.manager_teams {
-            let (mi, ti) = (managers.id(Some(m)), teams.id(Some(t)));
-            manager_team.insert(mi, ti);
+            let (mi, ti) = (managers.id(Some(m)) as usize, teams.id(Some(t)));
+            if manager_team.len() <= mi {
+                manager_team.resize(mi + 1, 0);
+            }
+            manager_team[mi] = ti;
         }
         let day_ends = day_ends(tz, day_end, from, e);
         let open_by_day = vec![(0, vec![0; cfg.sla_targets.len()]); day_ends.len()];
@@ -329,6 +333,14 @@ impl MetricsEngine {
         self.managers.id(m)
     }
 
+    /// The team of an interned manager id (0: none).
+    pub(crate) fn team_of(&self, manager: u32) -> u32 {
+        self.manager_team
+            .get(manager as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// The manager of an interned id (`None` for 0, no manager).
     pub(crate) fn manager_name(&self, id: u32) -> Option<String> {
         (id != 0).then(|| self.managers.name(id).to_owned())
@@ -393,7 +405,7 @@ impl MetricsEngine {
         .in_hours(t);
         Key {
             manager,
-            team: self.manager_team.get(&manager).copied().unwrap_or(0),
+            team: self.team_of(manager),
             channel,
             connection,
             pipeline,

@@ -58,7 +58,7 @@ impl MetricsEngine {
             for p in &s.participants {
                 let mut k = s.key;
                 k.manager = *p;
-                k.team = self.manager_team.get(p).copied().unwrap_or(0);
+                k.team = self.team_of(*p);
                 keys.push(k);
             }
             self.acc.apply_distinct(&keys, |a| a.participation += 1);
