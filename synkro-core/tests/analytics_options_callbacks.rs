@@ -267,3 +267,51 @@ fn without_a_lead_at_the_call_the_phones_contact_answers_for_it() {
         .calls;
     assert_eq!((unassigned.inbound, unassigned.missed), (2, 1));
 }
+
+#[test]
+fn the_phones_contact_answers_for_a_call_held_by_two_deals_whichever_holds_the_contact() {
+    // K12 with a call attached by phone to two deals, neither open at the call: the contact that
+    // holds the phone is linked only to the second deal, and still answers for the call.
+    let phone = "+7 999 123 45 67";
+    let missed = call(
+        "k1",
+        msk("2025-11-11 10:00:00"),
+        Direction::Inbound,
+        CallStatus::NoAnswer,
+        0,
+        None,
+        phone,
+    );
+    let mut first = dialog("k-a", Vec::new());
+    first.chat = None;
+    first.deal.created_at = msk("2025-11-20 09:00:00");
+    first.calls = vec![missed.clone()];
+    let mut second = dialog("k-b", Vec::new());
+    second.chat = None;
+    second.deal.created_at = msk("2025-11-21 09:00:00");
+    let mut c = contact("c1", &[phone]);
+    c.responsible = Some(ManagerId::new("anna"));
+    second.deal.contacts = vec![c.id.clone()];
+    second.contacts = vec![c];
+    second.calls = vec![missed];
+    let (from, to) = (msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00"));
+    let r = run_with(
+        fixture_config(),
+        ReferenceData::default(),
+        &[first, second],
+        from,
+        to,
+        to,
+        MSK,
+    );
+    let anna = &r
+        .manager("anna")
+        .expect("Anna answers for the phone")
+        .values
+        .calls;
+    assert_eq!((anna.inbound, anna.missed, anna.episodes), (1, 1, 1));
+    assert!(
+        r.manager("unassigned")
+            .is_none_or(|u| u.values.calls.missed == 0)
+    );
+}

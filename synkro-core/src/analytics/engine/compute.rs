@@ -210,9 +210,11 @@ pub fn compute_with_phones(
             .collect();
         let list: Vec<&Call> = calls.iter().map(|(c, _)| *c).collect();
         let has_phone = !phone.starts_with("deal:");
-        // The contacts holding the phone (for a call without one: the deal's contacts).
+        // The contacts holding the phone (for a call without one: the deal's contacts), from
+        // every dialog holding one of its calls.
         let mut contacts: Vec<ContactView<'_>> = Vec::new();
-        for c in calls.iter().flat_map(|(_, i)| &dialogs[*i].contacts) {
+        let held = holders.get(phone).map_or(&[][..], Vec::as_slice);
+        for c in held.iter().flat_map(|i| &dialogs[*i].contacts) {
             if contacts.iter().any(|v| v.contact.id == c.id) {
                 continue;
             }
