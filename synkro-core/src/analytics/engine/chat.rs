@@ -154,7 +154,7 @@ impl MetricsEngine {
         // Data-quality samples already full (so later messages skip the lookup).
         let mut samples_full = SamplesFull::default();
         // Events: (instant, class, seq) — C5.
-        ev.reserve(input.messages.len() + input.history.len());
+        ev.reserve(input.messages.len() + input.history.len() + input.after.len());
         for (i, m) in input.indexed() {
             let t = us(m.created_at);
             if t > self.a || t < self.history_start {
