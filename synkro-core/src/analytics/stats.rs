@@ -143,6 +143,12 @@ impl Durations {
         self.sum += i128::from(us);
     }
 
+    /// The values in microseconds, in no particular order.
+    #[must_use]
+    pub fn values(&self) -> &[i64] {
+        &self.values
+    }
+
     /// Number of values.
     #[must_use]
     pub fn len(&self) -> usize {

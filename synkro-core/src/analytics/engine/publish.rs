@@ -98,6 +98,7 @@ impl MetricsEngine {
     /// Publishes the report.
     #[must_use]
     pub fn finish(mut self) -> MetricsReport {
+        self.acc.fold();
         let empties = self.cals.empty_calendars(self.e);
         let n_cals = self.cfg.calendars.len().max(1) as u64;
         let mut levels = vec![];
