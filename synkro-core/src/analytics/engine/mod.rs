@@ -92,8 +92,6 @@ pub struct MetricsEngine {
     pub(crate) day_ends: Vec<(NaiveDate, Micros)>,
     /// Per day bucket of `day_ends`: waits open at its end, and those overdue per SLA target.
     pub(crate) open_by_day: Vec<(u64, Vec<u64>)>,
-    /// The SLA targets are in ascending order (overdue ones are a prefix).
-    sla_ascending: bool,
     /// Reused buffer of one wait's SLA statuses.
     sla_scratch: Vec<crate::analytics::stats::SlaStatus>,
     /// Buffers reused from chat to chat and session to session.
@@ -265,7 +263,6 @@ impl MetricsEngine {
             cal_cache: Vec::new(),
             day_ends,
             open_by_day,
-            sla_ascending: cfg.sla_targets.is_sorted(),
             sla_scratch: Vec::new(),
             spare: Spare::default(),
             in_hours_dim: cfg

@@ -158,23 +158,12 @@ impl MetricsEngine {
             let mut ekey = key;
             let (day, hour, weekday) = self.buckets.get(self.e - 1);
             (ekey.day, ekey.hour, ekey.weekday) = (day, hour, weekday);
-            // Targets in ascending order are overdue up to the first the age is within.
-            let overdue = self.sla_ascending.then(|| {
-                self.cfg
-                    .sla_targets
-                    .partition_point(|t| age_measure > t * SEC)
-            });
             self.acc.apply(&ekey, |a| {
                 a.open_end += 1;
                 a.open_end_age.push(age_cal, age_bus);
-                match overdue {
-                    Some(n) => a.overdue[..n].iter_mut().for_each(|o| *o += 1),
-                    None => {
-                        for i in 0..a.sla.len() {
-                            if age_measure > a.sla[i].target_s * SEC {
-                                a.overdue[i] += 1;
-                            }
-                        }
+                for i in 0..a.sla.len() {
+                    if age_measure > a.sla[i].target_s * SEC {
+                        a.overdue[i] += 1;
                     }
                 }
             });
