@@ -10,7 +10,9 @@ use synkro_core::model::{
     ActivityKind, ContactId, CrmActivity, Deal, DealId, DeletedDeal, EventId, TenantId,
     TenantStatus, Window,
 };
-use synkro_core::store::{CursorAdvance, CursorKey, NewTenant, Store, SyncBatch, TenantStore};
+use synkro_core::store::{
+    CursorAdvance, CursorKey, NewTenant, PhoneSpelling, Store, SyncBatch, TenantStore,
+};
 use synkro_store::{PgOptions, PgStore, SqliteOptions, SqliteStore};
 
 /// A new database file under the system temp directory, named `synkro-<prefix>-<uuid>.db`.
@@ -217,9 +219,9 @@ async fn check_version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
         "version 1 has no cursor table"
     );
 
-    // Opening with the current code applies 0002 to 0004 and keeps the tenant.
+    // Opening with the current code applies 0002 to 0005 and keeps the tenant.
     let (store, versions) = old.open_current().await;
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
     let tenants = store.tenants().await.unwrap();
     assert_eq!(
         tenants.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
@@ -250,7 +252,7 @@ async fn check_version_1_migrates_forward_keeping_its_rows(old: OldDatabase) {
     // Re-opening is a no-op.
     drop(store);
     let (again, versions) = old.open_current().await;
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
     assert_eq!(again.tenants().await.unwrap().len(), 1);
     drop(again);
     old.remove().await;
@@ -385,7 +387,7 @@ async fn check_version_2_migrates_to_3_keeping_its_rows(old: OldDatabase) {
     );
 
     let (store, versions) = old.open_current().await;
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
     let tenants = store.tenants().await.unwrap();
     assert_eq!(
         tenants.iter().map(|t| t.id).collect::<Vec<_>>(),
@@ -418,7 +420,7 @@ async fn check_version_3_migrates_to_4_keeping_its_rows(old: OldDatabase) {
     let tenant = old.insert_tenant().await;
     old.insert_old_deal(tenant, V3_DEAL_JSON.to_owned()).await;
     let (store, versions) = old.open_current().await;
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
     let t = TenantId(tenant);
     let deals = store.deals(t).await.unwrap();
     assert_eq!(deals.len(), 1);
@@ -476,5 +478,51 @@ async fn sqlite_database_at_version_3_migrates_to_4_keeping_its_rows() {
 async fn postgres_schema_at_version_3_migrates_to_4_keeping_its_rows() {
     if let Some(old) = OldDatabase::postgres("migrate_to_4", 3).await {
         check_version_3_migrates_to_4_keeping_its_rows(old).await;
+    }
+}
+
+/// Version 4 → 5: the deal written at version 4 stays, and the tenant's phone book starts empty
+/// and keeps what is saved, after opening again too.
+async fn check_version_4_migrates_to_5_keeping_its_rows(old: OldDatabase) {
+    let tenant = old.insert_tenant().await;
+    old.insert_old_deal(tenant, V3_DEAL_JSON.to_owned()).await;
+    let (store, versions) = old.open_current().await;
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    let t = TenantId(tenant);
+    assert_eq!(store.deals(t).await.unwrap().len(), 1, "the deal stays");
+    assert_eq!(store.phone_spellings(t, "RU").await.unwrap(), vec![]);
+    let entries = vec![
+        PhoneSpelling {
+            spelling: "8 916 123 45 67".into(),
+            e164: Some("+79161234567".into()),
+        },
+        PhoneSpelling {
+            spelling: "12-34".into(),
+            e164: None,
+        },
+    ];
+    assert_eq!(
+        store.save_phone_spellings(t, "RU", &entries).await.unwrap(),
+        2
+    );
+    drop(store);
+    let (store, versions) = old.open_current().await;
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    let mut stored = store.phone_spellings(t, "RU").await.unwrap();
+    stored.sort_by(|a, b| a.spelling.cmp(&b.spelling));
+    assert_eq!(stored, vec![entries[1].clone(), entries[0].clone()]);
+    drop(store);
+    old.remove().await;
+}
+
+#[tokio::test]
+async fn sqlite_database_at_version_4_migrates_to_5_keeping_its_rows() {
+    check_version_4_migrates_to_5_keeping_its_rows(OldDatabase::sqlite("mig5", 4).await).await;
+}
+
+#[tokio::test]
+async fn postgres_schema_at_version_4_migrates_to_5_keeping_its_rows() {
+    if let Some(old) = OldDatabase::postgres("migrate_to_5", 4).await {
+        check_version_4_migrates_to_5_keeping_its_rows(old).await;
     }
 }

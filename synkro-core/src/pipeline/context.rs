@@ -41,7 +41,8 @@ pub struct RunContext {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cancel: CancellationToken,
     pub(crate) state: Mutex<ContextState>,
-    /// Phones normalized in this run (linking, attaching calls, metrics), in the tenant's region.
+    /// Phones normalized for this run (linking, attaching calls, metrics), in the tenant's region:
+    /// the tenant's persisted book and what the run learned.
     pub(crate) phones: Mutex<PhoneBook>,
 }
 
@@ -66,7 +67,11 @@ impl RunContext {
 
     /// The run's phone book: phones normalized in the tenant's `default_phone_region`, each
     /// spelling parsed once per run however many steps (linking, attaching calls, metrics) meet
-    /// it. Do not hold the guard across an `.await`.
+    /// it. The engine starts it from the tenant's persisted book
+    /// ([`DataStore::phone_spellings`](crate::store::DataStore::phone_spellings)) and saves the
+    /// spellings it learned ([`PhoneBook::added`]) at the end of a successful run; a failure to
+    /// load or save the book is a warning event, not a failed run. Do not hold the guard across
+    /// an `.await`.
     pub fn phones(&self) -> MutexGuard<'_, PhoneBook> {
         self.phones
             .lock()

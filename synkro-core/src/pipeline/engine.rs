@@ -256,6 +256,11 @@ impl Engine {
     /// Executes a queued run to its end. Step failures do not return an error: they end the run
     /// as failed (or cancelled), recorded in the store, and the returned [`RunResult`] says so.
     ///
+    /// The run's phone book ([`RunContext::phones`]) starts from the tenant's persisted book for
+    /// its `default_phone_region`, and a successful run saves the spellings it learned. Failing to
+    /// load or to save that book is a `phones` warning event, never a failed run: the next run
+    /// parses those spellings again.
+    ///
     /// # Errors
     /// [`RunError::Store`] when the run is not queued or the store fails while recording the
     /// outcome.
@@ -449,7 +454,8 @@ impl Engine {
                 kind: "messenger".into(),
             });
         }
-        let phones = Mutex::new(PhoneBook::new(&cfg.default_phone_region));
+        let (book, load_error) = self.load_phones(tenant.id, &cfg.default_phone_region).await;
+        let phones = Mutex::new(book);
         let as_of = Self::as_of(job, self.clock.now())?;
         let cx = RunContext {
             tenant,
@@ -481,6 +487,7 @@ impl Engine {
             ),
         )
         .await?;
+        cx.event(Self::phones_loaded(&cx, load_error)).await?;
 
         self.begin(
             &cx,
@@ -571,7 +578,93 @@ impl Engine {
                 .set_report_status(cx.tenant.id, report.id, report.status)
                 .await?;
         }
+        self.save_phones(&cx).await;
         Ok(report)
+    }
+
+    /// The tenant's persisted phone book for `region` ([`DataStore::phone_spellings`]), and the
+    /// error that kept it from loading, if any: the run then starts with an empty book (and a
+    /// warning, see [`phones_loaded`](Self::phones_loaded)) rather than failing, since the book
+    /// only saves parsing.
+    ///
+    /// [`DataStore::phone_spellings`]: crate::store::DataStore::phone_spellings
+    async fn load_phones(
+        &self,
+        tenant: crate::model::TenantId,
+        region: &str,
+    ) -> (PhoneBook, Option<StoreError>) {
+        match self.store.phone_spellings(tenant, region).await {
+            Ok(stored) => (PhoneBook::from_stored(region, stored), None),
+            Err(e) => (PhoneBook::new(region), Some(e)),
+        }
+    }
+
+    /// The `phones` event of the config step: how many spellings the run's book starts with, or
+    /// a warning when the tenant's book could not be loaded.
+    fn phones_loaded(cx: &RunContext, load_error: Option<StoreError>) -> NewRunEvent {
+        let book = cx.phones();
+        let region = book.region().to_owned();
+        match load_error {
+            None => NewRunEvent::info(
+                "phones",
+                format!(
+                    "phone book: {} spellings known in region {region}",
+                    book.len()
+                ),
+            )
+            .data(json!({ "region": region, "phone_spellings": book.len() })),
+            Some(e) => NewRunEvent::warn(
+                "phones",
+                format!(
+                    "could not load the tenant's phone book ({}); every phone is parsed afresh in this run",
+                    chain(&e)
+                ),
+            )
+            .data(json!({ "region": region, "error_kind": e.kind() })),
+        }
+    }
+
+    /// Saves the spellings the run's phone book learned ([`DataStore::save_phone_spellings`]), so
+    /// the tenant's next runs do not parse them again. A failure is a warning event, never a
+    /// failed run: the next run parses those spellings again.
+    ///
+    /// [`DataStore::save_phone_spellings`]: crate::store::DataStore::save_phone_spellings
+    async fn save_phones(&self, cx: &RunContext) {
+        let (region, added) = {
+            let book = cx.phones();
+            (book.region().to_owned(), book.added())
+        };
+        if added.is_empty() {
+            return;
+        }
+        let event = match self
+            .store
+            .save_phone_spellings(cx.tenant.id, &region, &added)
+            .await
+        {
+            Ok(saved) => NewRunEvent::info(
+                "phones",
+                format!("phone book: {saved} new spellings saved for region {region}"),
+            )
+            .data(json!({ "region": region, "saved": saved })),
+            Err(e) => NewRunEvent::warn(
+                "phones",
+                format!(
+                    "could not save {} new phone spellings ({}); the next run parses them again",
+                    added.len(),
+                    chain(&e)
+                ),
+            )
+            .data(json!({ "region": region, "error_kind": e.kind() })),
+        };
+        if let Err(e) = cx.event(event).await {
+            tracing::warn!(
+                tenant = %cx.tenant.id,
+                run = %cx.run,
+                error = %chain(&e),
+                "could not record the phone book's event"
+            );
+        }
     }
 
     /// The run's knowledge cut-off: the `as_of` its trigger asked for (in its metadata), else the

@@ -87,10 +87,23 @@ pub fn phone(raw: &str, region: &str) -> Option<String> {
 /// Spellings are not folded to their digits first: libphonenumber reads separators too (it reads
 /// `+2-0-2-0-0-0-0-0-0-0000` and `+20200000000` differently), so only identical text shares a
 /// parse.
+///
+/// A book can start from the spellings a store kept ([`from_stored`](Self::from_stored), the
+/// tenant's persisted book, [`DataStore::phone_spellings`](crate::store::DataStore::phone_spellings));
+/// [`added`](Self::added) then gives what it learned since, to be saved in turn.
 #[derive(Debug, Clone)]
 pub struct PhoneBook {
     region: String,
-    by_spelling: rustc_hash::FxHashMap<String, Option<String>>,
+    by_spelling: rustc_hash::FxHashMap<String, Entry>,
+    /// Spellings learned since the book was created or loaded.
+    added: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    e164: Option<String>,
+    /// Learned since the book was created or loaded (not one of the stored spellings).
+    added: bool,
 }
 
 impl PhoneBook {
@@ -100,17 +113,65 @@ impl PhoneBook {
         Self {
             region: region.to_owned(),
             by_spelling: rustc_hash::FxHashMap::default(),
+            added: 0,
+        }
+    }
+
+    /// A book for `region` that already knows `stored` (spellings saved for that region, as
+    /// [`DataStore::phone_spellings`](crate::store::DataStore::phone_spellings) returns them):
+    /// they are not parsed again, and are not among the [`added`](Self::added) ones.
+    ///
+    /// The stored forms are trusted as they are; they are what [`phone`] gave for the spelling.
+    ///
+    /// ```
+    /// use synkro_core::pipeline::normalize::PhoneBook;
+    /// use synkro_core::store::PhoneSpelling;
+    /// let stored = vec![PhoneSpelling {
+    ///     spelling: "8 916 123 45 67".into(),
+    ///     e164: Some("+79161234567".into()),
+    /// }];
+    /// let mut book = PhoneBook::from_stored("RU", stored);
+    /// assert_eq!(book.lookup("8 916 123 45 67"), (Some("+79161234567"), false));
+    /// assert_eq!(book.lookup("12-34"), (None, true));
+    /// assert_eq!(book.len(), 2);
+    /// assert_eq!(book.added_len(), 1);
+    /// ```
+    #[must_use]
+    pub fn from_stored(
+        region: &str,
+        stored: impl IntoIterator<Item = crate::store::PhoneSpelling>,
+    ) -> Self {
+        let stored = stored.into_iter();
+        let mut by_spelling = rustc_hash::FxHashMap::default();
+        by_spelling.reserve(stored.size_hint().0);
+        for s in stored {
+            by_spelling.insert(
+                s.spelling,
+                Entry {
+                    e164: s.e164,
+                    added: false,
+                },
+            );
+        }
+        Self {
+            region: region.to_owned(),
+            by_spelling,
+            added: 0,
         }
     }
 
     /// The E.164 form of `raw` (as [`phone`]) and whether this spelling is new to the book.
     pub fn lookup(&mut self, raw: &str) -> (Option<&str>, bool) {
         if self.by_spelling.contains_key(raw) {
-            return (self.by_spelling[raw].as_deref(), false);
+            return (self.by_spelling[raw].e164.as_deref(), false);
         }
-        let p = phone(raw, &self.region);
-        let e = self.by_spelling.entry(raw.to_owned()).or_insert(p);
-        (e.as_deref(), true)
+        let e164 = phone(raw, &self.region);
+        self.added += 1;
+        let e = self
+            .by_spelling
+            .entry(raw.to_owned())
+            .or_insert(Entry { e164, added: true });
+        (e.e164.as_deref(), true)
     }
 
     /// The E.164 form of `raw`, as [`phone`].
@@ -122,7 +183,31 @@ impl PhoneBook {
     /// E.164 form (`Some(None)`: not a valid number).
     #[must_use]
     pub fn peek(&self, raw: &str) -> Option<Option<&str>> {
-        self.by_spelling.get(raw).map(Option::as_deref)
+        self.by_spelling.get(raw).map(|e| e.e164.as_deref())
+    }
+
+    /// The spellings the book learned since it was created or loaded with
+    /// [`from_stored`](Self::from_stored), in no particular order: what a run saves with
+    /// [`DataStore::save_phone_spellings`](crate::store::DataStore::save_phone_spellings).
+    #[must_use]
+    pub fn added(&self) -> Vec<crate::store::PhoneSpelling> {
+        let mut out = Vec::with_capacity(self.added);
+        out.extend(
+            self.by_spelling
+                .iter()
+                .filter(|(_, e)| e.added)
+                .map(|(spelling, e)| crate::store::PhoneSpelling {
+                    spelling: spelling.clone(),
+                    e164: e.e164.clone(),
+                }),
+        );
+        out
+    }
+
+    /// How many spellings the book learned since it was created or loaded.
+    #[must_use]
+    pub fn added_len(&self) -> usize {
+        self.added
     }
 
     /// The region numbers without a calling code are read in.
@@ -131,7 +216,7 @@ impl PhoneBook {
         &self.region
     }
 
-    /// Spellings the book knows.
+    /// Spellings the book knows, stored and learned.
     #[must_use]
     pub fn len(&self) -> usize {
         self.by_spelling.len()
@@ -278,5 +363,59 @@ mod tests {
         assert_eq!(book.peek("8-916-123-45-67"), Some(Some("+79161234567")));
         assert_eq!(book.peek("12-34"), Some(None));
         assert_eq!(book.peek("8 800 000 00 00"), None);
+    }
+
+    #[test]
+    fn a_loaded_book_knows_the_stored_spellings_and_adds_only_new_ones() {
+        let mut first = PhoneBook::new("RU");
+        for raw in [
+            "8 916 123 45 67",
+            "12-34",
+            "+375291234567",
+            "8 916 123 45 67",
+        ] {
+            first.get(raw);
+        }
+        assert_eq!(first.added_len(), 3);
+        let mut saved = first.added();
+        saved.sort_by(|a, b| a.spelling.cmp(&b.spelling));
+        assert_eq!(
+            saved,
+            vec![
+                crate::store::PhoneSpelling {
+                    spelling: "+375291234567".into(),
+                    e164: Some("+375291234567".into()),
+                },
+                crate::store::PhoneSpelling {
+                    spelling: "12-34".into(),
+                    e164: None,
+                },
+                crate::store::PhoneSpelling {
+                    spelling: "8 916 123 45 67".into(),
+                    e164: Some("+79161234567".into()),
+                },
+            ]
+        );
+
+        let mut second = PhoneBook::from_stored("RU", saved);
+        assert_eq!((second.len(), second.added_len()), (3, 0));
+        assert_eq!(second.peek("12-34"), Some(None));
+        assert_eq!(
+            second.lookup("8 916 123 45 67"),
+            (Some("+79161234567"), false)
+        );
+        assert_eq!(
+            second.lookup("8-916-123-45-67"),
+            (Some("+79161234567"), true)
+        );
+        assert_eq!((second.len(), second.added_len()), (4, 1));
+        let added = second.added();
+        assert_eq!(added.len(), 1);
+        assert_eq!(added[0].spelling, "8-916-123-45-67");
+        assert_eq!(added[0].e164.as_deref(), Some("+79161234567"));
+        assert!(
+            second.clone().added() == added,
+            "a clone keeps what was added"
+        );
     }
 }

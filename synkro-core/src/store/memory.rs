@@ -15,8 +15,8 @@ use crate::model::{
 };
 use crate::store::{
     ApplyReport, AuditStore, CreateRun, CursorAdvance, CursorKey, DataStore, NewReport, NewTenant,
-    NewUser, PasswordHash, ReportStore, RunStore, Store, SyncBatch, SyncCursor, TenantStore,
-    Versioned,
+    NewUser, PasswordHash, PhoneSpelling, ReportStore, RunStore, Store, SyncBatch, SyncCursor,
+    TenantStore, Versioned,
 };
 
 /// Rows keyed by (tenant, source, natural id).
@@ -42,6 +42,8 @@ struct Inner {
     activities: Table<CrmActivity>,
     syncs: HashMap<(TenantId, String), Timestamp>,
     cursors: BTreeMap<CursorKey, SyncCursor>,
+    /// The persisted phone books: (tenant, region, spelling) to E.164 (`None`: not a number).
+    phone_spellings: BTreeMap<(TenantId, String, String), Option<String>>,
     runs: BTreeMap<RunId, JobRun>,
     cancel_flags: HashMap<RunId, Timestamp>,
     events: BTreeMap<RunId, Vec<RunEvent>>,
@@ -521,6 +523,44 @@ impl DataStore for MemoryStore {
             .collect();
         out.sort_by(|(sa, a), (sb, b)| (a.at, &a.id, sa).cmp(&(b.at, &b.id, sb)));
         Ok(out.into_iter().map(|(_, a)| a.clone()).collect())
+    }
+
+    async fn phone_spellings(
+        &self,
+        tenant: TenantId,
+        region: &str,
+    ) -> Result<Vec<PhoneSpelling>, StoreError> {
+        let g = self.lock();
+        let from = (tenant, region.to_owned(), String::new());
+        Ok(g.phone_spellings
+            .range(from..)
+            .take_while(|((t, r, _), _)| *t == tenant && r == region)
+            .map(|((_, _, spelling), e164)| PhoneSpelling {
+                spelling: spelling.clone(),
+                e164: e164.clone(),
+            })
+            .collect())
+    }
+
+    async fn save_phone_spellings(
+        &self,
+        tenant: TenantId,
+        region: &str,
+        entries: &[PhoneSpelling],
+    ) -> Result<u64, StoreError> {
+        let mut g = self.lock();
+        if !g.tenants.contains_key(&tenant) {
+            return Err(not_found(format!("tenant {tenant}")));
+        }
+        let mut inserted = 0;
+        for e in entries {
+            let key = (tenant, region.to_owned(), e.spelling.clone());
+            if let std::collections::btree_map::Entry::Vacant(slot) = g.phone_spellings.entry(key) {
+                slot.insert(e.e164.clone());
+                inserted += 1;
+            }
+        }
+        Ok(inserted)
     }
 }
 

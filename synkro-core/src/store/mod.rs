@@ -108,6 +108,17 @@ pub struct SyncCursor {
     pub updated_at: Timestamp,
 }
 
+/// One phone spelling as the tenant's persisted phone book keeps it (see
+/// [`DataStore::phone_spellings`]): the text as a source wrote it and its E.164 form in the book's
+/// region, `None` when it is not a valid phone number there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PhoneSpelling {
+    /// The phone as written (`8 (916) 123-45-67`), byte for byte.
+    pub spelling: String,
+    /// Its E.164 form (`+79161234567`), or `None` for a spelling that is not a valid number.
+    pub e164: Option<String>,
+}
+
 /// A cursor advance committed together with a batch (see [`DataStore::apply_with_cursors`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CursorAdvance {
@@ -474,6 +485,33 @@ pub trait DataStore: Send + Sync {
         deals: &[DealId],
         contacts: &[ContactId],
     ) -> Result<Vec<CrmActivity>, StoreError>;
+
+    /// Every phone spelling stored for the tenant in `region` (an ISO 3166 code such as `RU`),
+    /// in no particular order: the tenant's persisted phone book, from which a run's
+    /// [`PhoneBook`](crate::pipeline::normalize::PhoneBook) starts. Another tenant's or region's
+    /// spellings are never returned.
+    ///
+    /// # Errors
+    /// Backend failures.
+    async fn phone_spellings(
+        &self,
+        tenant: TenantId,
+        region: &str,
+    ) -> Result<Vec<PhoneSpelling>, StoreError>;
+
+    /// Stores `entries` under (tenant, `region`, spelling), atomically; a spelling already stored
+    /// keeps its stored form (insert, ignore existing: normalization is deterministic, so the two
+    /// agree). Returns how many spellings were new. A spelling given twice counts once.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown tenant; backend failures. On error nothing is
+    /// written.
+    async fn save_phone_spellings(
+        &self,
+        tenant: TenantId,
+        region: &str,
+        entries: &[PhoneSpelling],
+    ) -> Result<u64, StoreError>;
 }
 
 /// What [`RunStore::create_run`] did.

@@ -9,15 +9,20 @@ use synkro_core::model::{
     Call, Chat, Contact, ContactId, CrmActivity, Deal, DealId, Manager, Message, SalesPipeline,
     StageChange, TenantId, Timestamp, Window,
 };
-use synkro_core::store::{ApplyReport, CursorAdvance, CursorKey, DataStore, SyncBatch, SyncCursor};
+use synkro_core::store::{
+    ApplyReport, CursorAdvance, CursorKey, DataStore, PhoneSpelling, SyncBatch, SyncCursor,
+};
 
 use super::children::{replace_phones, replace_stages};
 use super::deleted::mark_deleted;
 use super::reads::Docs;
 use super::{
-    DbRow, ThisStore, TsCol, db, exec, get, req_ts, tenant_exists, ts, un_ts, upsert_rows,
+    Db, DbRow, ThisStore, TsCol, db, exec, get, req_ts, tenant_exists, ts, un_ts, upsert_rows,
 };
 use crate::rows;
+
+/// Phone spellings a statement inserts: four parameters each, far under both backends' limits.
+const SPELLINGS_PER_STATEMENT: usize = 1000;
 
 fn cursor_row(r: &DbRow) -> Result<SyncCursor, StoreError> {
     Ok(SyncCursor {
@@ -224,5 +229,60 @@ impl DataStore for ThisStore {
             .order("occurred_at, external_id, source")
             .named("activities_in", "crm_activity.data");
         self.read_docs(tenant, read).await
+    }
+
+    async fn phone_spellings(
+        &self,
+        tenant: TenantId,
+        region: &str,
+    ) -> Result<Vec<PhoneSpelling>, StoreError> {
+        let q = sqlx::query(
+            "SELECT spelling, e164 FROM phone_spelling WHERE tenant_id = $1 AND region = $2",
+        )
+        .bind(tenant.0)
+        .bind(region.to_owned());
+        self.read_all("phone_spellings", q, |r| {
+            Ok(PhoneSpelling {
+                spelling: get(r, "spelling")?,
+                e164: get(r, "e164")?,
+            })
+        })
+        .await
+    }
+
+    async fn save_phone_spellings(
+        &self,
+        tenant: TenantId,
+        region: &str,
+        entries: &[PhoneSpelling],
+    ) -> Result<u64, StoreError> {
+        let mut seen = HashSet::new();
+        let entries: Vec<&PhoneSpelling> = entries
+            .iter()
+            .filter(|e| seen.insert(e.spelling.as_str()))
+            .collect();
+        let mut tx = self.begin_write().await?;
+        tenant_exists(&mut tx, tenant).await?;
+        let mut inserted = 0;
+        for chunk in entries.chunks(SPELLINGS_PER_STATEMENT) {
+            let mut qb: sqlx::QueryBuilder<Db> = sqlx::QueryBuilder::new(
+                "INSERT INTO phone_spelling (tenant_id, region, spelling, e164) ",
+            );
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(tenant.0)
+                    .push_bind(region.to_owned())
+                    .push_bind(e.spelling.clone())
+                    .push_bind(e.e164.clone());
+            });
+            qb.push(" ON CONFLICT (tenant_id, region, spelling) DO NOTHING");
+            inserted += qb
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(db("save_phone_spellings"))?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db("save_phone_spellings"))?;
+        Ok(inserted)
     }
 }

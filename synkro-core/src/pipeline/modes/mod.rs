@@ -64,13 +64,17 @@ impl CrmItems {
         })
     }
 
-    /// Phones of calls linked to neither a deal nor a contact, normalized once.
+    /// Every call's phone, normalized once through the run's book. Only the phones of calls
+    /// linked to neither a deal nor a contact decide where a call goes ([`of`](Self::of)), but
+    /// every one goes through the book: the metrics then find call phones known instead of
+    /// parsing them, and the tenant's persisted book keeps them for later runs.
     fn call_phones(&self, book: &mut PhoneBook) -> Vec<Option<String>> {
         self.calls
             .iter()
-            .map(|c| match (&c.deal, &c.contact, c.phone.as_deref()) {
-                (None, None, Some(p)) => book.get(p).map(str::to_owned),
-                _ => None,
+            .map(|c| {
+                c.phone
+                    .as_deref()
+                    .and_then(|p| book.get(p).map(str::to_owned))
             })
             .collect()
     }

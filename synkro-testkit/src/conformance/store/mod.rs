@@ -24,6 +24,7 @@ mod cursors;
 mod deleted;
 mod fixtures;
 mod isolation;
+mod phones;
 mod reports;
 mod runs;
 mod tenants;
@@ -43,6 +44,7 @@ pub use isolation::{
     no_method_lets_one_tenant_read_or_change_anothers_rows,
     unknown_tenants_are_rejected_and_nothing_is_written,
 };
+pub use phones::phone_books_are_per_tenant_and_region_and_only_insert;
 pub use reports::{audit_log_is_per_tenant_newest_first, reports_and_follow_ups_round_trip};
 pub use runs::{cancel_stops_queued_runs_and_flags_running_ones, run_lifecycle_is_enforced};
 pub use tenants::{
@@ -73,6 +75,7 @@ macro_rules! store_conformance {
             deleted_deals_mark_stored_deals_and_restores_clear_them,
             sync_cursors_only_move_forward_and_commit_with_the_batch,
             last_sync_never_moves_backwards,
+            phone_books_are_per_tenant_and_region_and_only_insert,
             run_lifecycle_is_enforced,
             cancel_stops_queued_runs_and_flags_running_ones,
             reports_and_follow_ups_round_trip,
