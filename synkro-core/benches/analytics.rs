@@ -8,8 +8,8 @@
 //!
 //! Run: `cargo bench -p synkro-core --bench analytics`
 //! (set `SYNKRO_BENCH_MESSAGES` to change the size, and `SYNKRO_BENCH_ONCE=1` to stop after the
-//! first measured run, for profilers; `SYNKRO_BENCH_ONCE=known` makes that run use the phone
-//! book, as `full_metric_set_phones_known` does).
+//! first measured run, for profilers; `SYNKRO_BENCH_ONCE=known` or `=warm` makes that run use
+//! the phone book of `full_metric_set_phones_known` or `full_metric_set_phones_warm`).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -96,8 +96,19 @@ fn main() {
     // One measured run for peak memory: reset the high-water mark (Linux clear_refs 5).
     let rss_before = proc_status("VmRSS:").unwrap_or(0);
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    // As in a run whose book knows every call's phone too: the metrics parse nothing.
+    let mut warm = book.clone();
+    for c in &data.calls {
+        if let Some(p) = &c.phone {
+            warm.get(p);
+        }
+    }
     let once = std::env::var("SYNKRO_BENCH_ONCE").ok();
-    let known = (once.as_deref() == Some("known")).then_some(&book);
+    let (known, label) = match once.as_deref() {
+        Some("known") => (Some(&book), " (phones known)"),
+        Some("warm") => (Some(&warm), " (phone book warm)"),
+        _ => (None, ""),
+    };
     let t = Instant::now();
     let report = compute_with_phones(data_ctx.clone(), &dialogs, known).expect("valid config");
     let took = t.elapsed();
@@ -105,11 +116,7 @@ fn main() {
     println!(
         "analytics: {linked} linked messages ({n} generated, {} chats), full metric set{} in {:.3} s = {:.0} messages/s; waits {}, dialogs {}",
         dialogs.iter().filter(|d| d.chat.is_some()).count(),
-        if known.is_some() {
-            " (phones known)"
-        } else {
-            ""
-        },
+        label,
         took.as_secs_f64(),
         linked as f64 / took.as_secs_f64(),
         report.totals.waits.total,
@@ -159,13 +166,6 @@ fn main() {
             )
         });
     });
-    // As in a run whose book knows every call's phone too: the metrics parse nothing.
-    let mut warm = book.clone();
-    for c in &data.calls {
-        if let Some(p) = &c.phone {
-            warm.get(p);
-        }
-    }
     g.bench_function("full_metric_set_phones_warm", |b| {
         b.iter(|| {
             black_box(
