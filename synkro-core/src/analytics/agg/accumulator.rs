@@ -1,0 +1,352 @@
+//! The totals and every breakdown's rows of a report ([`Accumulator`]).
+
+use super::key::{Key, MAX_DIMS, RowKey};
+use super::rows::RowTable;
+use super::{Agg, Targets};
+use crate::analytics::config::Dimension;
+
+/// A breakdown table whose rows are folded from a finer table's at publication.
+#[derive(Debug, Clone, Copy)]
+struct Derived {
+    /// The finer table.
+    from: usize,
+    /// Where each of this table's dimensions sits in the finer table's keys.
+    at: [usize; MAX_DIMS],
+}
+
+/// Totals plus one table per configured breakdown.
+///
+/// Every item reaches the totals and one row of every table, so the totals and a table whose
+/// dimensions are a subset of another's (`[hour]` beside `[weekday, hour]`) are not written item
+/// by item: [`fold`](Self::fold) adds the finer rows into them once, before publication. Only the
+/// distinct measures ([`apply_distinct`](Self::apply_distinct)) are written into every table and
+/// the totals directly, since a distinct count cannot be summed.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    pub(crate) targets: Targets,
+    pub(crate) totals: Agg,
+    pub(crate) dims: Vec<Vec<Dimension>>,
+    pub(crate) rows: Vec<RowTable>,
+    /// The current [`apply_distinct`](Self::apply_distinct) call's mark on the rows it reached.
+    stamp: u64,
+    /// Per table: the finer table it is folded from, until [`fold`](Self::fold).
+    derived: Vec<Option<Derived>>,
+    /// The table the totals are folded from, until [`fold`](Self::fold).
+    totals_from: Option<usize>,
+}
+
+impl Accumulator {
+    /// An empty accumulator.
+    #[must_use]
+    pub fn new(targets: Targets, dims: Vec<Vec<Dimension>>) -> Self {
+        // `finer(j, i)`: table j has every dimension of table i and more, or the same set and
+        // comes first. Tables with nothing finer are written directly; the others are folded
+        // from one of those (never from another folded table).
+        let covers = |j: usize, i: usize| dims[i].iter().all(|d| dims[j].contains(d));
+        let finer = |j: usize, i: usize| j != i && covers(j, i) && (!covers(i, j) || j < i);
+        let direct: Vec<bool> = (0..dims.len())
+            .map(|i| !(0..dims.len()).any(|j| finer(j, i)))
+            .collect();
+        let mut derived: Vec<Option<Derived>> = vec![None; dims.len()];
+        for i in 0..dims.len() {
+            let source = (0..dims.len()).find(|&j| direct[j] && !direct[i] && covers(j, i));
+            derived[i] = source.map(|j| {
+                let mut at = [0; MAX_DIMS];
+                for (slot, d) in at.iter_mut().zip(&dims[i]) {
+                    *slot = dims[j].iter().position(|x| x == d).unwrap_or(0);
+                }
+                Derived { from: j, at }
+            });
+        }
+        // The totals come from the directly written table with the fewest dimensions.
+        let totals_from = (0..dims.len())
+            .filter(|&j| derived[j].is_none())
+            .min_by_key(|&j| dims[j].len());
+        Self {
+            totals: Agg::new(&targets),
+            targets,
+            rows: dims.iter().map(|d| RowTable::new(d.len())).collect(),
+            dims,
+            stamp: 0,
+            derived,
+            totals_from,
+        }
+    }
+
+    /// Adds the rows of the finer tables into the totals and the tables derived from them (see
+    /// the type's docs); from then on every table and the totals are written directly. Call once
+    /// all items are in and before reading any row; calling it again does nothing.
+    pub fn fold(&mut self) {
+        for i in 0..self.rows.len() {
+            let Some(Derived { from, at }) = self.derived[i].take() else {
+                continue;
+            };
+            let n = self.dims[i].len();
+            let (source, table) = if from < i {
+                let (a, b) = self.rows.split_at_mut(i);
+                (&a[from], &mut b[0])
+            } else {
+                let (a, b) = self.rows.split_at_mut(from);
+                (&b[0], &mut a[i])
+            };
+            let kept: Vec<(u64, u64)> = table
+                .aggs
+                .iter()
+                .map(|a| (a.active, a.participation))
+                .collect();
+            for (k, agg) in source.keys.iter().zip(&source.aggs) {
+                let mut key = [i64::MIN; MAX_DIMS];
+                for (slot, pos) in key.iter_mut().zip(&at).take(n) {
+                    *slot = k[*pos];
+                }
+                let r = table.index(key, &self.targets) as usize;
+                table.aggs[r].merge(agg);
+            }
+            for (r, agg) in table.aggs.iter_mut().enumerate() {
+                (agg.active, agg.participation) = kept.get(r).copied().unwrap_or((0, 0));
+            }
+        }
+        if let Some(from) = self.totals_from.take() {
+            let kept = (self.totals.active, self.totals.participation);
+            for agg in &self.rows[from].aggs {
+                self.totals.merge(agg);
+            }
+            (self.totals.active, self.totals.participation) = kept;
+        }
+    }
+
+    fn project(dims: &[Dimension], k: &Key) -> RowKey {
+        let mut out = [i64::MIN; MAX_DIMS];
+        for (o, d) in out.iter_mut().zip(dims) {
+            *o = k.get(*d);
+        }
+        out
+    }
+
+    /// Applies `f` to the totals and to the row of `key` in every breakdown (the totals and
+    /// derived tables receive it at [`fold`](Self::fold)).
+    pub fn apply(&mut self, key: &Key, f: impl Fn(&mut Agg)) {
+        if self.totals_from.is_none() {
+            f(&mut self.totals);
+        }
+        let values = key.values();
+        for ((dims, table), derived) in self.dims.iter().zip(&mut self.rows).zip(&self.derived) {
+            if derived.is_some() {
+                continue;
+            }
+            let mut k = [i64::MIN; MAX_DIMS];
+            for (o, d) in k.iter_mut().zip(dims) {
+                *o = values[*d as usize];
+            }
+            let r = table.index(k, &self.targets);
+            f(&mut table.aggs[r as usize]);
+        }
+    }
+
+    /// Applies `f` once to the totals and once per distinct projected key of `keys` in every
+    /// breakdown (distinct measures such as `dialog.active`).
+    pub fn apply_distinct(&mut self, keys: &[Key], f: impl Fn(&mut Agg)) {
+        match keys {
+            [] => {}
+            _ => {
+                f(&mut self.totals);
+                self.stamp += 1;
+                // The dimensions in which the keys differ (a session's keys mostly differ only
+                // in their hour): a breakdown over none of them has one row for all.
+                let first = keys[0];
+                let mut varies = 0u16;
+                for k in &keys[1..] {
+                    varies |= first.differs(k);
+                }
+                for (dims, table) in self.dims.iter().zip(&mut self.rows) {
+                    if dims.iter().all(|d| varies & (1 << *d as u16) == 0) {
+                        let r = table.index(Self::project(dims, &first), &self.targets);
+                        f(&mut table.aggs[r as usize]);
+                        continue;
+                    }
+                    let mut last = None;
+                    for k in keys {
+                        let p = Self::project(dims, k);
+                        // Keys come in time order: most project like the one before.
+                        if last == Some(p) {
+                            continue;
+                        }
+                        last = Some(p);
+                        let r = table.index(p, &self.targets) as usize;
+                        if table.stamps[r] != self.stamp {
+                            table.stamps[r] = self.stamp;
+                            f(&mut table.aggs[r]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds another accumulator with the same breakdowns and targets; neither may have been
+    /// [folded](Self::fold) yet, or both must have been.
+    pub fn merge(&mut self, o: &Self) {
+        self.totals.merge(&o.totals);
+        for (mine, theirs) in self.rows.iter_mut().zip(&o.rows) {
+            for (k, v) in theirs.keys.iter().zip(&theirs.aggs) {
+                mine.row(*k, &self.targets).merge(v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::analytics::stats::Durations;
+
+    fn key_strategy() -> impl Strategy<Value = Key> {
+        (0u32..3, 0u32..2, 0i32..3, 0u8..4, 0u8..2).prop_map(|(manager, pipeline, day, hour, k)| {
+            Key {
+                manager,
+                team: manager % 2,
+                pipeline,
+                day: 739_000 + day,
+                hour,
+                weekday: (day % 7) as u8,
+                chat_kind: k,
+                ..Key::default()
+            }
+        })
+    }
+
+    proptest! {
+        /// `apply_distinct` counts one per distinct projected key in every breakdown, as a
+        /// set of projections would, over several calls.
+        #[test]
+        fn apply_distinct_counts_each_projected_key_once(
+            sessions in proptest::collection::vec(proptest::collection::vec(key_strategy(), 1..12), 1..8)
+        ) {
+            use Dimension as D;
+            let dims = vec![
+                vec![D::Manager],
+                vec![D::Hour],
+                vec![D::Day, D::Hour],
+                vec![D::Team, D::Pipeline, D::ChatKind],
+                vec![D::Weekday],
+            ];
+            let mut acc = Accumulator::new(Targets::default(), dims.clone());
+            let mut expected: Vec<HashMap<RowKey, u64>> = vec![HashMap::new(); dims.len()];
+            for keys in &sessions {
+                acc.apply_distinct(keys, |a| a.active += 1);
+                for (i, d) in dims.iter().enumerate() {
+                    let distinct: std::collections::BTreeSet<RowKey> =
+                        keys.iter().map(|k| Accumulator::project(d, k)).collect();
+                    for p in distinct {
+                        *expected[i].entry(p).or_insert(0) += 1;
+                    }
+                }
+            }
+            prop_assert_eq!(acc.totals.active, sessions.len() as u64);
+            for (i, table) in acc.rows.iter().enumerate() {
+                let got: HashMap<RowKey, u64> =
+                    table.sorted().into_iter().map(|(k, a)| (*k, a.active)).collect();
+                prop_assert_eq!(&got, &expected[i], "breakdown {:?}", dims[i]);
+            }
+        }
+    }
+
+    /// One item for the folding test: an additive one at a key, or a distinct one over keys.
+    #[derive(Debug, Clone)]
+    enum Item {
+        Add(Key, u64, i64),
+        Distinct(Vec<Key>),
+    }
+
+    fn item_strategy() -> impl Strategy<Value = Item> {
+        prop_oneof![
+            3 => (key_strategy(), 1u64..5, 0i64..1_000).prop_map(|(k, n, v)| Item::Add(k, n, v)),
+            1 => proptest::collection::vec(key_strategy(), 1..6).prop_map(Item::Distinct),
+        ]
+    }
+
+    proptest! {
+        /// The totals and the tables folded from finer ones hold exactly what writing every item
+        /// into every row would: the same counts, the same duration values, and distinct counts
+        /// that are not sums.
+        #[test]
+        fn folded_tables_equal_tables_written_item_by_item(
+            items in proptest::collection::vec(item_strategy(), 0..60)
+        ) {
+            use Dimension as D;
+            let dims = vec![
+                vec![D::Hour],
+                vec![D::Weekday, D::Hour],
+                vec![D::Manager],
+                vec![D::Day, D::Manager],
+                vec![D::Day],
+                vec![D::Hour],
+                vec![D::Team, D::Pipeline, D::ChatKind],
+            ];
+            let mut acc = Accumulator::new(Targets::default(), dims.clone());
+            prop_assert!(acc.totals_from.is_some());
+            prop_assert!(acc.derived[0].is_some() && acc.derived[5].is_some());
+            // Per table and projected key: (waits, reply values, active).
+            type Want = HashMap<RowKey, (u64, Vec<i64>, u64)>;
+            let mut want: Vec<Want> = vec![HashMap::new(); dims.len()];
+            let mut total = (0u64, Vec::new(), 0u64);
+            for item in &items {
+                match item {
+                    Item::Add(k, n, v) => {
+                        acc.apply(k, |a| {
+                            a.waits += n;
+                            a.reply.push(*v, *v / 2);
+                        });
+                        total.0 += n;
+                        total.1.push(*v);
+                        for (i, d) in dims.iter().enumerate() {
+                            let e = want[i].entry(Accumulator::project(d, k)).or_default();
+                            e.0 += n;
+                            e.1.push(*v);
+                        }
+                    }
+                    Item::Distinct(keys) => {
+                        acc.apply_distinct(keys, |a| a.active += 1);
+                        total.2 += 1;
+                        for (i, d) in dims.iter().enumerate() {
+                            let distinct: std::collections::BTreeSet<RowKey> =
+                                keys.iter().map(|k| Accumulator::project(d, k)).collect();
+                            for p in distinct {
+                                want[i].entry(p).or_default().2 += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            acc.fold();
+            let values = |d: &Durations| {
+                let mut v = d.values().to_vec();
+                v.sort_unstable();
+                v
+            };
+            let t = &acc.totals;
+            total.1.sort_unstable();
+            prop_assert_eq!((t.waits, values(&t.reply.cal), t.active), total);
+            for (i, table) in acc.rows.iter().enumerate() {
+                let got: Want = table
+                    .sorted()
+                    .into_iter()
+                    .map(|(k, a)| (*k, (a.waits, values(&a.reply.cal), a.active)))
+                    .collect();
+                let mut expected = want[i].clone();
+                for e in expected.values_mut() {
+                    e.1.sort_unstable();
+                }
+                prop_assert_eq!(&got, &expected, "breakdown {:?}", dims[i]);
+            }
+            // A second fold changes nothing.
+            let before = acc.totals.clone();
+            acc.fold();
+            prop_assert_eq!(&acc.totals, &before);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The dimension values of an item's anchor ([`Key`]) and their projection on a breakdown
+//! ([`RowKey`]).
+
+use crate::analytics::config::Dimension;
+
+/// The dimension values of an item's anchor, interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Key {
+    pub(crate) manager: u32,
+    pub(crate) team: u32,
+    pub(crate) channel: u32,
+    pub(crate) connection: u32,
+    pub(crate) pipeline: u32,
+    pub(crate) day: i32,
+    pub(crate) hour: u8,
+    pub(crate) weekday: u8,
+    pub(crate) chat_kind: u8,
+    pub(crate) initiator: u8,
+    pub(crate) in_hours: u8,
+}
+
+impl Key {
+    /// A bit per [`Dimension`] (by its discriminant) where `self` and `o` differ.
+    pub(super) fn differs(&self, o: &Self) -> u16 {
+        let (a, b) = (self.values(), o.values());
+        (0..a.len()).fold(0, |m, i| m | (u16::from(a[i] != b[i]) << i))
+    }
+
+    /// Every dimension's value, indexed by the [`Dimension`]'s discriminant.
+    #[inline]
+    pub(super) fn values(&self) -> [i64; 11] {
+        [
+            i64::from(self.manager),
+            i64::from(self.team),
+            i64::from(self.channel),
+            i64::from(self.connection),
+            i64::from(self.pipeline),
+            i64::from(self.day),
+            i64::from(self.hour),
+            i64::from(self.weekday),
+            i64::from(self.chat_kind),
+            i64::from(self.initiator),
+            i64::from(self.in_hours),
+        ]
+    }
+
+    pub(super) fn get(&self, d: Dimension) -> i64 {
+        self.values()[d as usize]
+    }
+}
+
+/// Most dimensions one breakdown may combine.
+pub const MAX_DIMS: usize = 4;
+
+/// A breakdown row key: the projected dimension values, unused slots `i64::MIN`.
+pub type RowKey = [i64; MAX_DIMS];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_values_follow_the_dimension_order() {
+        use Dimension as D;
+        let k = Key {
+            manager: 1,
+            team: 2,
+            channel: 3,
+            connection: 4,
+            pipeline: 5,
+            day: 6,
+            hour: 7,
+            weekday: 8,
+            chat_kind: 9,
+            initiator: 10,
+            in_hours: 11,
+        };
+        let all = [
+            D::Manager,
+            D::Team,
+            D::Channel,
+            D::Connection,
+            D::Pipeline,
+            D::Day,
+            D::Hour,
+            D::Weekday,
+            D::ChatKind,
+            D::Initiator,
+            D::InHours,
+        ];
+        let got: Vec<i64> = all.iter().map(|d| k.get(*d)).collect();
+        assert_eq!(got, (1..=11).collect::<Vec<i64>>());
+        let mut other = k;
+        other.hour = 0;
+        other.pipeline = 0;
+        assert_eq!(
+            k.differs(&other),
+            (1 << D::Hour as u16) | (1 << D::Pipeline as u16)
+        );
+    }
+}
