@@ -235,8 +235,13 @@ fn without_a_lead_at_the_call_the_phones_contact_answers_for_it() {
         }],
         ..ReferenceData::default()
     };
-    let (from, to) = (msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00"));
-    let r = run_with(fixture_config(), reference, &[d.clone()], from, to, to, MSK);
+    let r = run_ref(
+        fixture_config(),
+        reference,
+        &[d.clone()],
+        "2025-11-11",
+        "2025-11-12",
+    );
     let boris = &r
         .manager("boris")
         .expect("Boris answers for the phone")
@@ -251,14 +256,12 @@ fn without_a_lead_at_the_call_the_phones_contact_answers_for_it() {
 
     // Without the contact nobody answers for the phone.
     d.contacts.clear();
-    let r = run_with(
+    let r = run_ref(
         fixture_config(),
         ReferenceData::default(),
         &[d],
-        from,
-        to,
-        to,
-        MSK,
+        "2025-11-11",
+        "2025-11-12",
     );
     let unassigned = &r
         .manager("unassigned")
@@ -294,15 +297,12 @@ fn the_phones_contact_answers_for_a_call_held_by_two_deals_whichever_holds_the_c
     second.deal.contacts = vec![c.id.clone()];
     second.contacts = vec![c];
     second.calls = vec![missed];
-    let (from, to) = (msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00"));
-    let r = run_with(
+    let r = run_ref(
         fixture_config(),
         ReferenceData::default(),
         &[first, second],
-        from,
-        to,
-        to,
-        MSK,
+        "2025-11-11",
+        "2025-11-12",
     );
     let anna = &r
         .manager("anna")
