@@ -160,11 +160,12 @@ impl AckRules {
     /// Whether a message is a sticker (source kind, or the webp heuristic of §1.2 / K19).
     #[must_use]
     pub fn is_sticker(&self, m: &Message) -> bool {
-        let empty = m.text.as_deref().is_none_or(|t| t.trim().is_empty());
+        // Only an image is checked for text (trimming every text would cost a scan of each).
+        let empty = || m.text.as_deref().is_none_or(|t| t.trim().is_empty());
         m.kind == MessageKind::Sticker
             || (self.webp_heuristic
                 && m.kind == MessageKind::Image
-                && empty
+                && empty()
                 && !m.attachments.is_empty()
                 && m.attachments
                     .iter()

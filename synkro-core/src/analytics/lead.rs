@@ -34,12 +34,17 @@ impl ReferenceData {
     /// The kind of a stage (won / lost / open).
     #[must_use]
     pub fn stage_kind(&self, stage: &StageId) -> StageKind {
-        for p in &self.pipelines {
-            if let Some(s) = p.stage(stage) {
-                return s.kind;
-            }
+        self.stage_kind_of(stage.as_str())
+    }
+
+    /// [`stage_kind`](Self::stage_kind) of a stage id given as text.
+    #[must_use]
+    pub fn stage_kind_of(&self, stage: &str) -> StageKind {
+        let found = self.pipelines.iter().flat_map(|p| &p.stages);
+        if let Some(s) = found.into_iter().find(|s| s.id.as_str() == stage) {
+            return s.kind;
         }
-        match stage.as_str() {
+        match stage {
             WON_STATUS => StageKind::Won,
             LOST_STATUS => StageKind::Lost,
             _ => StageKind::Open,

@@ -21,19 +21,39 @@ use crate::model::{ActivityKind, ChatKind, Direction, StageKind};
 pub(crate) struct LeadsState {
     /// pipeline → per lead: first pass instant of every open stage (in order), then won.
     passes: BTreeMap<String, Vec<Vec<Option<Micros>>>>,
-    /// (pipeline, stage) → (completed stays, open stays).
-    stays: BTreeMap<(String, String), (Pair, Pair)>,
+    /// pipeline → stage → (completed stays, open stays).
+    stays: BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
     /// reason → (count, by manager).
     losses: BTreeMap<String, (u64, BTreeMap<String, u64>)>,
 }
 
 impl LeadsState {
+    /// The stays of a (pipeline, stage), added on first use.
+    fn stay(&mut self, (pipeline, stage): (&str, &str)) -> &mut (Pair, Pair) {
+        // Looked up by borrowed parts first: a stage seen before costs no allocation.
+        if !self.stays.contains_key(pipeline) {
+            self.stays.insert(pipeline.to_owned(), BTreeMap::new());
+        }
+        let stages = self
+            .stays
+            .get_mut(pipeline)
+            .unwrap_or_else(|| unreachable!());
+        if !stages.contains_key(stage) {
+            stages.insert(stage.to_owned(), Default::default());
+        }
+        stages.get_mut(stage).unwrap_or_else(|| unreachable!())
+    }
+
     pub(crate) fn merge(&mut self, o: Self) {
         for (k, v) in o.passes {
             self.passes.entry(k).or_default().extend(v);
         }
-        for (k, (c, op)) in o.stays {
-            let e = self.stays.entry(k).or_default();
+        for ((p, st), (c, op)) in o
+            .stays
+            .into_iter()
+            .flat_map(|(p, m)| m.into_iter().map(move |(st, v)| ((p.clone(), st), v)))
+        {
+            let e = self.stay((&p, &st));
             e.0.cal.merge(&c.cal);
             e.0.bus.merge(&c.bus);
             e.1.cal.merge(&op.cal);
@@ -107,7 +127,8 @@ impl LeadsState {
         let stage_times = self
             .stays
             .iter()
-            .map(|((p, s), (c, o))| StageTime {
+            .flat_map(|(p, m)| m.iter().map(move |(s, v)| (p, s, v)))
+            .map(|(p, s, (c, o))| StageTime {
                 pipeline: p.clone(),
                 stage: s.clone(),
                 completed: DurationMetric {
@@ -137,7 +158,7 @@ impl LeadsState {
 
 /// `stage_time_unit = lead`: a lead's stays in one (pipeline, stage) summed — calendar and
 /// business microseconds, whether one is still open, the responsible at the first entry.
-type SummedStays = ((String, String), i64, i64, bool, u32);
+type SummedStays<'l> = ((&'l str, &'l str), i64, i64, bool, u32);
 
 /// A touch of a lead (§3.6): instant, C5 class (1 message, 2 call, 3 CRM note) and the interned
 /// manager (0: unknown author).
@@ -385,27 +406,27 @@ impl MetricsEngine {
     }
 
     /// Positions of the lead: (instant, pipeline, stage), the first at creation.
-    fn positions(
+    fn positions<'l>(
         &self,
-        input: &LeadInput<'_, '_>,
-    ) -> Vec<(Micros, Option<String>, Option<String>)> {
-        let l = input.lead;
-        let mut out = Vec::new();
-        let (p0, s0) = match l.stages.first() {
+        input: &LeadInput<'l, '_>,
+    ) -> Vec<(Micros, Option<&'l str>, Option<&'l str>)> {
+        let (deal, stages) = (input.lead.deal, &input.lead.stages);
+        let mut out = Vec::with_capacity(stages.len() + 1);
+        let (p0, s0) = match stages.first() {
             Some(f) => (
                 f.from_pipeline
                     .as_ref()
-                    .or(l.deal.pipeline.as_ref())
-                    .map(|p| p.0.clone()),
-                f.from_stage.as_ref().map(|s| s.0.clone()),
+                    .or(deal.pipeline.as_ref())
+                    .map(|p| p.as_str()),
+                f.from_stage.as_ref().map(|s| s.as_str()),
             ),
             None => (
-                l.deal.pipeline.as_ref().map(|p| p.0.clone()),
-                l.deal.stage.as_ref().map(|s| s.0.clone()),
+                deal.pipeline.as_ref().map(|p| p.as_str()),
+                deal.stage.as_ref().map(|s| s.as_str()),
             ),
         };
-        out.push((l.created, p0, s0));
-        for c in &l.stages {
+        out.push((input.lead.created, p0, s0));
+        for c in stages.iter().copied() {
             let t = c.at.timestamp_micros();
             if t > self.a {
                 break;
@@ -413,9 +434,9 @@ impl MetricsEngine {
             let p = c
                 .to_pipeline
                 .as_ref()
-                .or(l.deal.pipeline.as_ref())
-                .map(|p| p.0.clone());
-            out.push((t, p, c.to_stage.as_ref().map(|s| s.0.clone())));
+                .or(deal.pipeline.as_ref())
+                .map(|p| p.as_str());
+            out.push((t, p, c.to_stage.as_ref().map(|s| s.as_str())));
         }
         out
     }
@@ -427,10 +448,15 @@ impl MetricsEngine {
         }
         let pos = self.positions(input);
         // Funnel passes per pipeline.
-        let mut per_pipeline: BTreeMap<String, Vec<Option<Micros>>> = BTreeMap::new();
+        let mut per_pipeline: BTreeMap<&str, Vec<Option<Micros>>> = BTreeMap::new();
         for (t, p, s) in &pos {
             let (Some(p), Some(s)) = (p, s) else { continue };
-            let Some(pipe) = self.reference.pipelines.iter().find(|x| x.id.as_str() == p) else {
+            let Some(pipe) = self
+                .reference
+                .pipelines
+                .iter()
+                .find(|x| x.id.as_str() == *p)
+            else {
                 continue;
             };
             let mut open: Vec<_> = pipe
@@ -440,12 +466,8 @@ impl MetricsEngine {
                 .collect();
             open.sort_by_key(|s| s.sort);
             let n = open.len();
-            let passes = per_pipeline
-                .entry(p.clone())
-                .or_insert_with(|| vec![None; n + 1]);
-            let kind = self
-                .reference
-                .stage_kind(&crate::model::StageId::new(s.as_str()));
+            let passes = per_pipeline.entry(*p).or_insert_with(|| vec![None; n + 1]);
+            let kind = self.reference.stage_kind_of(s);
             let mut mark = |i: usize| {
                 if passes[i].is_none() {
                     passes[i] = Some(*t);
@@ -453,7 +475,7 @@ impl MetricsEngine {
             };
             match kind {
                 StageKind::Open => {
-                    if let Some(i) = open.iter().position(|x| x.id.as_str() == s) {
+                    if let Some(i) = open.iter().position(|x| x.id.as_str() == *s) {
                         match self.cfg.funnel_mode {
                             FunnelMode::PassThrough => (0..=i).for_each(&mut mark),
                             FunnelMode::Strict => mark(i),
@@ -470,7 +492,12 @@ impl MetricsEngine {
             }
         }
         for (p, v) in per_pipeline {
-            self.leads.passes.entry(p).or_default().push(v);
+            match self.leads.passes.get_mut(p) {
+                Some(e) => e.push(v),
+                None => {
+                    self.leads.passes.insert(p.to_owned(), vec![v]);
+                }
+            }
         }
         // Stays (actual moves only). `stage_time_unit = lead` sums a lead's stays per stage into
         // one item, open (censored) when one of them is still open; its anchor and attribution
@@ -479,12 +506,7 @@ impl MetricsEngine {
         let mut summed: Vec<SummedStays> = Vec::new();
         for (i, (t, p, s)) in pos.iter().enumerate() {
             let Some(s) = s else { continue };
-            if self
-                .reference
-                .stage_kind(&crate::model::StageId::new(s.as_str()))
-                != StageKind::Open
-                || !self.in_period(*t)
-            {
+            if self.reference.stage_kind_of(s) != StageKind::Open || !self.in_period(*t) {
                 continue;
             }
             let exit = pos.get(i + 1).map(|x| x.0);
@@ -496,7 +518,7 @@ impl MetricsEngine {
                 self.cals.at(p)
             }
             .business_micros(*t, end);
-            let stage = (p.clone().unwrap_or_default(), s.clone());
+            let stage = (p.unwrap_or_default(), *s);
             if by_lead {
                 match summed.iter_mut().find(|x| x.0 == stage) {
                     Some(x) => {
@@ -509,7 +531,7 @@ impl MetricsEngine {
                 continue;
             }
             self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
-            let e = self.leads.stays.entry(stage).or_default();
+            let e = self.leads.stay(stage);
             if exit.is_some() {
                 e.0.push(cal, bus)
             } else {
@@ -518,7 +540,7 @@ impl MetricsEngine {
         }
         for (stage, cal, bus, open, mgr) in summed {
             self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
-            let e = self.leads.stays.entry(stage).or_default();
+            let e = self.leads.stay(stage);
             if open {
                 e.1.push(cal, bus)
             } else {
@@ -535,7 +557,7 @@ impl MetricsEngine {
         }
         let (pipeline, stage) = l.stage_at(e);
         if let Some(s) = stage
-            && (self.reference.stage_kind(&crate::model::StageId::new(s)) != StageKind::Open
+            && (self.reference.stage_kind_of(s) != StageKind::Open
                 || self.cfg.followup_excluded_stages.iter().any(|x| x == s))
         {
             return;

@@ -33,6 +33,11 @@ pub struct Accumulator {
     derived: Vec<Option<Derived>>,
     /// The table the totals are folded from, until [`fold`](Self::fold).
     totals_from: Option<usize>,
+    /// Per table: a bit per [`Dimension`] it has (as [`Key::differs`] reports them).
+    masks: Vec<u16>,
+    /// Reused buffer of [`apply_distinct`](Self::apply_distinct): where each key differs from
+    /// the one before.
+    changes: Vec<u16>,
 }
 
 impl Accumulator {
@@ -66,6 +71,11 @@ impl Accumulator {
             totals: Agg::new(&targets),
             targets,
             rows: dims.iter().map(|d| RowTable::new(d.len())).collect(),
+            masks: dims
+                .iter()
+                .map(|d| d.iter().fold(0, |m, x| m | (1 << *x as u16)))
+                .collect(),
+            changes: Vec::new(),
             dims,
             stamp: 0,
             derived,
@@ -145,42 +155,41 @@ impl Accumulator {
 
     /// Applies `f` once to the totals and once per distinct projected key of `keys` in every
     /// breakdown (distinct measures such as `dialog.active`).
+    ///
+    /// Where each key differs from the one before it is found once for all tables: a table over
+    /// none of those dimensions projects the key like the one before, so its row is already
+    /// counted (keys come in time order and mostly differ only in their hour).
     pub fn apply_distinct(&mut self, keys: &[Key], f: impl Fn(&mut Agg)) {
-        match keys {
-            [] => {}
-            _ => {
-                f(&mut self.totals);
-                self.stamp += 1;
-                // The dimensions in which the keys differ (a session's keys mostly differ only
-                // in their hour): a breakdown over none of them has one row for all.
-                let first = keys[0];
-                let mut varies = 0u16;
-                for k in &keys[1..] {
-                    varies |= first.differs(k);
+        let Some(first) = keys.first() else { return };
+        f(&mut self.totals);
+        self.stamp += 1;
+        let mut changes = std::mem::take(&mut self.changes);
+        changes.clear();
+        let mut varies = 0u16;
+        for pair in keys.windows(2) {
+            let d = pair[1].differs(&pair[0]);
+            varies |= d;
+            changes.push(d);
+        }
+        for ((dims, table), mask) in self.dims.iter().zip(&mut self.rows).zip(&self.masks) {
+            let r = table.index(Self::project(dims, first), &self.targets) as usize;
+            table.stamps[r] = self.stamp;
+            f(&mut table.aggs[r]);
+            if varies & mask == 0 {
+                continue;
+            }
+            for (k, d) in keys[1..].iter().zip(&changes) {
+                if d & mask == 0 {
+                    continue;
                 }
-                for (dims, table) in self.dims.iter().zip(&mut self.rows) {
-                    if dims.iter().all(|d| varies & (1 << *d as u16) == 0) {
-                        let r = table.index(Self::project(dims, &first), &self.targets);
-                        f(&mut table.aggs[r as usize]);
-                        continue;
-                    }
-                    let mut last = None;
-                    for k in keys {
-                        let p = Self::project(dims, k);
-                        // Keys come in time order: most project like the one before.
-                        if last == Some(p) {
-                            continue;
-                        }
-                        last = Some(p);
-                        let r = table.index(p, &self.targets) as usize;
-                        if table.stamps[r] != self.stamp {
-                            table.stamps[r] = self.stamp;
-                            f(&mut table.aggs[r]);
-                        }
-                    }
+                let r = table.index(Self::project(dims, k), &self.targets) as usize;
+                if table.stamps[r] != self.stamp {
+                    table.stamps[r] = self.stamp;
+                    f(&mut table.aggs[r]);
                 }
             }
         }
+        self.changes = changes;
     }
 
     /// Adds another accumulator with the same breakdowns and targets; neither may have been

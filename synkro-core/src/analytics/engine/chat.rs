@@ -147,6 +147,7 @@ impl MetricsEngine {
             self.channels.id(Some(channel)),
             self.connections.id(connection),
         );
+        self.chat_dims = (channel_id, connection_id);
         let mut active_in_period = false;
         let mut dq_lead = (0u64, 0u64);
         let mut dq_author = (0u64, 0u64);

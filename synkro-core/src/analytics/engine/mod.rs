@@ -96,6 +96,8 @@ pub struct MetricsEngine {
     sla_scratch: Vec<crate::analytics::stats::SlaStatus>,
     /// Buffers reused from chat to chat and session to session.
     spare: Spare,
+    /// The interned channel and connection of the chat being processed.
+    chat_dims: (u32, u32),
 }
 
 /// Buffers a chat or a session needs while it is processed, kept for the next one.
@@ -265,6 +267,7 @@ impl MetricsEngine {
             open_by_day,
             sla_scratch: Vec::new(),
             spare: Spare::default(),
+            chat_dims: (0, 0),
             in_hours_dim: cfg
                 .breakdowns
                 .iter()

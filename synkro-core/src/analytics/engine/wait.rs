@@ -137,10 +137,7 @@ impl MetricsEngine {
         let in_hours = self.cfg.export_waits && cal_ix.in_hours(w.start);
         let lead = at_start.lead;
         let chat = input.chat;
-        let (channel, connection) = (
-            self.channels.id(Some(chat.channel.as_str())),
-            self.connections.id(chat.connection.as_deref()),
-        );
+        let (channel, connection) = self.chat_dims;
         let key = self.key_ids(
             w.start,
             mgr,
