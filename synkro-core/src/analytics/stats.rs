@@ -143,6 +143,11 @@ impl Durations {
         self.sum += i128::from(us);
     }
 
+    /// Makes room for `additional` more values.
+    pub fn reserve(&mut self, additional: usize) {
+        self.values.reserve(additional);
+    }
+
     /// The values in microseconds, in no particular order.
     #[must_use]
     pub fn values(&self) -> &[i64] {

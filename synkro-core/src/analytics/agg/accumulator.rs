@@ -21,6 +21,16 @@ struct Derived {
 /// by item: [`fold`](Self::fold) adds the finer rows into them once, before publication. Only the
 /// distinct measures ([`apply_distinct`](Self::apply_distinct)) are written into every table and
 /// the totals directly, since a distinct count cannot be summed.
+///
+/// Breakdowns over the same kind of dimension are also combined into one internal table that
+/// none of them publishes, when that table has at most [`MAX_DIMS`] dimensions and replaces two
+/// or more written tables: one over the time dimensions (`day`, `hour`, `weekday`) the
+/// time-only breakdowns use, one over the other dimensions the remaining single-kind breakdowns
+/// use. With the default breakdowns an item is written into two rows (`[manager, channel,
+/// pipeline]` and `[day, hour, weekday]`) instead of five; the six breakdowns and the totals
+/// are folded from them. Time and other dimensions are not mixed, so a combined table has at
+/// most a row per hour of the period, or per combination of managers, channels, pipelines
+/// and the like that items actually had.
 #[derive(Debug, Clone)]
 pub struct Accumulator {
     pub(crate) targets: Targets,
@@ -38,12 +48,57 @@ pub struct Accumulator {
     /// Reused buffer of [`apply_distinct`](Self::apply_distinct): where each key differs from
     /// the one before.
     changes: Vec<u16>,
+    /// The configured breakdowns come first in `dims` and `rows`; the combined tables after
+    /// them, until [`fold`](Self::fold) drops them.
+    configured: usize,
+}
+
+/// The combined tables worth writing instead of the configured ones (see [`Accumulator`]): per
+/// kind of dimension, the union of the single-kind breakdowns' dimensions, when it has at most
+/// [`MAX_DIMS`] dimensions, is no configured breakdown's set, and covers two or more
+/// breakdowns that no other breakdown covers.
+fn combined(dims: &[Vec<Dimension>]) -> Vec<Vec<Dimension>> {
+    use Dimension as D;
+    let is_time = |d: &Dimension| matches!(d, D::Day | D::Hour | D::Weekday);
+    let covers = |a: &[Dimension], b: &[Dimension]| b.iter().all(|d| a.contains(d));
+    let same = |a: &[Dimension], b: &[Dimension]| covers(a, b) && covers(b, a);
+    let mut out = Vec::new();
+    for time in [true, false] {
+        let members: Vec<&Vec<Dimension>> = dims
+            .iter()
+            .filter(|d| d.iter().all(|x| is_time(x) == time))
+            .collect();
+        // Members no other breakdown covers: each would be written item by item.
+        let written = members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| {
+                !dims.iter().any(|o| {
+                    !same(o, m) && covers(o, m) || same(o, m) && members[..*i].contains(&o)
+                })
+            })
+            .count();
+        let mut union: Vec<Dimension> = Vec::new();
+        for d in members.iter().flat_map(|m| m.iter()) {
+            if !union.contains(d) {
+                union.push(*d);
+            }
+        }
+        if written >= 2 && union.len() <= MAX_DIMS && !dims.iter().any(|d| same(d, &union)) {
+            out.push(union);
+        }
+    }
+    out
 }
 
 impl Accumulator {
     /// An empty accumulator.
     #[must_use]
-    pub fn new(targets: Targets, dims: Vec<Vec<Dimension>>) -> Self {
+    pub fn new(targets: Targets, configured: Vec<Vec<Dimension>>) -> Self {
+        let n_configured = configured.len();
+        let mut dims = configured;
+        let extra = combined(&dims);
+        dims.extend(extra);
         // `finer(j, i)`: table j has every dimension of table i and more, or the same set and
         // comes first. Tables with nothing finer are written directly; the others are folded
         // from one of those (never from another folded table).
@@ -76,6 +131,7 @@ impl Accumulator {
                 .map(|d| d.iter().fold(0, |m, x| m | (1 << *x as u16)))
                 .collect(),
             changes: Vec::new(),
+            configured: n_configured,
             dims,
             stamp: 0,
             derived,
@@ -104,12 +160,28 @@ impl Accumulator {
                 .iter()
                 .map(|a| (a.active, a.participation))
                 .collect();
+            // Each source row's row here, and the values each of those receives: room is made
+            // once, so every value is copied once.
+            let mut to = Vec::with_capacity(source.keys.len());
+            let mut need: Vec<[usize; 14]> = Vec::new();
             for (k, agg) in source.keys.iter().zip(&source.aggs) {
                 let mut key = [i64::MIN; MAX_DIMS];
                 for (slot, pos) in key.iter_mut().zip(&at).take(n) {
                     *slot = k[*pos];
                 }
                 let r = table.index(key, &self.targets) as usize;
+                if need.len() <= r {
+                    need.resize(r + 1, [0; 14]);
+                }
+                for (x, l) in need[r].iter_mut().zip(agg.lens()) {
+                    *x += l;
+                }
+                to.push(r);
+            }
+            for (agg, lens) in table.aggs.iter_mut().zip(&need) {
+                agg.reserve(lens);
+            }
+            for (r, agg) in to.into_iter().zip(&source.aggs) {
                 table.aggs[r].merge(agg);
             }
             for (r, agg) in table.aggs.iter_mut().enumerate() {
@@ -118,11 +190,23 @@ impl Accumulator {
         }
         if let Some(from) = self.totals_from.take() {
             let kept = (self.totals.active, self.totals.participation);
+            let mut need = [0; 14];
+            for agg in &self.rows[from].aggs {
+                for (x, l) in need.iter_mut().zip(agg.lens()) {
+                    *x += l;
+                }
+            }
+            self.totals.reserve(&need);
             for agg in &self.rows[from].aggs {
                 self.totals.merge(agg);
             }
             (self.totals.active, self.totals.participation) = kept;
         }
+        // The combined tables have served: from now on only the breakdowns are written.
+        self.rows.truncate(self.configured);
+        self.dims.truncate(self.configured);
+        self.derived.truncate(self.configured);
+        self.masks.truncate(self.configured);
     }
 
     fn project(dims: &[Dimension], k: &Key) -> RowKey {
@@ -171,7 +255,9 @@ impl Accumulator {
             varies |= d;
             changes.push(d);
         }
-        for ((dims, table), mask) in self.dims.iter().zip(&mut self.rows).zip(&self.masks) {
+        // Not the combined tables: their distinct counts would be published by no one.
+        let tables = self.dims.iter().zip(&mut self.rows).zip(&self.masks);
+        for ((dims, table), mask) in tables.take(self.configured) {
             let r = table.index(Self::project(dims, first), &self.targets) as usize;
             table.stamps[r] = self.stamp;
             f(&mut table.aggs[r]);
@@ -228,6 +314,40 @@ mod tests {
         })
     }
 
+    #[test]
+    fn default_breakdowns_are_written_through_two_combined_tables() {
+        use Dimension as D;
+        let cfg = crate::analytics::MetricsConfig::default();
+        let acc = Accumulator::new(Targets::default(), cfg.breakdowns.clone());
+        let n = cfg.breakdowns.len();
+        assert_eq!(
+            &acc.dims[n..],
+            &[
+                vec![D::Day, D::Hour, D::Weekday],
+                vec![D::Manager, D::Channel, D::Pipeline]
+            ]
+        );
+        // Every breakdown is folded from a combined table.
+        assert!(
+            acc.derived[..n]
+                .iter()
+                .all(|d| d.is_some_and(|d| d.from >= n))
+        );
+        assert!(acc.totals_from.is_some_and(|t| t >= n));
+        // One breakdown of a kind, or a union wider than a key, is left as it is.
+        for dims in [
+            vec![vec![D::Manager], vec![D::Day, D::Hour]],
+            vec![
+                vec![D::Manager, D::Team],
+                vec![D::Channel, D::Connection],
+                vec![D::Pipeline],
+            ],
+            vec![vec![D::Hour], vec![D::Weekday, D::Hour]],
+        ] {
+            assert_eq!(combined(&dims), Vec::<Vec<Dimension>>::new(), "{dims:?}");
+        }
+    }
+
     proptest! {
         /// `apply_distinct` counts one per distinct projected key in every breakdown, as a
         /// set of projections would, over several calls.
@@ -256,7 +376,12 @@ mod tests {
                 }
             }
             prop_assert_eq!(acc.totals.active, sessions.len() as u64);
-            for (i, table) in acc.rows.iter().enumerate() {
+            // The combined tables after the breakdowns hold no distinct counts.
+            prop_assert_eq!(acc.rows.len(), dims.len() + 2);
+            for table in &acc.rows[dims.len()..] {
+                prop_assert!(table.aggs.iter().all(|a| a.active == 0));
+            }
+            for (i, table) in acc.rows.iter().take(dims.len()).enumerate() {
                 let got: HashMap<RowKey, u64> =
                     table.sorted().into_iter().map(|(k, a)| (*k, a.active)).collect();
                 prop_assert_eq!(&got, &expected[i], "breakdown {:?}", dims[i]);
@@ -291,12 +416,23 @@ mod tests {
                 vec![D::Hour],
                 vec![D::Weekday, D::Hour],
                 vec![D::Manager],
-                vec![D::Day, D::Manager],
+                vec![D::Weekday, D::Manager],
                 vec![D::Day],
                 vec![D::Hour],
-                vec![D::Team, D::Pipeline, D::ChatKind],
+                vec![D::Team, D::Pipeline],
+                vec![D::ChatKind],
             ];
             let mut acc = Accumulator::new(Targets::default(), dims.clone());
+            // Both kinds of breakdown are combined: [hour, weekday, day], [manager, team,
+            // pipeline, chat_kind] and the mixed [weekday, manager] are the only tables written
+            // item by item.
+            prop_assert_eq!(&acc.dims[dims.len()..], &[
+                vec![D::Hour, D::Weekday, D::Day],
+                vec![D::Manager, D::Team, D::Pipeline, D::ChatKind],
+            ]);
+            for (i, d) in acc.derived[..dims.len()].iter().enumerate() {
+                prop_assert_eq!(d.is_none(), i == 3);
+            }
             prop_assert!(acc.totals_from.is_some());
             prop_assert!(acc.derived[0].is_some() && acc.derived[5].is_some());
             // Per table and projected key: (waits, reply values, active).

@@ -221,6 +221,47 @@ impl Agg {
         merge_map(&mut self.stl_outcomes, &o.stl_outcomes);
     }
 
+    /// Every duration set of the row, in a fixed order.
+    fn durations(&self) -> [&Durations; 14] {
+        let pairs = [
+            &self.reply,
+            &self.first,
+            &self.next,
+            &self.open_end_age,
+            &self.callback,
+            &self.stl,
+            &self.cycle,
+        ];
+        let mut out = [&self.reply.cal; 14];
+        for (i, p) in pairs.into_iter().enumerate() {
+            (out[2 * i], out[2 * i + 1]) = (&p.cal, &p.bus);
+        }
+        out
+    }
+
+    /// The number of values in each of [`durations`](Self::durations).
+    pub(crate) fn lens(&self) -> [usize; 14] {
+        self.durations().map(Durations::len)
+    }
+
+    /// Makes room for `lens` more values in each duration set (in the order of
+    /// [`lens`](Self::lens)), so that merging rows into this one copies each value once.
+    pub(crate) fn reserve(&mut self, lens: &[usize; 14]) {
+        let pairs = [
+            &mut self.reply,
+            &mut self.first,
+            &mut self.next,
+            &mut self.open_end_age,
+            &mut self.callback,
+            &mut self.stl,
+            &mut self.cycle,
+        ];
+        for (i, p) in pairs.into_iter().enumerate() {
+            p.cal.reserve(lens[2 * i]);
+            p.bus.reserve(lens[2 * i + 1]);
+        }
+    }
+
     /// The published values.
     #[must_use]
     pub fn publish(&self, levels: &[u32]) -> MetricValues {

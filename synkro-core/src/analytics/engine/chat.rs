@@ -156,9 +156,12 @@ impl MetricsEngine {
         let mut samples_full = SamplesFull::default();
         // Events: (instant, class, seq) — C5.
         ev.reserve(input.messages.len() + input.history.len() + input.after.len());
+        // Messages before `history_start` (K8 reads them only if there are any).
+        let mut before_history = false;
         for (i, m) in input.indexed() {
             let t = us(m.created_at);
             if t > self.a || t < self.history_start {
+                before_history |= t < self.history_start;
                 continue;
             }
             ev.push((t, u8::from(m.direction == Direction::Outbound), i));
@@ -219,7 +222,7 @@ impl MetricsEngine {
         }
         ev.sort_unstable();
 
-        let mut touches = Vec::new();
+        let mut touches = Vec::with_capacity(input.messages.len() / 2);
         // Message counts of this chat by key, added to the accumulator's cells in one go.
         let mut sess: Option<SessionState> = None;
         let mut wait: Option<WaitState> = None;
@@ -538,7 +541,7 @@ impl MetricsEngine {
         if active_in_period {
             let unmatched = input.leads.iter().all(|l| l.deal.synthetic);
             self.dq_add("dq.unmatched_chats", unmatched, || chat.id.0.clone());
-            let truncated = self.running_at_history_start(input, group);
+            let truncated = before_history && self.running_at_history_start(input, group);
             self.dq_add("dq.truncated_history", truncated, || chat.id.0.clone());
         }
         // End of the loaded data: expiry at or before A, else open.

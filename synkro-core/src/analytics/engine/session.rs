@@ -113,7 +113,7 @@ impl MetricsEngine {
             self.dialog_rows.push(DialogRow {
                 chat: input.chat.id.0.clone(),
                 session_no: s.no,
-                lead: s.lead.clone(),
+                lead: s.lead.take(),
                 channel: input.chat.channel.as_str().to_owned(),
                 chat_kind: if group { "group" } else { "direct" }.to_owned(),
                 start: from_micros(s.start),
