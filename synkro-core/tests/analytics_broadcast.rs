@@ -136,3 +136,56 @@ fn sends_after_the_cut_off_do_not_make_a_broadcast() {
     assert_eq!((m.out_bot, m.out_human), (0, 5));
     assert_eq!(r.totals.waits.answered, 5);
 }
+
+#[test]
+fn a_mailing_that_began_in_the_loaded_history_is_a_broadcast_in_the_period() {
+    // Ten chats: the promo went to six of them before the period (their history) and to four
+    // after its start, 30 s apart; a client asks in each chat at 00:10 and Anna answers each
+    // in her own words at 00:30.
+    let start = msk("2025-11-11 00:00:00");
+    let ds: Vec<Dialog> = (0..10i64)
+        .map(|i| {
+            let chat = format!("c{i}");
+            let promo_at = msk("2025-11-10 23:57:00") + chrono::Duration::seconds(30 * i);
+            let mut d = dialog(
+                &chat,
+                vec![
+                    staff(
+                        &chat,
+                        &format!("{chat}-promo"),
+                        promo_at,
+                        "anna",
+                        "Скидка 20 % до пятницы! Ёлки в подарок",
+                    ),
+                    client(
+                        &chat,
+                        &format!("{chat}-q"),
+                        msk("2025-11-11 00:10:00"),
+                        "Когда?",
+                    ),
+                    staff(
+                        &chat,
+                        &format!("{chat}-a"),
+                        msk("2025-11-11 00:30:00"),
+                        "anna",
+                        &format!("Заказ {i} будет завтра"),
+                    ),
+                ],
+            );
+            let (history, window) = d.messages.drain(..).partition(|m| m.created_at < start);
+            (d.history, d.messages) = (history, window);
+            d
+        })
+        .collect();
+    assert_eq!(ds.iter().map(|d| d.history.len()).sum::<usize>(), 6);
+    let r = one_day(detecting(), &ds);
+    let m = &r.totals.messages;
+    // The four promos in the period are part of the ten-chat mailing.
+    assert_eq!(m.out_bot_by_reason.get("broadcast"), Some(&4));
+    assert_eq!((m.out_bot, m.out_human), (4, 10));
+    let r = one_day(fixture_config(), &ds);
+    assert_eq!(
+        (r.totals.messages.out_bot, r.totals.messages.out_human),
+        (0, 14)
+    );
+}

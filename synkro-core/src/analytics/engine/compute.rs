@@ -75,14 +75,19 @@ pub fn compute_with_phones(
         // O4 by text needs every chat at once: a pre-pass over each chat's messages (once per
         // chat, however many deals share it).
         let mut seen_chats = FxHashSet::default();
-        // C3: a send after A is not known at A (A may fall inside the period).
-        let a = engine.a;
+        // C3: a send after A is not known at A (A may fall inside the period). The loaded
+        // history counts too (C7): a mailing that began before the period reaches more chats
+        // than its part inside it, and the history's own sends rebuild its sessions and waits.
+        let (a, history_start) = (engine.a, engine.history_start);
         let chats = dialogs
             .iter()
             .filter_map(|d| {
                 d.chat.as_ref().map(|c| {
-                    let known = d.messages.iter().chain(&d.after.messages);
-                    (c, known.filter(move |m| us(m.created_at) <= a))
+                    let known = d.history.iter().chain(&d.messages).chain(&d.after.messages);
+                    (
+                        c,
+                        known.filter(move |m| (history_start..=a).contains(&us(m.created_at))),
+                    )
                 })
             })
             .filter(|(c, _)| seen_chats.insert(c.id.as_str()));
