@@ -52,6 +52,24 @@ pub(crate) struct Table {
     pub(crate) link_col: Option<&'static str>,
     /// Column for `Row::at` (the instant windows filter on; a deal's deletion instant), if any.
     pub(crate) at_col: Option<&'static str>,
+    /// `at_col` marks a deletion: at an equal update time a stored row with the mark is not
+    /// replaced by one without it (a deletion's update time is its instant, so a live copy of
+    /// the same time is from before it).
+    pub(crate) at_marks_deletion: bool,
+}
+
+impl Table {
+    /// The SQL condition (on `t`, the stored row, and `excluded`, the new one) under which an
+    /// upsert leaves a stored deletion mark in place; empty for a table without one.
+    pub(crate) fn keeps_deletion_sql(&self) -> String {
+        match self.at_col.filter(|_| self.at_marks_deletion) {
+            Some(c) => format!(
+                " AND NOT (t.{c} IS NOT NULL AND excluded.{c} IS NULL \
+                 AND excluded.source_updated_at = t.source_updated_at)"
+            ),
+            None => String::new(),
+        }
+    }
 }
 
 pub(crate) const MANAGER: Table = Table {
@@ -60,6 +78,7 @@ pub(crate) const MANAGER: Table = Table {
     parent_col: None,
     link_col: None,
     at_col: None,
+    at_marks_deletion: false,
 };
 pub(crate) const PIPELINE: Table = Table {
     name: "sales_pipeline",
@@ -67,6 +86,7 @@ pub(crate) const PIPELINE: Table = Table {
     parent_col: None,
     link_col: None,
     at_col: None,
+    at_marks_deletion: false,
 };
 /// Deals: `deleted_at` (migration 0004) holds when the CRM deleted the deal, NULL while it lives.
 pub(crate) const DEAL: Table = Table {
@@ -75,6 +95,7 @@ pub(crate) const DEAL: Table = Table {
     parent_col: None,
     link_col: None,
     at_col: Some("deleted_at"),
+    at_marks_deletion: true,
 };
 pub(crate) const CONTACT: Table = Table {
     name: "contact",
@@ -82,6 +103,7 @@ pub(crate) const CONTACT: Table = Table {
     parent_col: None,
     link_col: None,
     at_col: None,
+    at_marks_deletion: false,
 };
 pub(crate) const CHAT: Table = Table {
     name: "chat",
@@ -89,6 +111,7 @@ pub(crate) const CHAT: Table = Table {
     parent_col: None,
     link_col: None,
     at_col: None,
+    at_marks_deletion: false,
 };
 pub(crate) const MESSAGE: Table = Table {
     name: "message",
@@ -96,6 +119,7 @@ pub(crate) const MESSAGE: Table = Table {
     parent_col: Some("chat_id"),
     link_col: None,
     at_col: Some("created_at"),
+    at_marks_deletion: false,
 };
 pub(crate) const CALL: Table = Table {
     name: "call",
@@ -103,6 +127,7 @@ pub(crate) const CALL: Table = Table {
     parent_col: Some("deal_id"),
     link_col: None,
     at_col: Some("started_at"),
+    at_marks_deletion: false,
 };
 pub(crate) const STAGE_CHANGE: Table = Table {
     name: "stage_change",
@@ -110,6 +135,7 @@ pub(crate) const STAGE_CHANGE: Table = Table {
     parent_col: Some("deal_id"),
     link_col: None,
     at_col: Some("changed_at"),
+    at_marks_deletion: false,
 };
 pub(crate) const ACTIVITY: Table = Table {
     name: "crm_activity",
@@ -117,6 +143,7 @@ pub(crate) const ACTIVITY: Table = Table {
     parent_col: Some("deal_id"),
     link_col: Some("contact_id"),
     at_col: Some("occurred_at"),
+    at_marks_deletion: false,
 };
 pub(crate) const RESPONSIBLE_CHANGE: Table = Table {
     name: "responsible_change",
@@ -124,6 +151,7 @@ pub(crate) const RESPONSIBLE_CHANGE: Table = Table {
     parent_col: None,
     link_col: None,
     at_col: Some("changed_at"),
+    at_marks_deletion: false,
 };
 
 /// One record ready for its table.

@@ -119,7 +119,10 @@ fn upsert<T: Versioned + Clone + PartialEq>(
                 (item.source_updated_at(), old.source_updated_at()),
                 (Some(new), Some(old)) if new < old
             );
-            if older || old == item {
+            let keeps_deletion = old.marks_deletion()
+                && !item.marks_deletion()
+                && item.source_updated_at() == old.source_updated_at();
+            if older || keeps_deletion || old == item {
                 report.unchanged += 1;
             } else {
                 table.insert(key, item.clone());

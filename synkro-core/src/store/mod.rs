@@ -340,7 +340,10 @@ pub trait DataStore: Send + Sync {
     ///   time become the deletion's instant, unless the stored deal was updated after it. Each
     ///   counts as `updated` when it marks a deal, else `unchanged`; a deal that is not stored is
     ///   not created. A deal applied later with a newer update time and no `deleted_at` (the CRM
-    ///   lists it again: restored) replaces the mark like any newer record.
+    ///   lists it again: restored) replaces the mark like any newer record; one with the same
+    ///   update time as the mark does not (it is a copy from before the deletion,
+    ///   [`Versioned::marks_deletion`]). A deal deleted twice in one batch, the second time
+    ///   later, counts as `updated` twice.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown tenant; backend failures. On error nothing of the

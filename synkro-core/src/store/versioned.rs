@@ -11,6 +11,13 @@ pub trait Versioned {
     /// The source's update time; `None` when the source has none (the record is replaced whenever
     /// it differs).
     fn source_updated_at(&self) -> Option<Timestamp>;
+
+    /// Whether the record marks its entity deleted at its update time (a deal the CRM deleted).
+    /// At an equal update time such a record is not replaced by one without the mark: the
+    /// deletion's update time is its instant, so a live copy of that time is from before it.
+    fn marks_deletion(&self) -> bool {
+        false
+    }
 }
 
 macro_rules! versioned {
@@ -31,7 +38,17 @@ macro_rules! versioned {
 
 versioned!(Manager, |s| s.id.as_str(), s.updated_at);
 versioned!(SalesPipeline, |s| s.id.as_str(), None);
-versioned!(Deal, |s| s.id.as_str(), Some(s.updated_at));
+impl Versioned for Deal {
+    fn natural_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn source_updated_at(&self) -> Option<Timestamp> {
+        Some(self.updated_at)
+    }
+    fn marks_deletion(&self) -> bool {
+        self.is_deleted()
+    }
+}
 versioned!(Contact, |s| s.id.as_str(), Some(s.updated_at));
 versioned!(Chat, |s| s.id.as_str(), Some(s.updated_at));
 versioned!(Message, |s| s.id.as_str(), Some(s.updated_at()));

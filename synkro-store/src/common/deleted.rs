@@ -10,8 +10,10 @@ use crate::rows::{self, from_json};
 
 /// Marks the stored deals of `deletions` (tenant and source scoped) as
 /// [`DeletedDeal::apply_to`] says, reading them inside `tx` (after the batch's own deals) and
-/// writing them back through the newer-wins upsert. Returns how many deletions changed a deal;
-/// the others (a deal not stored, updated after the deletion, or already marked) changed nothing.
+/// writing them back through the newer-wins upsert. Returns how many deletions changed a deal
+/// (as the in-memory store counts them: a deal deleted twice in one batch, the second time
+/// later, counts twice); the others (a deal not stored, updated after the deletion, or already
+/// marked) changed nothing.
 pub(super) async fn mark_deleted(
     tx: &mut Tx,
     tenant: TenantId,
@@ -40,9 +42,11 @@ pub(super) async fn mark_deleted(
     }
     // Deletions apply in order; a deal deleted twice in one batch is written once, as it ends.
     let mut marked: Vec<String> = Vec::new();
+    let mut applied = 0;
     for d in deletions {
         let key = d.id.as_str();
         if let Some(next) = stored.get(key).and_then(|deal| d.apply_to(deal)) {
+            applied += 1;
             stored.insert(key.to_owned(), next);
             if !marked.iter().any(|m| m == key) {
                 marked.push(key.to_owned());
@@ -51,6 +55,6 @@ pub(super) async fn mark_deleted(
     }
     let deals: Vec<Deal> = marked.iter().filter_map(|id| stored.remove(id)).collect();
     let (rows, _) = rows::deal_rows(&deals)?;
-    let changed = upsert_rows(tx, tenant, source, &rows::DEAL, &rows).await?;
-    Ok(changed.len() as u64)
+    upsert_rows(tx, tenant, source, &rows::DEAL, &rows).await?;
+    Ok(applied)
 }

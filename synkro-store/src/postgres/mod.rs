@@ -273,9 +273,10 @@ async fn upsert_rows(
          source_updated_at = excluded.source_updated_at, data = excluded.data, \
          revision = t.revision + 1{set} \
          WHERE t.data <> excluded.data AND (excluded.source_updated_at IS NULL \
-         OR t.source_updated_at IS NULL OR excluded.source_updated_at >= t.source_updated_at) \
+         OR t.source_updated_at IS NULL OR excluded.source_updated_at >= t.source_updated_at){keep} \
          RETURNING external_id, revision",
         t = table.name,
+        keep = table.keeps_deletion_sql(),
     );
     let mut changed = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {

@@ -317,12 +317,13 @@ async fn upsert_rows(
              source_updated_at = excluded.source_updated_at, data = excluded.data, \
              revision = t.revision + 1{} \
              WHERE t.data <> excluded.data AND (excluded.source_updated_at IS NULL \
-             OR t.source_updated_at IS NULL OR excluded.source_updated_at >= t.source_updated_at) \
+             OR t.source_updated_at IS NULL OR excluded.source_updated_at >= t.source_updated_at){} \
              RETURNING external_id, revision",
             extra
                 .iter()
                 .map(|c| format!(", {c} = excluded.{c}"))
-                .collect::<String>()
+                .collect::<String>(),
+            table.keeps_deletion_sql(),
         ));
         let out = qb.build().fetch_all(&mut **tx).await.map_err(db("apply"))?;
         for r in out {

@@ -18,7 +18,9 @@ async fn marks(store: &dyn Store, tenant: TenantId) -> Vec<(String, Option<Strin
 /// `deleted_at` and update time become the deletion's instant and the rest of the deal stays;
 /// applying it again changes nothing; a deal updated after the deletion, or not stored at all, is
 /// left as it is (nothing is created); an older copy of the live deal arriving late does not
-/// undelete it, and a newer one (the CRM lists the deal again: restored) does. Deals carrying
+/// undelete it, nor does one of the deletion's own update time, and a newer one (the CRM lists
+/// the deal again: restored) does. A deal deleted twice in one batch counts each deletion that
+/// marks it. Deals carrying
 /// `deleted_at` in `SyncBatch::deals` round-trip. Another source's or tenant's deal of the same id
 /// is never marked, and every read returns deleted deals with their mark.
 pub async fn deleted_deals_mark_stored_deals_and_restores_clear_them(store: &dyn Store) {
@@ -166,4 +168,34 @@ pub async fn deleted_deals_mark_stored_deals_and_restores_clear_them(store: &dyn
     );
     let every = store.deals_updated(a.id, &all_time()).await.unwrap();
     assert_eq!(every.iter().filter(|d| d.is_deleted()).count(), 2);
+
+    // A live copy with the deletion's own update time is from before it: the mark stays.
+    let same_time = deal("d6", t0() - h(2), "Six, as listed before the deletion");
+    let r = apply(store, a.id, "amocrm", &deals(vec![same_time])).await;
+    assert_eq!((r.updated, r.unchanged), (0, 1), "{r:?}");
+    assert_eq!(
+        store
+            .deals_by_ids(a.id, &[DealId::new("d6")])
+            .await
+            .unwrap()[0]
+            .deleted_at,
+        Some(t0() - h(2))
+    );
+    // One batch deleting a deal twice, the second time later: each deletion that marks the deal
+    // counts, and the deal ends with the later mark.
+    let twice = deletions(vec![
+        DeletedDeal::new("d2", t0() - h(1)),
+        DeletedDeal::new("d2", t0()),
+        DeletedDeal::new("d2", t0()),
+    ]);
+    let r = apply(store, a.id, "amocrm", &twice).await;
+    assert_eq!((r.inserted, r.updated, r.unchanged), (0, 2, 1), "{r:?}");
+    assert_eq!(
+        store
+            .deals_by_ids(a.id, &[DealId::new("d2")])
+            .await
+            .unwrap()[0]
+            .deleted_at,
+        Some(t0())
+    );
 }
