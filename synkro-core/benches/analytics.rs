@@ -9,7 +9,9 @@
 //! Run: `cargo bench -p synkro-core --bench analytics`
 //! (set `SYNKRO_BENCH_MESSAGES` to change the size, and `SYNKRO_BENCH_ONCE=1` to stop after the
 //! first measured run, for profilers; `SYNKRO_BENCH_ONCE=known` or `=warm` makes that run use
-//! the phone book of `full_metric_set_phones_known` or `full_metric_set_phones_warm`).
+//! the phone book of `full_metric_set_phones_known` or `full_metric_set_phones_warm`; with
+//! `SYNKRO_BENCH_DUMP=FILE` that run's report is written to FILE as JSON, so two builds can be
+//! compared number by number).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -128,6 +130,11 @@ fn main() {
         hwm / 1024,
         hwm.saturating_sub(rss_before) / 1024
     );
+    if let Ok(path) = std::env::var("SYNKRO_BENCH_DUMP") {
+        // The report as JSON, to check that a change to the engine leaves every number as it was.
+        let json = serde_json::to_string_pretty(&report).expect("a report serializes");
+        std::fs::write(&path, json).expect("the dump file is writable");
+    }
     drop(report);
     if once.is_some() {
         // One run only (for profilers such as `valgrind --tool=callgrind`).

@@ -41,7 +41,7 @@ impl MetricsEngine {
             .copied()
             .filter(|c| c.started_at.timestamp_micros() <= self.a)
             .collect();
-        calls.sort_by_key(|c| (c.started_at, c.id.clone()));
+        calls.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
         let ahead = self.cfg.lead_link_ahead * SEC;
         let behind = self.cfg.lead_link_behind * SEC;
         let mut contacts: Vec<&ContactView<'_>> = contacts.iter().collect();

@@ -8,26 +8,65 @@ use crate::model::CrmActivity;
 use crate::pipeline::normalize::PhoneBook;
 
 /// Phones normalized once per distinct spelling, so `dq.invalid_phone` counts each raw phone once
-/// wherever it appears (calls, chats, contacts, deals). Spellings the run's [`PhoneBook`] already
-/// knows are not parsed again.
+/// wherever it appears (calls, chats, contacts, deals), each valid one named by a small id (one
+/// per E.164 number, whatever its spellings). Spellings the run's [`PhoneBook`] already knows are
+/// not parsed again.
 #[derive(Debug)]
-struct Phones<'k> {
-    seen: FxHashMap<String, Option<String>>,
+struct Phones<'d, 'k> {
+    /// Raw spelling → its number's id (`None`: not a valid number).
+    seen: FxHashMap<&'d str, Option<u32>>,
+    /// E.164 number → id.
+    ids: FxHashMap<String, u32>,
+    /// Id → E.164 number.
+    names: Vec<String>,
     known: Option<&'k PhoneBook>,
 }
 
-impl Phones<'_> {
-    fn get(&mut self, engine: &mut MetricsEngine, raw: &str) -> Option<String> {
+impl<'d> Phones<'d, '_> {
+    fn get(&mut self, engine: &mut MetricsEngine, raw: &'d str) -> Option<u32> {
         if let Some(p) = self.seen.get(raw) {
-            return p.clone();
+            return *p;
         }
         let p = match self.known.and_then(|k| k.peek(raw)) {
             Some(p) => p.map(str::to_owned),
             None => crate::pipeline::normalize::phone(raw, &engine.phone_region),
         };
         engine.dq_add("dq.invalid_phone", p.is_none(), || raw.to_owned());
-        self.seen.insert(raw.to_owned(), p.clone());
-        p
+        let id = p.map(|p| match self.ids.get(&p) {
+            Some(id) => *id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(p.clone());
+                self.ids.insert(p, id);
+                id
+            }
+        });
+        self.seen.insert(raw, id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// What a call is grouped by: its phone, or for a call without a usable one, its deal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum CallKey<'d> {
+    Phone(u32),
+    Deal(&'d str),
+}
+
+/// The views of the live leads among `idx` (borrowed when there is one).
+fn live_views<'v, 'a>(
+    views: &'v [Option<LeadView<'a>>],
+    idx: &[usize],
+) -> std::borrow::Cow<'v, [LeadView<'a>]> {
+    let mut live = idx.iter().filter_map(|&i| views[i].as_ref());
+    match (live.next(), live.next()) {
+        (None, _) => std::borrow::Cow::Borrowed(&[]),
+        (Some(v), None) => std::borrow::Cow::Borrowed(std::slice::from_ref(v)),
+        _ => idx.iter().filter_map(|&i| views[i].clone()).collect(),
     }
 }
 
@@ -112,9 +151,15 @@ pub fn compute_with_phones(
         let stages = d.stage_changes.iter().chain(&d.after.stage_changes);
         LeadView::new(&d.deal, stages, changes)
     }
-    let view = |d| make(d, &resp);
+    // Each live lead's view, built once: its chat, its calls and the lead metrics share it.
+    let views: Vec<Option<LeadView<'_>>> = dialogs
+        .iter()
+        .map(|d| (!d.deal.is_deleted()).then(|| make(d, &resp)))
+        .collect();
     let mut phones = Phones {
         seen: FxHashMap::default(),
+        ids: FxHashMap::default(),
+        names: Vec::new(),
         known,
     };
     // Chats.
@@ -130,16 +175,12 @@ pub fn compute_with_phones(
         }
     }
     let mut touches_by_chat: FxHashMap<&str, Vec<Touch>> = FxHashMap::default();
-    let mut touches_by_phone: FxHashMap<String, Vec<Touch>> = FxHashMap::default();
+    let mut touches_by_phone: FxHashMap<u32, Vec<Touch>> = FxHashMap::default();
     for chat_id in order {
         let idx = &by_chat[chat_id];
         let first = &dialogs[idx[0]];
         let Some(chat) = &first.chat else { continue };
-        let leads: Vec<LeadView<'_>> = idx
-            .iter()
-            .filter(|&&i| !dialogs[i].deal.is_deleted())
-            .map(|&i| view(&dialogs[i]))
-            .collect();
+        let leads = live_views(&views, idx);
         let calls: Vec<Call> = if engine.reply_by_call {
             idx.iter()
                 .flat_map(|&i| {
@@ -181,52 +222,58 @@ pub fn compute_with_phones(
         }
         touches_by_chat.insert(chat_id, t);
     }
-    // Calls by phone.
-    let mut by_phone: BTreeMap<String, Vec<(&Call, usize)>> = BTreeMap::new();
-    // Every dialog holding a call of the key, also one that holds a call seen first in another
-    // dialog (a call attached by phone to several deals): their live deals are the L3 candidates.
-    let mut holders: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut seen_calls: FxHashMap<&str, String> = FxHashMap::default();
+    // Calls by phone: each group with its calls (the dialog that holds each first) and every
+    // dialog holding one of its calls, also one that holds a call seen first in another dialog
+    // (a call attached by phone to several deals): their live deals are the L3 candidates.
+    let mut group_of: FxHashMap<CallKey<'_>, usize> = FxHashMap::default();
+    let mut groups: Vec<(CallKey<'_>, Vec<&Call>, Vec<usize>)> = Vec::new();
+    let mut seen_calls: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, d) in dialogs.iter().enumerate() {
         for c in d.calls.iter().chain(&d.after.calls) {
-            let key = match seen_calls.get(c.id.as_str()) {
-                Some(key) => key.clone(),
+            let g = match seen_calls.get(c.id.as_str()) {
+                Some(g) => *g,
                 None => {
                     let phone = c.phone.as_deref().and_then(|p| phones.get(&mut engine, p));
-                    let key = phone.unwrap_or_else(|| format!("deal:{}", d.deal.id));
-                    seen_calls.insert(c.id.as_str(), key.clone());
-                    by_phone.entry(key.clone()).or_default().push((c, i));
-                    key
+                    let key = phone.map_or(CallKey::Deal(d.deal.id.as_str()), CallKey::Phone);
+                    let g = *group_of.entry(key).or_insert_with(|| {
+                        groups.push((key, Vec::new(), Vec::new()));
+                        groups.len() - 1
+                    });
+                    seen_calls.insert(c.id.as_str(), g);
+                    groups[g].1.push(c);
+                    g
                 }
             };
-            let held = holders.entry(key).or_default();
+            let held = &mut groups[g].2;
             if !held.contains(&i) {
                 held.push(i);
             }
         }
     }
-    for (phone, calls) in &by_phone {
-        let views: Vec<LeadView<'_>> = holders
-            .get(phone)
-            .into_iter()
-            .flatten()
-            .filter(|i| !dialogs[**i].deal.is_deleted())
-            .map(|i| view(&dialogs[*i]))
-            .collect();
-        let list: Vec<&Call> = calls.iter().map(|(c, _)| *c).collect();
-        let has_phone = !phone.starts_with("deal:");
+    // In the order of the phones (E.164), then of the deals of calls without one.
+    groups.sort_unstable_by(|a, b| match (a.0, b.0) {
+        (CallKey::Phone(x), CallKey::Phone(y)) => phones.name(x).cmp(phones.name(y)),
+        (CallKey::Phone(_), CallKey::Deal(_)) => std::cmp::Ordering::Less,
+        (CallKey::Deal(_), CallKey::Phone(_)) => std::cmp::Ordering::Greater,
+        (CallKey::Deal(x), CallKey::Deal(y)) => x.cmp(y),
+    });
+    for (key, list, held) in &groups {
+        let views = live_views(&views, held);
+        let phone = match key {
+            CallKey::Phone(p) => Some(*p),
+            CallKey::Deal(_) => None,
+        };
         // The contacts holding the phone (for a call without one: the deal's contacts), from
         // every dialog holding one of its calls.
         let mut contacts: Vec<ContactView<'_>> = Vec::new();
-        let held = holders.get(phone).map_or(&[][..], Vec::as_slice);
         for c in held.iter().flat_map(|i| &dialogs[*i].contacts) {
             if contacts.iter().any(|v| v.contact.id == c.id) {
                 continue;
             }
-            let holds = !has_phone
+            let holds = phone.is_none()
                 || c.phones
                     .iter()
-                    .any(|raw| phones.get(&mut engine, raw).as_deref() == Some(phone.as_str()));
+                    .any(|raw| phones.get(&mut engine, raw) == phone);
             if holds {
                 let changes = contact_resp
                     .get(c.id.as_str())
@@ -236,11 +283,13 @@ pub fn compute_with_phones(
                 contacts.push(ContactView::new(c, changes));
             }
         }
-        let chat_touches = touches_by_phone.get(phone).map_or(&[][..], Vec::as_slice);
-        engine.add_phone_calls(&list, &views, &contacts, has_phone, chat_touches);
+        let chat_touches = phone
+            .and_then(|p| touches_by_phone.get(&p))
+            .map_or(&[][..], Vec::as_slice);
+        engine.add_phone_calls(list, &views, &contacts, phone.is_some(), chat_touches);
     }
     // dq.duplicate_phones (§3.15, L2): normalized phones held by two or more CRM contacts.
-    let mut holders: BTreeMap<String, FxHashSet<&str>> = BTreeMap::new();
+    let mut holders: FxHashMap<u32, FxHashSet<&str>> = FxHashMap::default();
     let mut seen_contacts = FxHashSet::default();
     for c in dialogs.iter().flat_map(|d| &d.contacts) {
         if !seen_contacts.insert(c.id.as_str()) {
@@ -252,8 +301,13 @@ pub fn compute_with_phones(
             }
         }
     }
-    for (p, who) in &holders {
-        engine.dq_add("dq.duplicate_phones", who.len() >= 2, || p.clone());
+    let mut held: Vec<(&str, usize)> = holders
+        .iter()
+        .map(|(p, who)| (phones.name(*p), who.len()))
+        .collect();
+    held.sort_unstable();
+    for (p, n) in held {
+        engine.dq_add("dq.duplicate_phones", n >= 2, || p.to_owned());
     }
     // dq.unmapped_close_events (§1.4, §3.15): conversations closed in the CRM in the period that
     // reach no chat (the activity is attached only to dialogs without one).
@@ -271,29 +325,31 @@ pub fn compute_with_phones(
     // Leads.
     let mut seen = FxHashSet::default();
     let empty = Vec::new();
-    for d in dialogs {
-        if d.deal.is_deleted() || !seen.insert(d.deal.id.as_str()) {
+    for (d, v) in dialogs.iter().zip(&views) {
+        let Some(v) = v else { continue };
+        if !seen.insert(d.deal.id.as_str()) {
             continue;
         }
-        let v = view(d);
         let t = d
             .chat
             .as_ref()
             .and_then(|c| touches_by_chat.get(c.id.as_str()))
             .unwrap_or(&empty);
-        let mut lead_phones: Vec<String> = d
+        let mut ids: Vec<u32> = d
             .deal
             .phones
             .iter()
             .chain(d.contacts.iter().flat_map(|c| c.phones.iter()))
             .filter_map(|raw| phones.get(&mut engine, raw))
             .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut lead_phones: Vec<String> = ids.iter().map(|p| phones.name(*p).to_owned()).collect();
         lead_phones.sort_unstable();
-        lead_phones.dedup();
         let calls = joined(&d.calls, &d.after.calls);
         let activities = joined(&d.activities, &d.after.activities);
         engine.add_lead(&LeadInput {
-            lead: &v,
+            lead: v,
             chat_touches: t,
             calls: &calls,
             activities: &activities,
