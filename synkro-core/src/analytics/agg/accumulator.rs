@@ -209,10 +209,11 @@ impl Accumulator {
         self.masks.truncate(self.configured);
     }
 
-    fn project(dims: &[Dimension], k: &Key) -> RowKey {
+    /// The row key of `dims` from a key's [`values`](Key::values).
+    fn project(dims: &[Dimension], values: &[i64; 11]) -> RowKey {
         let mut out = [i64::MIN; MAX_DIMS];
         for (o, d) in out.iter_mut().zip(dims) {
-            *o = k.get(*d);
+            *o = values[*d as usize];
         }
         out
     }
@@ -228,11 +229,7 @@ impl Accumulator {
             if derived.is_some() {
                 continue;
             }
-            let mut k = [i64::MIN; MAX_DIMS];
-            for (o, d) in k.iter_mut().zip(dims) {
-                *o = values[*d as usize];
-            }
-            let r = table.index(k, &self.targets);
+            let r = table.index(Self::project(dims, &values), &self.targets);
             f(&mut table.aggs[r as usize]);
         }
     }
@@ -258,7 +255,7 @@ impl Accumulator {
         // Not the combined tables: their distinct counts would be published by no one.
         let tables = self.dims.iter().zip(&mut self.rows).zip(&self.masks);
         for ((dims, table), mask) in tables.take(self.configured) {
-            let r = table.index(Self::project(dims, first), &self.targets) as usize;
+            let r = table.index(Self::project(dims, &first.values()), &self.targets) as usize;
             table.stamps[r] = self.stamp;
             f(&mut table.aggs[r]);
             if varies & mask == 0 {
@@ -268,7 +265,7 @@ impl Accumulator {
                 if d & mask == 0 {
                     continue;
                 }
-                let r = table.index(Self::project(dims, k), &self.targets) as usize;
+                let r = table.index(Self::project(dims, &k.values()), &self.targets) as usize;
                 if table.stamps[r] != self.stamp {
                     table.stamps[r] = self.stamp;
                     f(&mut table.aggs[r]);
@@ -369,7 +366,7 @@ mod tests {
                 acc.apply_distinct(keys, |a| a.active += 1);
                 for (i, d) in dims.iter().enumerate() {
                     let distinct: std::collections::BTreeSet<RowKey> =
-                        keys.iter().map(|k| Accumulator::project(d, k)).collect();
+                        keys.iter().map(|k| Accumulator::project(d, &k.values())).collect();
                     for p in distinct {
                         *expected[i].entry(p).or_insert(0) += 1;
                     }
@@ -449,7 +446,7 @@ mod tests {
                         total.0 += n;
                         total.1.push(*v);
                         for (i, d) in dims.iter().enumerate() {
-                            let e = want[i].entry(Accumulator::project(d, k)).or_default();
+                            let e = want[i].entry(Accumulator::project(d, &k.values())).or_default();
                             e.0 += n;
                             e.1.push(*v);
                         }
@@ -459,7 +456,7 @@ mod tests {
                         total.2 += 1;
                         for (i, d) in dims.iter().enumerate() {
                             let distinct: std::collections::BTreeSet<RowKey> =
-                                keys.iter().map(|k| Accumulator::project(d, k)).collect();
+                                keys.iter().map(|k| Accumulator::project(d, &k.values())).collect();
                             for p in distinct {
                                 want[i].entry(p).or_default().2 += 1;
                             }

@@ -1,8 +1,6 @@
 //! The dimension values of an item's anchor ([`Key`]) and their projection on a breakdown
 //! ([`RowKey`]).
 
-use crate::analytics::config::Dimension;
-
 /// The dimension values of an item's anchor, interned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Key {
@@ -20,13 +18,28 @@ pub struct Key {
 }
 
 impl Key {
-    /// A bit per [`Dimension`] (by its discriminant) where `self` and `o` differ.
+    /// A bit per [`Dimension`](crate::analytics::Dimension) (by its discriminant) where `self` and `o` differ.
     pub(super) fn differs(&self, o: &Self) -> u16 {
-        let (a, b) = (self.values(), o.values());
-        (0..a.len()).fold(0, |m, i| m | (u16::from(a[i] != b[i]) << i))
+        // Field by field, in the order of `values` (no arrays built).
+        let bits = [
+            self.manager != o.manager,
+            self.team != o.team,
+            self.channel != o.channel,
+            self.connection != o.connection,
+            self.pipeline != o.pipeline,
+            self.day != o.day,
+            self.hour != o.hour,
+            self.weekday != o.weekday,
+            self.chat_kind != o.chat_kind,
+            self.initiator != o.initiator,
+            self.in_hours != o.in_hours,
+        ];
+        bits.iter()
+            .enumerate()
+            .fold(0, |m, (i, b)| m | (u16::from(*b) << i))
     }
 
-    /// Every dimension's value, indexed by the [`Dimension`]'s discriminant.
+    /// Every dimension's value, indexed by the [`Dimension`](crate::analytics::Dimension)'s discriminant.
     #[inline]
     pub(super) fn values(&self) -> [i64; 11] {
         [
@@ -43,10 +56,6 @@ impl Key {
             i64::from(self.in_hours),
         ]
     }
-
-    pub(super) fn get(&self, d: Dimension) -> i64 {
-        self.values()[d as usize]
-    }
 }
 
 /// Most dimensions one breakdown may combine.
@@ -61,7 +70,7 @@ mod tests {
 
     #[test]
     fn key_values_follow_the_dimension_order() {
-        use Dimension as D;
+        use crate::analytics::Dimension as D;
         let k = Key {
             manager: 1,
             team: 2,
@@ -88,7 +97,7 @@ mod tests {
             D::Initiator,
             D::InHours,
         ];
-        let got: Vec<i64> = all.iter().map(|d| k.get(*d)).collect();
+        let got: Vec<i64> = all.iter().map(|d| k.values()[*d as usize]).collect();
         assert_eq!(got, (1..=11).collect::<Vec<i64>>());
         let mut other = k;
         other.hour = 0;

@@ -461,7 +461,8 @@ impl MetricsEngine {
                         }
                     }
                     let udc = self.cfg.undelivered_replies_count;
-                    let chars = m.text.as_deref().map_or(0, |x| x.chars().count() as u64);
+                    // Characters count for client and delivered human messages only.
+                    let chars = || m.text.as_deref().map_or(0, |x| x.chars().count() as u64);
                     // The newest cell usually matches (same manager, hour and lead); a key seen
                     // earlier in the chat may get a second cell, which the accumulator merges.
                     let cell = match cells.last().is_some_and(|(k, _)| *k == key) {
@@ -478,7 +479,7 @@ impl MetricsEngine {
                     match cls {
                         Class::Client { substantive } => {
                             c.inbound += 1;
-                            c.chars_client += chars;
+                            c.chars_client += chars();
                             if substantive {
                                 c.substantive += 1
                             } else {
@@ -492,7 +493,7 @@ impl MetricsEngine {
                             }
                             if !undelivered || udc {
                                 c.human_delivered += 1;
-                                c.chars_human += chars;
+                                c.chars_human += chars();
                             }
                         }
                         Class::Bot(r) => c.bot[r] += 1,
