@@ -183,6 +183,8 @@ pub(crate) fn rows<T: Versioned + Serialize>(
 ) -> Result<(Vec<Row>, u64), StoreError> {
     let mut out: Vec<Row> = Vec::with_capacity(items.len());
     let mut index: HashMap<&str, usize> = HashMap::new();
+    // Per row: its record marks a deletion (`Versioned::marks_deletion`).
+    let mut marks: Vec<bool> = Vec::with_capacity(items.len());
     let mut folded = 0u64;
     for item in items {
         let (label, parent, link, at) = extra(item);
@@ -199,13 +201,18 @@ pub(crate) fn rows<T: Versioned + Serialize>(
             Some(&i) => {
                 folded += 1;
                 let older = matches!((row.updated, out[i].updated), (Some(n), Some(o)) if n < o);
-                if !older {
+                // As the upsert does: at an equal update time a deletion mark stays.
+                let keeps_deletion =
+                    marks[i] && !item.marks_deletion() && row.updated == out[i].updated;
+                if !older && !keeps_deletion {
                     out[i] = row;
+                    marks[i] = item.marks_deletion();
                 }
             }
             None => {
                 index.insert(item.natural_id(), out.len());
                 out.push(row);
+                marks.push(item.marks_deletion());
             }
         }
     }

@@ -181,6 +181,26 @@ pub async fn deleted_deals_mark_stored_deals_and_restores_clear_them(store: &dyn
             .deleted_at,
         Some(t0() - h(2))
     );
+    // One batch holding a deal marked deleted and a live copy of the same update time, in that
+    // order: the mark stays, as it does across batches.
+    let mut marked = deal("d7", t0() - h(2), "Seven");
+    marked.deleted_at = Some(t0() - h(2));
+    let live_copy = deal("d7", t0() - h(2), "Seven, as listed before the deletion");
+    let r = apply(
+        store,
+        a.id,
+        "amocrm",
+        &deals(vec![marked.clone(), live_copy]),
+    )
+    .await;
+    assert_eq!((r.inserted, r.updated, r.unchanged), (1, 0, 1), "{r:?}");
+    assert_eq!(
+        store
+            .deals_by_ids(a.id, &[DealId::new("d7")])
+            .await
+            .unwrap(),
+        vec![marked]
+    );
     // One batch deleting a deal twice, the second time later: each deletion that marks the deal
     // counts, and the deal ends with the later mark.
     let twice = deletions(vec![
