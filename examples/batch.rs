@@ -4,7 +4,10 @@
 //!
 //! - `--demo` generates a tenant with the test kit, serves it through in-memory CRM and messenger
 //!   fakes, stores everything in a fresh SQLite file under the system temp dir, and prints the run's
-//!   step log and the report. No credentials and no setup.
+//!   step log and the report. No credentials and no setup. Without `--from/--to` it reports the
+//!   last closed business day that is a working day (Monday to Friday in the tenant's zone): the
+//!   generated tenant is a B2B team whose managers answer on working days, so a Saturday or a
+//!   Sunday would show an almost empty report.
 //! - `--config FILE` (TOML) runs a real tenant: amoCRM and Radist credentials, the tenant's runtime
 //!   settings and the store URL. Every credential can come from the environment instead
 //!   (`SYNKRO_AMOCRM_BASE_URL`, `SYNKRO_AMOCRM_TOKEN` or the OAuth variables, `SYNKRO_RADIST_API_KEY`,
@@ -46,6 +49,7 @@ use synkro::model::{
 };
 use synkro::pipeline::{Adapters, Engine, TriggerRequest};
 use synkro::report::{to_html, to_json};
+use synkro::schedule;
 use synkro::source::{CrmSource, MessengerSource};
 use synkro::store::{NewTenant, Store};
 use synkro_amocrm::{AmoCrmClient, AmoCrmConfig};
@@ -174,8 +178,18 @@ async fn run(args: Args) -> Result<bool, String> {
         .map_err(|e| format!("invalid configuration: {e}"))?;
 
     let store = open_store(&args, &file).await?;
+    let now = Utc::now();
+    if args.demo {
+        // The demo's working day may lie behind a weekend: up to four days back.
+        cfg.max_force_lookback_days = cfg.max_force_lookback_days.max(7);
+    }
+    let (trigger, window) = match (args.from, args.to) {
+        (Some(start), Some(end)) => (Trigger::Forced, Some(Window { start, end })),
+        _ if args.demo => (Trigger::Forced, Some(demo_window(&cfg, now))),
+        _ => (Trigger::Manual, None),
+    };
     let (tenant, adapters) = if args.demo {
-        demo(&args, &cfg, store.as_ref()).await?
+        demo(&args, &cfg, store.as_ref(), now, window).await?
     } else {
         real(&file, &cfg, store.as_ref()).await?
     };
@@ -183,10 +197,6 @@ async fn run(args: Args) -> Result<bool, String> {
     let engine = Engine::builder(store.clone())
         .section(Arc::new(MetricsSection::new()))
         .build();
-    let (trigger, window) = match (args.from, args.to) {
-        (Some(start), Some(end)) => (Trigger::Forced, Some(Window { start, end })),
-        _ => (Trigger::Manual, None),
-    };
     let req = TriggerRequest {
         tenant: tenant.id,
         trigger,
@@ -316,13 +326,38 @@ async fn tenant_for(
     Ok(tenant)
 }
 
+/// The demo's window: the last closed business day at `now` that is mostly a working day (its
+/// middle falls on Monday to Friday in the tenant's zone; with the default start at 22:01 the
+/// business day of the 4th runs from the 4th at 22:01 to the 5th at 22:01).
+fn demo_window(cfg: &TenantRuntimeConfig, now: DateTime<Utc>) -> Window {
+    use chrono::{Datelike, Weekday};
+    let (tz, start) = (cfg.timezone, cfg.business_day_start);
+    let (mut day, mut window) = schedule::last_closed_business_day(tz, start, now);
+    for _ in 0..7 {
+        let middle = window.start + (window.end - window.start) / 2;
+        if !matches!(
+            middle.with_timezone(&tz).weekday(),
+            Weekday::Sat | Weekday::Sun
+        ) {
+            break;
+        }
+        day = day.pred_opt().unwrap_or(day);
+        window = schedule::business_day(tz, start, day);
+    }
+    window
+}
+
 async fn demo(
     args: &Args,
     cfg: &TenantRuntimeConfig,
     store: &dyn Store,
+    now: DateTime<Utc>,
+    window: Option<Window>,
 ) -> Result<(Tenant, Adapters), String> {
-    let mut spec = DatasetSpec::with_messages(args.seed, Utc::now(), args.messages);
-    spec.days = 3;
+    // Three days of history up to now, reaching at least a day before the window.
+    let reach = window.map_or(0, |w| (now - w.start).num_days() + 2);
+    let mut spec = DatasetSpec::with_messages(args.seed, now, args.messages);
+    spec.days = u32::try_from(reach.max(3)).unwrap_or(3);
     spec.timezone = cfg.timezone;
     let data = Arc::new(Dataset::generate(&spec));
     println!(
@@ -388,4 +423,44 @@ async fn real(
             ..Adapters::default()
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At every hour of two weeks, the demo reports the latest closed business day that is mostly
+    /// a working day, inside the lookback the demo allows and the days its data covers.
+    #[test]
+    fn the_demo_window_is_the_last_closed_working_business_day() {
+        use chrono::{Datelike, Duration, Weekday};
+        let cfg = TenantRuntimeConfig::default();
+        let tz = cfg.timezone;
+        let weekend = |w: &Window| {
+            let middle = w.start + (w.end - w.start) / 2;
+            matches!(
+                middle.with_timezone(&tz).weekday(),
+                Weekday::Sat | Weekday::Sun
+            )
+        };
+        let first: DateTime<Utc> = "2026-11-30T00:30:00Z".parse().unwrap();
+        for h in 0..24 * 14 {
+            let now = first + Duration::hours(h);
+            let w = demo_window(&cfg, now);
+            assert!(w.end <= now, "{now}: {w:?} is not closed");
+            assert!(!weekend(&w), "{now}: {w:?} is mostly a weekend day");
+            assert!(now - w.start <= Duration::days(7), "{now}: {w:?}");
+            // Nothing later would do: every later closed business day is mostly a weekend day.
+            let start = cfg.business_day_start;
+            let (mut day, _) = schedule::business_day_containing(tz, start, w.start);
+            loop {
+                day = day.succ_opt().unwrap();
+                let later = schedule::business_day(tz, start, day);
+                if later.end > now {
+                    break;
+                }
+                assert!(weekend(&later), "{now}: {later:?} was a later one");
+            }
+        }
+    }
 }
