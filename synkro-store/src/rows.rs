@@ -183,8 +183,8 @@ pub(crate) fn rows<T: Versioned + Serialize>(
 ) -> Result<(Vec<Row>, u64), StoreError> {
     let mut out: Vec<Row> = Vec::with_capacity(items.len());
     let mut index: HashMap<&str, usize> = HashMap::new();
-    // Per row: its record marks a deletion (`Versioned::marks_deletion`).
-    let mut marks: Vec<bool> = Vec::with_capacity(items.len());
+    // Per row: the record it holds, which a later copy must supersede (`Versioned::supersedes`).
+    let mut kept: Vec<&T> = Vec::with_capacity(items.len());
     let mut folded = 0u64;
     for item in items {
         let (label, parent, link, at) = extra(item);
@@ -200,19 +200,15 @@ pub(crate) fn rows<T: Versioned + Serialize>(
         match index.get(item.natural_id()) {
             Some(&i) => {
                 folded += 1;
-                let older = matches!((row.updated, out[i].updated), (Some(n), Some(o)) if n < o);
-                // As the upsert does: at an equal update time a deletion mark stays.
-                let keeps_deletion =
-                    marks[i] && !item.marks_deletion() && row.updated == out[i].updated;
-                if !older && !keeps_deletion {
+                if item.supersedes(kept[i]) {
                     out[i] = row;
-                    marks[i] = item.marks_deletion();
+                    kept[i] = item;
                 }
             }
             None => {
                 index.insert(item.natural_id(), out.len());
                 out.push(row);
-                marks.push(item.marks_deletion());
+                kept.push(item);
             }
         }
     }

@@ -60,6 +60,19 @@ fn phones(events: &[RunEvent]) -> Vec<(EventLevel, String, serde_json::Value)> {
         .collect()
 }
 
+/// Checks a `phones` event is a warning whose message has that start and end, naming the
+/// region and the kind of store error.
+fn check_warning(event: &(EventLevel, String, serde_json::Value), starts: &str, ends: &str) {
+    let (level, message, data) = event;
+    assert_eq!(*level, EventLevel::Warn, "{message}");
+    assert!(
+        message.starts_with(starts) && message.ends_with(ends),
+        "{message}"
+    );
+    assert_eq!(data["region"], "RU", "{data}");
+    assert!(data["error_kind"].is_string(), "{data}");
+}
+
 /// The numbers of a run's report: its summary and every section's data (not the ids and
 /// instants that differ from run to run).
 fn metrics(res: &RunResult) -> serde_json::Value {
@@ -92,23 +105,12 @@ async fn a_phone_book_that_cannot_be_read_or_written_is_a_warning_and_the_run_su
     assert_eq!(res.run.state, RunState::Succeeded, "{:?}", res.run.error);
     let got = phones(&events);
     assert_eq!(got.len(), 2, "{got:?}");
-    let (level, message, data) = &got[0];
-    assert_eq!(*level, EventLevel::Warn);
-    assert!(
-        message.starts_with("could not load the tenant's phone book (")
-            && message.ends_with("every phone is parsed afresh in this run"),
-        "{message}"
+    check_warning(
+        &got[0],
+        "could not load the tenant's phone book (",
+        "every phone is parsed afresh in this run",
     );
-    assert_eq!(data["region"], "RU");
-    assert!(data["error_kind"].is_string(), "{data}");
-    let (level, message, data) = &got[1];
-    assert_eq!(*level, EventLevel::Warn);
-    assert!(
-        message.starts_with("could not save ")
-            && message.ends_with("the next run parses them again"),
-        "{message}"
-    );
-    assert!(data["error_kind"].is_string(), "{data}");
+    check_warning(&got[1], "could not save ", "the next run parses them again");
     assert_eq!(
         metrics(&res),
         metrics(&good),
@@ -142,8 +144,7 @@ async fn a_phone_book_that_loads_but_cannot_be_saved_warns_at_the_end_only() {
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[0].0, EventLevel::Info);
     assert_eq!(got[0].2["phone_spellings"], 0, "an empty book loaded");
-    assert_eq!(got[1].0, EventLevel::Warn);
-    assert!(got[1].1.starts_with("could not save "), "{}", got[1].1);
+    check_warning(&got[1], "could not save ", "the next run parses them again");
     let tenant = res.run.tenant;
     assert!(
         store

@@ -27,37 +27,33 @@ pub(crate) struct LeadsState {
     losses: BTreeMap<String, (u64, BTreeMap<String, u64>)>,
 }
 
+/// The value of `key` in `map`, added (default) on first use; a key already there is found
+/// without allocating its `String`.
+fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).unwrap_or_else(|| unreachable!())
+}
+
 impl LeadsState {
     /// The stays of a (pipeline, stage), added on first use.
     fn stay(&mut self, (pipeline, stage): (&str, &str)) -> &mut (Pair, Pair) {
-        // Looked up by borrowed parts first: a stage seen before costs no allocation.
-        if !self.stays.contains_key(pipeline) {
-            self.stays.insert(pipeline.to_owned(), BTreeMap::new());
-        }
-        let stages = self
-            .stays
-            .get_mut(pipeline)
-            .unwrap_or_else(|| unreachable!());
-        if !stages.contains_key(stage) {
-            stages.insert(stage.to_owned(), Default::default());
-        }
-        stages.get_mut(stage).unwrap_or_else(|| unreachable!())
+        entry(entry(&mut self.stays, pipeline), stage)
     }
 
     pub(crate) fn merge(&mut self, o: Self) {
         for (k, v) in o.passes {
             self.passes.entry(k).or_default().extend(v);
         }
-        for ((p, st), (c, op)) in o
-            .stays
-            .into_iter()
-            .flat_map(|(p, m)| m.into_iter().map(move |(st, v)| ((p.clone(), st), v)))
-        {
-            let e = self.stay((&p, &st));
-            e.0.cal.merge(&c.cal);
-            e.0.bus.merge(&c.bus);
-            e.1.cal.merge(&op.cal);
-            e.1.bus.merge(&op.bus);
+        for (p, stages) in o.stays {
+            for (st, (c, op)) in stages {
+                let e = self.stay((&p, &st));
+                e.0.cal.merge(&c.cal);
+                e.0.bus.merge(&c.bus);
+                e.1.cal.merge(&op.cal);
+                e.1.bus.merge(&op.bus);
+            }
         }
         for (k, (n, by)) in o.losses {
             let e = self.losses.entry(k).or_default();
@@ -492,12 +488,7 @@ impl MetricsEngine {
             }
         }
         for (p, v) in per_pipeline {
-            match self.leads.passes.get_mut(p) {
-                Some(e) => e.push(v),
-                None => {
-                    self.leads.passes.insert(p.to_owned(), vec![v]);
-                }
-            }
+            entry(&mut self.leads.passes, p).push(v);
         }
         // Stays (actual moves only). `stage_time_unit = lead` sums a lead's stays per stage into
         // one item, open (censored) when one of them is still open; its anchor and attribution

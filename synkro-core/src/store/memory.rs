@@ -115,14 +115,7 @@ fn upsert<T: Versioned + Clone + PartialEq>(
             report.inserted += 1;
         }
         Some(old) => {
-            let older = matches!(
-                (item.source_updated_at(), old.source_updated_at()),
-                (Some(new), Some(old)) if new < old
-            );
-            let keeps_deletion = old.marks_deletion()
-                && !item.marks_deletion()
-                && item.source_updated_at() == old.source_updated_at();
-            if older || keeps_deletion || old == item {
+            if !item.supersedes(old) || old == item {
                 report.unchanged += 1;
             } else {
                 table.insert(key, item.clone());

@@ -18,6 +18,19 @@ pub trait Versioned {
     fn marks_deletion(&self) -> bool {
         false
     }
+
+    /// Whether this record replaces `old`, a stored copy of the same record, under newer-wins:
+    /// it is not older, and it is not a live copy of the update time of a deletion mark
+    /// ([`marks_deletion`](Self::marks_deletion)). Equal content is the caller's to skip.
+    fn supersedes(&self, old: &Self) -> bool
+    where
+        Self: Sized,
+    {
+        let (new_at, old_at) = (self.source_updated_at(), old.source_updated_at());
+        let older = matches!((new_at, old_at), (Some(n), Some(o)) if n < o);
+        let undeletes_at_once = old.marks_deletion() && !self.marks_deletion() && new_at == old_at;
+        !older && !undeletes_at_once
+    }
 }
 
 macro_rules! versioned {

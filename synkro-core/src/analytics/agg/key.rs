@@ -20,23 +20,8 @@ pub struct Key {
 impl Key {
     /// A bit per [`Dimension`](crate::analytics::Dimension) (by its discriminant) where `self` and `o` differ.
     pub(super) fn differs(&self, o: &Self) -> u16 {
-        // Field by field, in the order of `values` (no arrays built).
-        let bits = [
-            self.manager != o.manager,
-            self.team != o.team,
-            self.channel != o.channel,
-            self.connection != o.connection,
-            self.pipeline != o.pipeline,
-            self.day != o.day,
-            self.hour != o.hour,
-            self.weekday != o.weekday,
-            self.chat_kind != o.chat_kind,
-            self.initiator != o.initiator,
-            self.in_hours != o.in_hours,
-        ];
-        bits.iter()
-            .enumerate()
-            .fold(0, |m, (i, b)| m | (u16::from(*b) << i))
+        let (a, b) = (self.values(), o.values());
+        (0..a.len()).fold(0, |m, i| m | (u16::from(a[i] != b[i]) << i))
     }
 
     /// Every dimension's value, indexed by the [`Dimension`](crate::analytics::Dimension)'s discriminant.

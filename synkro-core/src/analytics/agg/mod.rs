@@ -221,9 +221,9 @@ impl Agg {
         merge_map(&mut self.stl_outcomes, &o.stl_outcomes);
     }
 
-    /// Every duration set of the row, in a fixed order.
-    fn durations(&self) -> [&Durations; 14] {
-        let pairs = [
+    /// Every duration pair of the row, in a fixed order.
+    fn pairs(&self) -> [&Pair; 7] {
+        [
             &self.reply,
             &self.first,
             &self.next,
@@ -231,22 +231,17 @@ impl Agg {
             &self.callback,
             &self.stl,
             &self.cycle,
-        ];
-        let mut out = [&self.reply.cal; 14];
-        for (i, p) in pairs.into_iter().enumerate() {
-            (out[2 * i], out[2 * i + 1]) = (&p.cal, &p.bus);
-        }
-        out
+        ]
     }
 
-    /// The number of values in each of [`durations`](Self::durations).
-    pub(crate) fn lens(&self) -> [usize; 14] {
-        self.durations().map(Durations::len)
+    /// The number of (calendar, business) values of each of [`pairs`](Self::pairs).
+    pub(crate) fn lens(&self) -> [[usize; 2]; 7] {
+        self.pairs().map(|p| [p.cal.len(), p.bus.len()])
     }
 
-    /// Makes room for `lens` more values in each duration set (in the order of
-    /// [`lens`](Self::lens)), so that merging rows into this one copies each value once.
-    pub(crate) fn reserve(&mut self, lens: &[usize; 14]) {
+    /// Makes room for `lens` more values in each duration pair (as [`lens`](Self::lens) counts
+    /// them), so that merging rows into this one copies each value once.
+    pub(crate) fn reserve(&mut self, lens: &[[usize; 2]; 7]) {
         let pairs = [
             &mut self.reply,
             &mut self.first,
@@ -256,9 +251,9 @@ impl Agg {
             &mut self.stl,
             &mut self.cycle,
         ];
-        for (i, p) in pairs.into_iter().enumerate() {
-            p.cal.reserve(lens[2 * i]);
-            p.bus.reserve(lens[2 * i + 1]);
+        for (p, [cal, bus]) in pairs.into_iter().zip(lens) {
+            p.cal.reserve(*cal);
+            p.bus.reserve(*bus);
         }
     }
 

@@ -14,6 +14,20 @@ async fn marks(store: &dyn Store, tenant: TenantId) -> Vec<(String, Option<Strin
         .collect()
 }
 
+/// `deleted_at` of deal `id` of `tenant`.
+async fn deleted_at(
+    store: &dyn Store,
+    tenant: TenantId,
+    id: &str,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let found = store
+        .deals_by_ids(tenant, &[DealId::new(id)])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "deal {id} is stored");
+    found[0].deleted_at
+}
+
 /// A deletion (`SyncBatch::deleted_deals`) marks the stored deal of (tenant, source, id): its
 /// `deleted_at` and update time become the deletion's instant and the rest of the deal stays;
 /// applying it again changes nothing; a deal updated after the deletion, or not stored at all, is
@@ -173,14 +187,7 @@ pub async fn deleted_deals_mark_stored_deals_and_restores_clear_them(store: &dyn
     let same_time = deal("d6", t0() - h(2), "Six, as listed before the deletion");
     let r = apply(store, a.id, "amocrm", &deals(vec![same_time])).await;
     assert_eq!((r.updated, r.unchanged), (0, 1), "{r:?}");
-    assert_eq!(
-        store
-            .deals_by_ids(a.id, &[DealId::new("d6")])
-            .await
-            .unwrap()[0]
-            .deleted_at,
-        Some(t0() - h(2))
-    );
+    assert_eq!(deleted_at(store, a.id, "d6").await, Some(t0() - h(2)));
     // One batch holding a deal marked deleted and a live copy of the same update time, in that
     // order: the mark stays, as it does across batches.
     let mut marked = deal("d7", t0() - h(2), "Seven");
@@ -210,12 +217,5 @@ pub async fn deleted_deals_mark_stored_deals_and_restores_clear_them(store: &dyn
     ]);
     let r = apply(store, a.id, "amocrm", &twice).await;
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 2, 1), "{r:?}");
-    assert_eq!(
-        store
-            .deals_by_ids(a.id, &[DealId::new("d2")])
-            .await
-            .unwrap()[0]
-            .deleted_at,
-        Some(t0())
-    );
+    assert_eq!(deleted_at(store, a.id, "d2").await, Some(t0()));
 }
