@@ -4,7 +4,9 @@
 //! still parse the call phones), and warm (`full_metric_set_phones_warm`: the book also knows
 //! every call's phone, as in a run whose attach step sent every call through the book, or one
 //! that loaded the tenant's persisted book; the call phones are normalized into a clone of the
-//! book during setup, outside the measured loop).
+//! book during setup, outside the measured loop). Two baselines run in the same process: counting
+//! messages by direction, and `baseline_read_inputs`, which reads only what every metric needs of
+//! each message (the floor under any engine over these inputs).
 //!
 //! Run: `cargo bench -p synkro-core --bench analytics`
 //! (set `SYNKRO_BENCH_MESSAGES` to change the size, and `SYNKRO_BENCH_ONCE=1` to stop after the
@@ -159,6 +161,26 @@ fn main() {
                     .count() as u64;
             }
             black_box(inbound)
+        });
+    });
+    // What every metric set must read of each message: its instant, direction and author kind,
+    // whether its author is a known manager (a hash lookup), and its text's length in characters.
+    let managers: std::collections::HashSet<&str> =
+        data.managers.iter().map(|m| m.id.as_str()).collect();
+    g.bench_function("baseline_read_inputs", |b| {
+        b.iter(|| {
+            let (mut sum, mut known, mut chars) = (0i64, 0u64, 0usize);
+            for d in &dialogs {
+                for m in &d.messages {
+                    sum = sum.wrapping_add(m.created_at.timestamp_micros());
+                    known += u64::from(
+                        m.direction == Direction::Outbound
+                            && m.author_id.as_deref().is_some_and(|a| managers.contains(a)),
+                    );
+                    chars += m.text.as_deref().map_or(0, |t| t.chars().count());
+                }
+            }
+            black_box((sum, known, chars))
         });
     });
     g.bench_function("full_metric_set", |b| {
