@@ -11,8 +11,9 @@ use common::{data_end, env, ops};
 use synkro_core::clock::Clock as _;
 use synkro_core::model::{DealId, RunState, Window};
 use synkro_core::pipeline::Adapters;
+use synkro_core::report::{plain_narrative, to_markdown};
 use synkro_core::store::DataStore;
-use synkro_testkit::{Dataset, DatasetSpec, FakeCrm};
+use synkro_testkit::{Dataset, DatasetSpec, FakeAnalyzer, FakeCrm};
 
 /// The env's tenant (seed 11) after `n` of its deals were deleted in the CRM.
 fn after_deletions(n: usize) -> Dataset {
@@ -61,7 +62,13 @@ async fn a_run_marks_the_deals_deleted_in_its_read_range_and_a_restored_deal_com
     let early = early.id.clone();
     let after = Arc::new(after);
     let crm = FakeCrm::new(after.clone()).page_size(7);
-    let res = e.run(&crm_only(&crm)).await;
+    let analyzer = Arc::new(FakeAnalyzer::new());
+    let res = e
+        .run(&Adapters {
+            analyzer: Some(analyzer.clone()),
+            ..crm_only(&crm)
+        })
+        .await;
     assert_eq!(res.run.state, RunState::Succeeded, "{:?}", res.run.error);
     assert_eq!(res.run.window.start - Duration::minutes(10), read.start);
     assert!(ops(&crm.requests()).contains("deleted_deals"));
@@ -86,6 +93,39 @@ async fn a_run_marks_the_deals_deleted_in_its_read_range_and_a_restored_deal_com
         assert_eq!(d.deleted_at, source.deleted_at);
         assert_eq!(d.updated_at, source.updated_at, "the deletion's instant");
     }
+
+    // The report counts the deals deleted in its window apart from the live ones (their dialogs
+    // stay in the run), in its numbers and in its text.
+    let window = res.run.window;
+    let (live, gone): (Vec<_>, Vec<_>) = stored
+        .iter()
+        .filter(|d| window.contains(d.updated_at))
+        .partition(|d| !d.is_deleted());
+    assert!(!gone.is_empty(), "some deletions fall in the window");
+    let doc = &res.report.as_ref().expect("a report").document;
+    assert_eq!(doc.summary.deals, live.len() as u64);
+    assert_eq!(doc.summary.deleted_deals, gone.len() as u64);
+    assert!(to_markdown(doc).contains(&format!(
+        "| Deals deleted in the CRM (not counted above) | {} |",
+        gone.len()
+    )));
+    assert!(plain_narrative(&doc.summary).contains(&format!(
+        "{} dialogs belong to deals deleted in the CRM",
+        gone.len()
+    )));
+    // The AI is told which dialogs those are.
+    let context = &analyzer.requests()[0].context;
+    assert!(context.contains(&format!(
+        "{} more dialogs belong to deals deleted in the CRM",
+        gone.len()
+    )));
+    let marked: BTreeSet<&str> = context
+        .lines()
+        .filter(|l| l.ends_with("(deleted in the CRM)"))
+        .filter_map(|l| l.strip_prefix("## Deal ")?.split(' ').next())
+        .collect();
+    let expected: BTreeSet<&str> = gone.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(marked, expected);
 
     // The next day the CRM lists one of them again, changed after its deletion: restored.
     let back = in_range.iter().next().unwrap().clone();

@@ -31,8 +31,20 @@ pub fn report_context(doc: &ReportDocument, dialogs: &[Dialog]) -> String {
         s.calls,
         s.missed_calls
     );
+    if s.deleted_deals > 0 {
+        let _ = writeln!(
+            out,
+            "{} more dialogs belong to deals deleted in the CRM (marked below; not counted above).",
+            s.deleted_deals
+        );
+    }
     for d in dialogs {
-        let _ = writeln!(out, "\n## Deal {} «{}»", d.deal.id, d.deal.name);
+        let deleted = if d.deal.is_deleted() {
+            " (deleted in the CRM)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "\n## Deal {} «{}»{deleted}", d.deal.id, d.deal.name);
         for m in &d.messages {
             let who = match (m.direction, m.author_kind) {
                 (_, AuthorKind::Bot) => "bot",

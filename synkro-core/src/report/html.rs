@@ -75,6 +75,13 @@ pub fn to_html(doc: &ReportDocument) -> String {
         s.calls,
         s.missed_calls
     );
+    if s.deleted_deals > 0 {
+        let _ = write!(
+            h,
+            "<p>Deals deleted in the CRM (not counted above): {}</p>",
+            s.deleted_deals
+        );
+    }
     match metrics_of(doc) {
         Ok(Some(m)) => metrics_html(&mut h, &m),
         Ok(None) => {}

@@ -19,6 +19,13 @@ pub fn plain_narrative(s: &SummaryNumbers) -> String {
         );
     }
     out.push('.');
+    if s.deleted_deals > 0 {
+        let _ = write!(
+            out,
+            " {} dialogs belong to deals deleted in the CRM and are not counted.",
+            s.deleted_deals
+        );
+    }
     if let Some(top) = s.by_manager.first() {
         let _ = write!(
             out,

@@ -74,6 +74,13 @@ pub fn to_markdown(doc: &ReportDocument) -> String {
     ] {
         let _ = writeln!(md, "| {label} | {value} |");
     }
+    if s.deleted_deals > 0 {
+        let _ = writeln!(
+            md,
+            "| Deals deleted in the CRM (not counted above) | {} |",
+            s.deleted_deals
+        );
+    }
     let _ = writeln!(md);
     count_table(&mut md, "By stage", "Stage", &s.by_stage);
     count_table(&mut md, "By responsible manager", "Manager", &s.by_manager);

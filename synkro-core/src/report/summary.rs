@@ -20,10 +20,18 @@ pub struct CountRow {
 
 /// The old service's summary numbers: deals, deals with dialogs, messages, and counts per stage and
 /// per responsible manager.
+///
+/// A dialog whose deal was deleted in the CRM ([`Deal::is_deleted`](crate::model::Deal::is_deleted);
+/// the chat modes keep such a dialog so that its chat's messages still count in the metrics) is
+/// counted in [`deleted_deals`](Self::deleted_deals) only: the other fields count the live deals, as
+/// the old service, which never saw deleted deals, did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SummaryNumbers {
-    /// Deals in the report.
+    /// Deals in the report (not deleted in the CRM).
     pub deals: u64,
+    /// Dialogs of the report whose deal was deleted in the CRM; no other field counts them.
+    #[serde(default)]
+    pub deleted_deals: u64,
     /// Deals with at least one message.
     pub deals_with_dialogs: u64,
     /// Messages in the window.
@@ -47,8 +55,9 @@ pub struct SummaryNumbers {
 const NONE_KEY: &str = "none";
 
 impl SummaryNumbers {
-    /// Counts the dialogs. Names come from `pipelines` and `managers`; an id without a name is
-    /// shown as the id.
+    /// Counts the dialogs (those of deals deleted in the CRM only in
+    /// [`deleted_deals`](Self::deleted_deals)). Names come from `pipelines` and `managers`; an id
+    /// without a name is shown as the id.
     #[must_use]
     pub fn from_dialogs(
         dialogs: &[Dialog],
@@ -59,6 +68,10 @@ impl SummaryNumbers {
         let mut by_stage: BTreeMap<String, CountRow> = BTreeMap::new();
         let mut by_manager: BTreeMap<String, CountRow> = BTreeMap::new();
         for d in dialogs {
+            if d.deal.is_deleted() {
+                out.deleted_deals += 1;
+                continue;
+            }
             let messages = d.messages.len() as u64;
             out.deals += 1;
             out.deals_with_dialogs += u64::from(d.has_messages());
@@ -120,4 +133,93 @@ fn sorted(map: BTreeMap<String, CountRow>) -> Vec<CountRow> {
     let mut rows: Vec<CountRow> = map.into_values().collect();
     rows.sort_by(|a, b| b.deals.cmp(&a.deals).then_with(|| a.key.cmp(&b.key)));
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        AuthorKind, Channel, ChatId, Deal, DealId, Direction, ManagerId, Message, MessageId,
+        MessageKind, SalesPipelineId, StageId,
+    };
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        s.parse().expect("an RFC 3339 instant")
+    }
+
+    fn dialog(id: &str, messages: usize, deleted: bool) -> Dialog {
+        let mut d = Dialog::new(Deal {
+            id: DealId::new(id),
+            name: format!("deal {id}"),
+            pipeline: Some(SalesPipelineId::new("1")),
+            stage: Some(StageId::new("10")),
+            responsible: Some(ManagerId::new("7")),
+            price: None,
+            contacts: Vec::new(),
+            phones: Vec::new(),
+            loss_reason: None,
+            created_at: at("2026-03-01T00:00:00Z"),
+            updated_at: at("2026-03-10T12:00:00Z"),
+            closed_at: None,
+            custom_fields: serde_json::Value::Null,
+            synthetic: false,
+            deleted_at: deleted.then(|| at("2026-03-10T12:00:00Z")),
+        });
+        d.messages = (0..messages)
+            .map(|i| Message {
+                id: MessageId::new(format!("{id}-{i}")),
+                chat: ChatId::new(format!("chat-{id}")),
+                channel: Channel::Whatsapp,
+                direction: Direction::Inbound,
+                author_kind: AuthorKind::Client,
+                author_id: None,
+                kind: MessageKind::Text,
+                text: Some("Hello".into()),
+                attachments: Vec::new(),
+                is_template: false,
+                is_broadcast: false,
+                created_at: at("2026-03-10T09:00:00Z"),
+                delivered_at: None,
+                read_at: None,
+                error_at: None,
+                error_type: None,
+                raw: None,
+            })
+            .collect();
+        d
+    }
+
+    #[test]
+    fn a_deal_deleted_in_the_crm_is_counted_apart_and_nowhere_else() {
+        let dialogs = [
+            dialog("1", 2, false),
+            dialog("2", 5, true),
+            dialog("3", 0, false),
+        ];
+        let s = SummaryNumbers::from_dialogs(&dialogs, &[], &[]);
+        assert_eq!(
+            (s.deals, s.deleted_deals, s.deals_with_dialogs, s.messages),
+            (2, 1, 1, 2)
+        );
+        assert_eq!(s.messages_inbound, 2);
+        let row = |rows: &[CountRow]| {
+            (
+                rows.len(),
+                rows[0].key.clone(),
+                rows[0].deals,
+                rows[0].messages,
+            )
+        };
+        assert_eq!(row(&s.by_stage), (1, "1/10".to_owned(), 2, 2));
+        assert_eq!(row(&s.by_manager), (1, "7".to_owned(), 2, 2));
+    }
+
+    #[test]
+    fn a_summary_saved_before_deleted_deals_were_counted_still_reads() {
+        let old = r#"{"deals":3,"deals_with_dialogs":1,"messages":4,"messages_inbound":3,
+            "messages_outbound":1,"calls":0,"missed_calls":0,"stage_changes":0,
+            "by_stage":[],"by_manager":[]}"#;
+        let s: SummaryNumbers = serde_json::from_str(old).expect("an older summary reads");
+        assert_eq!((s.deals, s.deleted_deals), (3, 0));
+    }
 }
