@@ -2,6 +2,8 @@
 
 mod audit;
 pub mod comms;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod ids;
 mod integration;
 mod report;

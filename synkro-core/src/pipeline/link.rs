@@ -138,30 +138,14 @@ pub fn by_phone_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::fixtures::{self, at};
     use crate::model::{Channel, ChatKind};
-    use chrono::{DateTime, Utc};
-
-    fn at(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
-    }
 
     fn deal(id: &str, contacts: &[&str], phones: &[&str]) -> Deal {
         Deal {
-            id: id.into(),
-            name: id.into(),
-            pipeline: None,
-            stage: None,
-            responsible: None,
-            price: None,
             contacts: contacts.iter().map(|c| ContactId::new(*c)).collect(),
             phones: phones.iter().map(|p| (*p).to_owned()).collect(),
-            loss_reason: None,
-            created_at: at("2026-01-01T00:00:00Z"),
-            updated_at: at("2026-01-01T00:00:00Z"),
-            closed_at: None,
-            custom_fields: serde_json::Value::Null,
-            synthetic: false,
-            deleted_at: None,
+            ..fixtures::deal(id)
         }
     }
 

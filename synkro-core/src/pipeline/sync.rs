@@ -378,6 +378,7 @@ mod tests {
     use mockall::predicate::always;
 
     use super::*;
+    use crate::model::fixtures;
     use crate::model::{ActivityKind, ContactId, CrmActivity, Deal, DealId, EventId, EventLevel};
     use crate::pipeline::context::testing::{context, with_run};
     use crate::source::{CrmCapabilities, MockCrmSource};
@@ -407,26 +408,13 @@ mod tests {
     }
 
     fn deal(id: u32, contacts: &[u32]) -> Deal {
-        let at = "2026-03-10T12:00:00Z".parse().expect("valid instant");
         Deal {
-            id: DealId::new(id.to_string()),
-            name: format!("deal {id}"),
-            pipeline: None,
-            stage: None,
-            responsible: None,
-            price: None,
             contacts: contacts
                 .iter()
                 .map(|c| ContactId::new(c.to_string()))
                 .collect(),
-            phones: Vec::new(),
-            loss_reason: None,
-            created_at: at,
-            updated_at: at,
-            closed_at: None,
-            custom_fields: serde_json::Value::Null,
-            synthetic: false,
-            deleted_at: None,
+            created_at: fixtures::at("2026-03-10T12:00:00Z"),
+            ..fixtures::deal(&id.to_string())
         }
     }
 

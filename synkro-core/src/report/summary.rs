@@ -138,52 +138,24 @@ fn sorted(map: BTreeMap<String, CountRow>) -> Vec<CountRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
-        AuthorKind, Channel, ChatId, Deal, DealId, Direction, ManagerId, Message, MessageId,
-        MessageKind, SalesPipelineId, StageId,
-    };
-
-    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
-        s.parse().expect("an RFC 3339 instant")
-    }
+    use crate::model::fixtures::{at, client_message, deal};
+    use crate::model::{Deal, ManagerId, SalesPipelineId, StageId};
 
     fn dialog(id: &str, messages: usize, deleted: bool) -> Dialog {
         let mut d = Dialog::new(Deal {
-            id: DealId::new(id),
-            name: format!("deal {id}"),
             pipeline: Some(SalesPipelineId::new("1")),
             stage: Some(StageId::new("10")),
             responsible: Some(ManagerId::new("7")),
-            price: None,
-            contacts: Vec::new(),
-            phones: Vec::new(),
-            loss_reason: None,
-            created_at: at("2026-03-01T00:00:00Z"),
-            updated_at: at("2026-03-10T12:00:00Z"),
-            closed_at: None,
-            custom_fields: serde_json::Value::Null,
-            synthetic: false,
             deleted_at: deleted.then(|| at("2026-03-10T12:00:00Z")),
+            ..deal(id)
         });
         d.messages = (0..messages)
-            .map(|i| Message {
-                id: MessageId::new(format!("{id}-{i}")),
-                chat: ChatId::new(format!("chat-{id}")),
-                channel: Channel::Whatsapp,
-                direction: Direction::Inbound,
-                author_kind: AuthorKind::Client,
-                author_id: None,
-                kind: MessageKind::Text,
-                text: Some("Hello".into()),
-                attachments: Vec::new(),
-                is_template: false,
-                is_broadcast: false,
-                created_at: at("2026-03-10T09:00:00Z"),
-                delivered_at: None,
-                read_at: None,
-                error_at: None,
-                error_type: None,
-                raw: None,
+            .map(|i| {
+                client_message(
+                    &format!("{id}-{i}"),
+                    &format!("chat-{id}"),
+                    "2026-03-10T09:00:00Z",
+                )
             })
             .collect();
         d

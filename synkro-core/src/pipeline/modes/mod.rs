@@ -266,13 +266,13 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use async_trait::async_trait;
-    use chrono::{DateTime, Utc};
 
     use super::*;
     use crate::error::SourceError;
+    use crate::model::fixtures::{self, at, client_message};
     use crate::model::{
         ActivityKind, AuthorKind, Channel, Chat, ChatKind, CrmActivity, Direction, EventLevel,
-        Manager, MessageKind, ResponsibleChange, SalesPipeline,
+        Manager, ResponsibleChange, SalesPipeline,
     };
     use crate::pipeline::PipelineMode;
     use crate::pipeline::context::testing::{context, with_run};
@@ -283,27 +283,10 @@ mod tests {
     };
     use crate::store::SyncBatch;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        s.parse().expect("valid instant")
-    }
-
     fn deal(id: &str, contact: &str) -> Deal {
         Deal {
-            id: DealId::new(id),
-            name: format!("deal {id}"),
-            pipeline: None,
-            stage: None,
-            responsible: None,
-            price: None,
             contacts: vec![ContactId::new(contact)],
-            phones: Vec::new(),
-            loss_reason: None,
-            created_at: at("2026-03-01T00:00:00Z"),
-            updated_at: at("2026-03-10T12:00:00Z"),
-            closed_at: None,
-            custom_fields: serde_json::Value::Null,
-            synthetic: false,
-            deleted_at: None,
+            ..fixtures::deal(id)
         }
     }
 
@@ -501,29 +484,6 @@ mod tests {
                     .filter(|m| q.range.contains(m.created_at))
                     .collect(),
             ))
-        }
-    }
-
-    /// A client's text message in a chat.
-    fn client_message(id: &str, chat: &str, t: &str) -> Message {
-        Message {
-            id: crate::model::MessageId::new(id),
-            chat: ChatId::new(chat),
-            channel: Channel::Whatsapp,
-            direction: Direction::Inbound,
-            author_kind: AuthorKind::Client,
-            author_id: None,
-            kind: MessageKind::Text,
-            text: Some("Hello".into()),
-            attachments: Vec::new(),
-            is_template: false,
-            is_broadcast: false,
-            created_at: at(t),
-            delivered_at: None,
-            read_at: None,
-            error_at: None,
-            error_type: None,
-            raw: None,
         }
     }
 
