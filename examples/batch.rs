@@ -370,12 +370,11 @@ async fn demo(
         spec.days
     );
     let tenant = tenant_for(store, "Demo company «demo»", "demo", cfg).await?;
-    let adapters = Adapters {
-        crm: Some(Arc::new(FakeCrm::new(data.clone()))),
-        messenger: Some(Arc::new(FakeMessenger::new(data))),
-        // No LLM in the demo: the report's analysis is the plain summary.
-        ..Adapters::default()
-    };
+    // No LLM in the demo: the report's analysis is the plain summary.
+    let adapters = Adapters::sources(
+        Arc::new(FakeCrm::new(data.clone())),
+        Arc::new(FakeMessenger::new(data)),
+    );
     Ok((tenant, adapters))
 }
 

@@ -75,20 +75,13 @@ async fn a_custom_mode_runs_through_the_engine_like_a_built_in() {
 
     let crm = FakeCrm::new(data.clone());
     let messenger = FakeMessenger::new(data.clone());
-    let adapters = Adapters {
-        crm: Some(Arc::new(crm.clone())),
-        messenger: Some(Arc::new(messenger.clone())),
-        ..Adapters::default()
-    };
-    let req = TriggerRequest {
-        tenant: tenant.id,
-        trigger: Trigger::Schedule,
-        window: None,
-        requested_by: None,
-        as_of: None,
-    };
+    let adapters = Adapters::sources(Arc::new(crm.clone()), Arc::new(messenger.clone()));
     let res = engine
-        .run(&req, &adapters, CancellationToken::new())
+        .run(
+            &TriggerRequest::new(tenant.id, Trigger::Schedule),
+            &adapters,
+            CancellationToken::new(),
+        )
         .await
         .unwrap();
     assert_eq!(res.run.state, RunState::Succeeded, "{:?}", res.run.error);

@@ -31,20 +31,16 @@ async fn run(store: Arc<SqliteStore>, slug: &str) -> (RunResult, Vec<RunEvent>) 
         .clock(clock)
         .section(Arc::new(MetricsSection::new()))
         .build();
-    let adapters = Adapters {
-        crm: Some(Arc::new(FakeCrm::new(data.clone()))),
-        messenger: Some(Arc::new(FakeMessenger::new(data))),
-        ..Adapters::default()
-    };
-    let req = TriggerRequest {
-        tenant: tenant.id,
-        trigger: Trigger::Schedule,
-        window: None,
-        requested_by: None,
-        as_of: None,
-    };
+    let adapters = Adapters::sources(
+        Arc::new(FakeCrm::new(data.clone())),
+        Arc::new(FakeMessenger::new(data)),
+    );
     let res = engine
-        .run(&req, &adapters, CancellationToken::new())
+        .run(
+            &TriggerRequest::new(tenant.id, Trigger::Schedule),
+            &adapters,
+            CancellationToken::new(),
+        )
         .await
         .unwrap();
     let events = store.run_events(tenant.id, res.run.id).await.unwrap();

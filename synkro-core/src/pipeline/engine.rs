@@ -49,6 +49,18 @@ pub struct Adapters {
     pub delivery: Option<Delivery>,
 }
 
+impl Adapters {
+    /// Both sources, with no analyzer and no delivery.
+    #[must_use]
+    pub fn sources(crm: Arc<dyn CrmSource>, messenger: Arc<dyn MessengerSource>) -> Self {
+        Self {
+            crm: Some(crm),
+            messenger: Some(messenger),
+            ..Self::default()
+        }
+    }
+}
+
 /// A request to queue a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TriggerRequest {
@@ -67,6 +79,21 @@ pub struct TriggerRequest {
     /// [`validate_as_of`](crate::schedule::validate_as_of); kept in the run's metadata (`as_of`)
     /// and part of its idempotency key.
     pub as_of: Option<Timestamp>,
+}
+
+impl TriggerRequest {
+    /// A request for `tenant` with no forced window (the last closed business day), no user, and
+    /// the run's start as its knowledge cut-off; set the other fields with struct update syntax.
+    #[must_use]
+    pub fn new(tenant: TenantId, trigger: Trigger) -> Self {
+        Self {
+            tenant,
+            trigger,
+            window: None,
+            requested_by: None,
+            as_of: None,
+        }
+    }
 }
 
 /// How a run ended.

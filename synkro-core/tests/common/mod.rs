@@ -56,21 +56,11 @@ pub async fn env_with(mode: &str, tweak: impl FnOnce(&mut TenantRuntimeConfig)) 
 
 impl Env {
     pub fn adapters(&self) -> Adapters {
-        Adapters {
-            crm: Some(Arc::new(self.crm.clone())),
-            messenger: Some(Arc::new(self.messenger.clone())),
-            ..Adapters::default()
-        }
+        Adapters::sources(Arc::new(self.crm.clone()), Arc::new(self.messenger.clone()))
     }
 
     pub fn daily(&self) -> TriggerRequest {
-        TriggerRequest {
-            tenant: self.tenant.id,
-            trigger: Trigger::Manual,
-            window: None,
-            requested_by: None,
-            as_of: None,
-        }
+        TriggerRequest::new(self.tenant.id, Trigger::Manual)
     }
 
     pub async fn run(&self, adapters: &Adapters) -> RunResult {
