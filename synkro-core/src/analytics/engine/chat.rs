@@ -463,19 +463,10 @@ impl MetricsEngine {
                     let udc = self.cfg.undelivered_replies_count;
                     // Characters count for client and delivered human messages only.
                     let chars = || m.text.as_deref().map_or(0, |x| x.chars().count() as u64);
-                    // The newest cell usually matches (same manager, hour and lead); a key seen
-                    // earlier in the chat may get a second cell, which the accumulator merges.
-                    let cell = match cells.last().is_some_and(|(k, _)| *k == key) {
-                        true => &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1,
-                        false => {
-                            if cells.len() == LOCAL_CELLS {
-                                self.add_message_cells(cells);
-                            }
-                            cells.push((key, MsgCounts::default()));
-                            &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1
-                        }
-                    };
-                    let c: &mut MsgCounts = cell;
+                    // msg.ratio's numerator (§3.10, §5.5) belongs to the chat's responsible at the
+                    // message, like its denominator, not to the author.
+                    let mut owner_numerator = None;
+                    let c = self.cell(cells, key);
                     match cls {
                         Class::Client { substantive } => {
                             c.inbound += 1;
@@ -492,13 +483,31 @@ impl MetricsEngine {
                                 c.undelivered += 1;
                             }
                             if !undelivered || udc {
-                                c.human_delivered += 1;
-                                c.chars_human += chars();
+                                if mgr == at.responsible_id {
+                                    c.human_delivered += 1;
+                                    c.chars_human += chars();
+                                } else {
+                                    owner_numerator = Some(chars());
+                                }
                             }
                         }
                         Class::Bot(r) => c.bot[r] += 1,
                         Class::Unknown => c.unknown += 1,
                         Class::System => {}
+                    }
+                    if let Some(chars) = owner_numerator {
+                        let owner = self.key_ids(
+                            t,
+                            at.responsible_id,
+                            channel_id,
+                            connection_id,
+                            at.pipeline_id,
+                            chat.kind,
+                            0,
+                        );
+                        let c = self.cell(cells, owner);
+                        c.human_delivered += 1;
+                        c.chars_human += chars;
                     }
                     dq_lead.1 += 1;
                     if lead.is_none() {
@@ -586,6 +595,18 @@ impl MetricsEngine {
 
     /// Adds a chat's message cells to the totals and the breakdown rows (small tables, unlike a
     /// map of every full key of the period), one update per distinct key.
+    /// The chat's message cell for `key`. The newest cell usually matches (same manager, hour and
+    /// lead); a key seen earlier in the chat may get a second cell, which the accumulator merges.
+    fn cell<'c>(&mut self, cells: &'c mut Vec<(Key, MsgCounts)>, key: Key) -> &'c mut MsgCounts {
+        if cells.last().is_none_or(|(k, _)| *k != key) {
+            if cells.len() == LOCAL_CELLS {
+                self.add_message_cells(cells);
+            }
+            cells.push((key, MsgCounts::default()));
+        }
+        &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1
+    }
+
     fn add_message_cells(&mut self, cells: &mut Vec<(Key, MsgCounts)>) {
         cells.sort_unstable_by_key(|c| c.0);
         let mut i = 0;
