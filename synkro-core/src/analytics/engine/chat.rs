@@ -376,7 +376,7 @@ impl MetricsEngine {
                             lead: lead.map(|l| l.deal.id.0.clone()),
                             responsible: resp,
                             active_keys: std::mem::take(&mut self.spare.keys),
-                            participants: std::mem::take(&mut self.spare.participants),
+                            participation: std::mem::take(&mut self.spare.participation),
                         });
                     }
                     let Some(s) = sess.as_mut() else { continue };
@@ -456,8 +456,14 @@ impl MetricsEngine {
                         if s.active_keys.last() != Some(&akey) {
                             s.active_keys.push(akey);
                         }
-                        if matches!(cls, Class::Human { .. }) && !s.participants.contains(&mgr) {
-                            s.participants.push(mgr);
+                        // Participation (§3.9) is in the bucket of each of the author's messages
+                        // (§4.7), like `dialog.active`.
+                        if matches!(cls, Class::Human { .. }) {
+                            let mut pkey = key;
+                            pkey.initiator = s.initiator;
+                            if s.participation.last() != Some(&pkey) {
+                                s.participation.push(pkey);
+                            }
                         }
                     }
                     let udc = self.cfg.undelivered_replies_count;

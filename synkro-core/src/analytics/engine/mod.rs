@@ -106,7 +106,7 @@ struct Spare {
     events: Vec<(Micros, u8, u32)>,
     cells: Vec<(Key, crate::analytics::agg::MsgCounts)>,
     keys: Vec<Key>,
-    participants: Vec<u32>,
+    participation: Vec<Key>,
 }
 
 /// The day buckets (labelled as [`Buckets`] labels them) whose end falls in (`from`, `e`], with

@@ -26,7 +26,7 @@ pub(super) struct SessionState {
     pub(super) lead: Option<String>,
     pub(super) responsible: u32,
     pub(super) active_keys: Vec<Key>,
-    pub(super) participants: Vec<u32>,
+    pub(super) participation: Vec<Key>,
 }
 
 impl MetricsEngine {
@@ -52,26 +52,18 @@ impl MetricsEngine {
         if !s.active_keys.is_empty() && is_dialog {
             self.acc.apply_distinct(&s.active_keys, |a| a.active += 1);
         }
-        if is_dialog && !s.participants.is_empty() {
-            let mut keys = std::mem::take(&mut s.active_keys);
-            keys.clear();
-            for p in &s.participants {
-                let mut k = s.key;
-                k.manager = *p;
-                k.team = self.team_of(*p);
-                keys.push(k);
-            }
-            self.acc.apply_distinct(&keys, |a| a.participation += 1);
-            s.active_keys = keys;
+        if is_dialog && !s.participation.is_empty() {
+            self.acc
+                .apply_distinct(&s.participation, |a| a.participation += 1);
         }
         // The session's buffers serve the next one.
-        let (mut keys, mut participants) = (
+        let (mut keys, mut participation) = (
             std::mem::take(&mut s.active_keys),
-            std::mem::take(&mut s.participants),
+            std::mem::take(&mut s.participation),
         );
         keys.clear();
-        participants.clear();
-        (self.spare.keys, self.spare.participants) = (keys, participants);
+        participation.clear();
+        (self.spare.keys, self.spare.participation) = (keys, participation);
         if !self.in_period(s.start) {
             return;
         }
