@@ -98,3 +98,133 @@ fn participation_counts_in_the_bucket_of_the_managers_message() {
     let credited = |who: &str| tuesday.manager(who).map(|m| m.values.dialogs.participation);
     assert_eq!((credited("boris"), credited("anna")), (Some(1), Some(0)));
 }
+
+/// Tuesday 11 November 2025 (Moscow) with A on Wednesday at 12:00.
+fn tuesday_seen_from_wednesday(
+    cfg: MetricsConfig,
+    reference: ReferenceData,
+    d: &synkro_core::pipeline::Dialog,
+) -> MetricsReport {
+    run_with(
+        cfg,
+        reference,
+        std::slice::from_ref(d),
+        msk("2025-11-11 00:00:00"),
+        msk("2025-11-12 00:00:00"),
+        msk("2025-11-12 12:00:00"),
+        MSK,
+    )
+}
+
+/// Checks a manager's `wait.open_at_end`: (count, calendar age, business age, overdue at 900 s).
+fn check_open_at_end(r: &MetricsReport, who: &str, expected: (u64, i64, i64, u64)) {
+    let w = &r
+        .manager(who)
+        .unwrap_or_else(|| panic!("no row for {who}"))
+        .values
+        .waits;
+    let age = &w.open_at_end_age;
+    assert_eq!(
+        (
+            w.open_at_end,
+            secs(age.calendar.max),
+            secs(age.business.max),
+            w.open_at_end_overdue.first().map(|o| o.1)
+        ),
+        (
+            expected.0,
+            Some(expected.1),
+            Some(expected.2),
+            Some(expected.3)
+        ),
+        "{who}"
+    );
+}
+
+#[test]
+fn a_wait_open_at_the_periods_end_is_the_responsibles_then_on_their_calendar() {
+    // Anna owns the chat; the client asks on Tuesday at 17:30 and Carl (who works 10:15–19:00)
+    // answers on Wednesday morning, after E and before A.
+    let d = dialog(
+        "c",
+        vec![
+            client("c", "m1", msk("2025-11-11 17:30:00"), "Вопрос"),
+            staff("c", "m2", msk("2025-11-12 10:20:00"), "carl", "Ответ"),
+        ],
+    );
+    let mut cfg = fixture_config();
+    cfg.calendars.push(CalendarSpec::weekly(
+        "CARL",
+        "Europe/Moscow",
+        &[
+            chrono::Weekday::Mon,
+            chrono::Weekday::Tue,
+            chrono::Weekday::Wed,
+            chrono::Weekday::Thu,
+            chrono::Weekday::Fri,
+        ],
+        &["10:15-19:00"],
+    ));
+    cfg.manager_calendars.insert("carl".into(), "CARL".into());
+    let r = tuesday_seen_from_wednesday(cfg, ReferenceData::default(), &d);
+    // §3.4, §5.5: at E the wait was Anna's, unanswered for 6.5 h of which 30 min in her hours.
+    check_open_at_end(&r, "anna", (1, 23_400, 1_800, 1));
+    assert_eq!(r.totals.waits.open_at_end, 1);
+    assert!(
+        r.manager("carl")
+            .is_none_or(|m| m.values.waits.open_at_end == 0),
+        "the reply after E does not move the snapshot"
+    );
+    // The answered wait itself is Carl's (the replier), on his calendar.
+    let carl = &r.manager("carl").expect("Carl's row").values.waits;
+    assert_eq!(secs(carl.reply.business.max), Some(5_400 + 300));
+}
+
+#[test]
+fn a_change_of_owner_after_the_periods_end_does_not_move_the_snapshot() {
+    let d = dialog(
+        "c",
+        vec![client("c", "m1", msk("2025-11-11 17:30:00"), "Вопрос")],
+    );
+    let reference = ReferenceData {
+        responsible_changes: vec![owner_change(
+            "rc1",
+            &d.deal.id,
+            msk("2025-11-12 08:00:00"),
+            "anna",
+            "boris",
+        )],
+        ..ReferenceData::default()
+    };
+    let r = tuesday_seen_from_wednesday(fixture_config(), reference, &d);
+    check_open_at_end(&r, "anna", (1, 23_400, 1_800, 1));
+    assert!(
+        r.manager("boris")
+            .is_none_or(|m| m.values.waits.open_at_end == 0)
+    );
+}
+
+#[test]
+fn with_the_last_message_anchor_a_snapshot_ages_from_the_last_message_before_it() {
+    // K3: the client writes on Tuesday at 17:00 and again on Wednesday at 08:00; Anna answers at
+    // 09:30. Tuesday's snapshot ages from 17:00, not from the later message.
+    let d = dialog(
+        "c",
+        vec![
+            client("c", "m1", msk("2025-11-11 17:00:00"), "Вопрос"),
+            client("c", "m2", msk("2025-11-12 08:00:00"), "Ещё вопрос"),
+            staff("c", "m3", msk("2025-11-12 09:30:00"), "anna", "Ответ"),
+        ],
+    );
+    let cfg = MetricsConfig {
+        wait_anchor: WaitAnchor::Last,
+        ..fixture_config()
+    };
+    let r = tuesday_seen_from_wednesday(cfg, ReferenceData::default(), &d);
+    check_open_at_end(&r, "anna", (1, 25_200, 3_600, 1));
+    let day = &r.open_at_end_by_day;
+    assert_eq!(day.len(), 1, "{day:?}");
+    assert_eq!((day[0].open, day[0].overdue.clone()), (1, vec![(900, 1)]));
+    // The answered wait's reply time starts from the last message before the reply (08:00).
+    assert_eq!(secs(r.totals.waits.reply.calendar.max), Some(5_400));
+}

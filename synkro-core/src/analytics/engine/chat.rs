@@ -389,14 +389,15 @@ impl MetricsEngine {
                             if substantive {
                                 s.client_sub += 1;
                                 match wait.as_mut() {
-                                    Some(w) => w.last_sub = t,
+                                    Some(w) => {
+                                        w.last_sub = t;
+                                        if self.cfg.wait_anchor == WaitAnchor::Last {
+                                            w.later.push(t);
+                                        }
+                                    }
                                     None => {
                                         s.waits += 1;
-                                        wait = Some(WaitState {
-                                            start: t,
-                                            last_sub: t,
-                                            first: s.waits == 1,
-                                        });
+                                        wait = Some(WaitState::new(t, s.waits == 1));
                                     }
                                 }
                             }

@@ -22,9 +22,40 @@ pub(super) struct WaitState {
     pub(super) start: Micros,
     pub(super) last_sub: Micros,
     pub(super) first: bool,
+    /// With `wait_anchor = last`, every substantive client message after the opening one (ages
+    /// at E and at each day end start from the last one at or before that instant, K3); empty
+    /// otherwise.
+    pub(super) later: Vec<Micros>,
+}
+
+impl WaitState {
+    /// A wait opened at `t`.
+    pub(super) fn new(t: Micros, first: bool) -> Self {
+        Self {
+            start: t,
+            last_sub: t,
+            first,
+            later: Vec::new(),
+        }
+    }
 }
 
 impl MetricsEngine {
+    /// Where a wait's durations and ages measured at `at` start (K3): its opening message, or
+    /// with `wait_anchor = last` the last substantive client message at or before `at`.
+    fn moved_start(&self, w: &WaitState, at: Micros) -> Micros {
+        match self.cfg.wait_anchor {
+            WaitAnchor::First => w.start,
+            WaitAnchor::Last => w
+                .later
+                .iter()
+                .rev()
+                .find(|t| **t <= at)
+                .copied()
+                .unwrap_or(w.start),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(super) fn end_wait(
         &mut self,
@@ -66,29 +97,35 @@ impl MetricsEngine {
         }
         let end_at = end.unwrap_or(self.a);
         let at_start = timeline.at(w.start, &mut self.managers, &mut self.pipelines);
-        let mut owner_at_end = |e: &mut Self| {
+        let owner_at = |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| {
             timeline
-                .at(end_at, &mut e.managers, &mut e.pipelines)
+                .at(t, &mut e.managers, &mut e.pipelines)
                 .responsible_id
         };
         let mgr = match (self.cfg.attribution, outcome) {
             (Attribution::OwnerAtStart, _) => at_start.responsible_id,
             (Attribution::Replier, Outcome::Answered) => match reply.and_then(|r| r.0) {
                 Some(author) => self.manager_id(Some(author)),
-                None => owner_at_end(self),
+                None => owner_at(self, timeline, end_at),
             },
-            _ => owner_at_end(self),
+            _ => owner_at(self, timeline, end_at),
         };
-        let mstart = match self.cfg.wait_anchor {
-            WaitAnchor::First => w.start,
-            WaitAnchor::Last => w.last_sub,
-        };
+        // A snapshot (at E, or at a day's end) is of a wait unanswered then: it belongs to the
+        // responsible at that instant, whose calendar measures its age (§5.5), unless waits go
+        // to the owner at their start.
+        let snapshot_owner =
+            |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| match e.cfg.attribution {
+                Attribution::OwnerAtStart => at_start.responsible_id,
+                _ => owner_at(e, timeline, t),
+            };
+        let mstart = self.moved_start(w, end_at);
         let cal_ix = {
             let p = self.cal_pos(mgr);
             self.cals.at(p)
         };
         let cal = (end_at - mstart).max(0);
         let bus = cal_ix.business_micros(mstart, end_at);
+        let in_hours = self.cfg.export_waits && cal_ix.in_hours(w.start);
         let measure = if self.cfg.sla_basis == Basis::Business {
             bus
         } else {
@@ -97,11 +134,14 @@ impl MetricsEngine {
         // §3.4 per-day series: the snapshot at each day bucket's end.
         if open_at_a_day_end {
             for i in open_days {
-                let de = &self.day_ends[i].1;
+                let de = self.day_ends[i].1;
+                let from = self.moved_start(w, de);
                 let age = if self.cfg.sla_basis == Basis::Business {
-                    cal_ix.business_micros(mstart, *de)
+                    let owner = snapshot_owner(self, timeline, de);
+                    let p = self.cal_pos(owner);
+                    self.cals.at(p).business_micros(from, de)
                 } else {
-                    (*de - mstart).max(0)
+                    (de - from).max(0)
                 };
                 let (open, overdue) = &mut self.open_by_day[i];
                 *open += 1;
@@ -120,21 +160,6 @@ impl MetricsEngine {
             Outcome::Open => ItemState::Open,
             _ => ItemState::EndedUnanswered,
         };
-        // Snapshot at E (§3.4).
-        let (age_cal, age_bus) = if open_at_e {
-            (
-                (self.e - mstart).max(0),
-                cal_ix.business_micros(mstart, self.e),
-            )
-        } else {
-            (0, 0)
-        };
-        let age_measure = if self.cfg.sla_basis == Basis::Business {
-            age_bus
-        } else {
-            age_cal
-        };
-        let in_hours = self.cfg.export_waits && cal_ix.in_hours(w.start);
         let lead = at_start.lead;
         let chat = input.chat;
         let (channel, connection) = self.chat_dims;
@@ -151,8 +176,29 @@ impl MetricsEngine {
         if w.first && outcome == Outcome::Answered && self.frt[s.initiator as usize] {
             s.first_response = Some((cal, bus));
         }
+        // Snapshot at E (§3.4): aged from the anchor at or before E, on its owner's calendar.
         if open_at_e {
-            let mut ekey = key;
+            let owner = snapshot_owner(self, timeline, self.e);
+            let from = self.moved_start(w, self.e);
+            let age_cal = (self.e - from).max(0);
+            let age_bus = {
+                let p = self.cal_pos(owner);
+                self.cals.at(p).business_micros(from, self.e)
+            };
+            let age_measure = if self.cfg.sla_basis == Basis::Business {
+                age_bus
+            } else {
+                age_cal
+            };
+            let mut ekey = self.key_ids(
+                w.start,
+                owner,
+                channel,
+                connection,
+                at_start.pipeline_id,
+                chat.kind,
+                s.initiator,
+            );
             let (day, hour, weekday) = self.buckets.get(self.e - 1);
             (ekey.day, ekey.hour, ekey.weekday) = (day, hour, weekday);
             self.acc.apply(&ekey, |a| {
@@ -207,7 +253,7 @@ impl MetricsEngine {
             // `reply` names the closer of a closed wait; only an answer is a reply.
             let answer = reply.filter(|_| outcome == Outcome::Answered);
             let secs = |us: Micros| us as f64 / 1e6;
-            let end_owner = owner_at_end(self);
+            let end_owner = owner_at(self, timeline, end_at);
             self.wait_rows.push(WaitRow {
                 chat: chat.id.0.clone(),
                 session_no: s.no,
