@@ -77,31 +77,17 @@ fn e14(rule: CallRule, creator: &str) -> MetricsReport {
 
 #[test]
 fn e14_speed_to_lead() {
-    let r = e14(CallRule::Attempt, "0");
-    let l = &r.totals.leads;
-    assert_eq!(
-        (
-            secs(l.speed_to_lead.calendar.max),
-            secs(l.speed_to_lead.business.max)
-        ),
-        (Some(1_380), Some(180))
-    );
-    assert_eq!(l.stl_sla[0].hits, 1);
-    let r = e14(CallRule::Connected, "0");
-    let l = &r.totals.leads;
-    assert_eq!(
-        (
-            secs(l.speed_to_lead.calendar.max),
-            secs(l.speed_to_lead.business.max)
-        ),
-        (Some(1_560), Some(360))
-    );
-    assert_eq!(l.stl_sla[0].misses, 1);
-    let r = e14(CallRule::Attempt, "boris");
-    assert_eq!(
-        (r.totals.leads.stl_items, r.totals.leads.stl_excluded_manual),
-        (0, 1)
-    );
+    let l = e14(CallRule::Attempt, "0").totals.leads;
+    check_secs("attempt: cal", l.speed_to_lead.calendar.max, 1_380);
+    check_secs("attempt: bus", l.speed_to_lead.business.max, 180);
+    assert_eq!(l.stl_sla[0].hits, 1, "attempt: target 300 hit");
+    let l = e14(CallRule::Connected, "0").totals.leads;
+    check_secs("connected: cal", l.speed_to_lead.calendar.max, 1_560);
+    check_secs("connected: bus", l.speed_to_lead.business.max, 360);
+    assert_eq!(l.stl_sla[0].misses, 1, "connected: target 300 miss");
+    let l = e14(CallRule::Attempt, "boris").totals.leads;
+    assert_eq!(l.stl_items, 0, "created by Boris: not an item");
+    assert_eq!(l.stl_excluded_manual, 1, "lead.stl.excluded_manual");
 }
 
 fn e16(mode: FunnelMode) -> MetricsReport {

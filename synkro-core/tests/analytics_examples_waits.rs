@@ -95,14 +95,13 @@ fn e07_consecutive_client_messages() {
         "2025-11-12",
     );
     let t = &r.totals;
-    assert_eq!(t.waits.total, 1);
-    assert_eq!(
-        (secs(t.waits.reply.calendar.max), wait_bus(&r)),
-        (Some(720), Some(720))
-    );
-    assert_eq!(t.waits.sla[0].hits, 1);
-    assert_eq!((t.messages.inbound, t.messages.out_human), (3, 2));
-    let mut cfg = fixture_config();
+    assert_eq!(t.waits.total, 1, "one wait (m5 creates nothing)");
+    check_secs("wait cal", t.waits.reply.calendar.max, 720);
+    check_secs("wait bus", t.waits.reply.business.max, 720);
+    assert_eq!(t.waits.sla[0].hits, 1, "SLA 900 hit");
+    assert_eq!(t.messages.inbound, 3, "msg.in");
+    assert_eq!(t.messages.out_human, 2, "msg.out.human");
+    let mut cfg = fixture_config_with_waits();
     cfg.wait_anchor = WaitAnchor::Last;
     let r = run(
         cfg,
@@ -110,10 +109,16 @@ fn e07_consecutive_client_messages() {
         "2025-11-11",
         "2025-11-12",
     );
+    let w = waits_of(&r, "c1");
     assert_eq!(
-        (secs(r.totals.waits.reply.calendar.max), wait_bus(&r)),
-        (Some(530), Some(530))
+        w[0].start,
+        msk("2025-11-11 11:00:00"),
+        "the wait opens at m1"
     );
+    let m3 = msk("2025-11-11 11:03:10");
+    assert_eq!(w[0].last_client_message, m3, "last anchor: start m3");
+    check_secs("last anchor: cal", r.totals.waits.reply.calendar.max, 530);
+    check_secs("last anchor: bus", r.totals.waits.reply.business.max, 530);
 }
 
 #[test]
@@ -143,17 +148,18 @@ fn e08_a_bot_reply_does_not_stop_the_clock() {
         "2025-11-13",
     );
     let t = &r.totals;
-    assert_eq!(
-        (secs(t.waits.reply.calendar.max), wait_bus(&r)),
-        (Some(46_620), Some(720))
-    );
-    assert_eq!(t.waits.sla[0].hits, 1);
-    assert_eq!((t.messages.out_bot, t.messages.out_human), (1, 1));
-    assert_eq!(t.messages.out_bot_by_reason.get("author_list"), Some(&1));
+    assert_eq!(t.waits.total, 1, "one wait (m2 leaves it open)");
+    check_secs("wait cal (12 h 57 min)", t.waits.reply.calendar.max, 46_620);
+    check_secs("wait bus", t.waits.reply.business.max, 720);
+    assert_eq!(t.waits.sla[0].hits, 1, "SLA 900 hit on business time");
+    assert_eq!(t.messages.out_bot, 1, "msg.out.bot");
+    assert_eq!(t.messages.out_human, 1, "msg.out.human");
+    let reasons = &t.messages.out_bot_by_reason;
+    assert_eq!(reasons.get("author_list"), Some(&1), "bot_reason");
     let mut cfg = fixture_config();
     cfg.sla_basis = Basis::Calendar;
     let r = run(cfg, &[dialog("c1", msgs())], "2025-11-11", "2025-11-13");
-    assert_eq!(r.totals.waits.sla[0].misses, 1);
+    assert_eq!(r.totals.waits.sla[0].misses, 1, "sla_basis calendar: miss");
 }
 
 fn e09_messages() -> Vec<Message> {
