@@ -5,7 +5,9 @@
 mod analytics_support;
 
 use analytics_support::*;
+use chrono::{DateTime, Utc};
 use synkro_core::analytics::*;
+use synkro_core::pipeline::Dialog;
 
 fn e10(m4: &str) -> MetricsReport {
     let d = dialog(
@@ -34,30 +36,74 @@ fn e10(m4: &str) -> MetricsReport {
             staff("c1", "m5", msk("2025-11-11 10:30:00"), "anna", "Да."),
         ],
     );
-    run(fixture_config(), &[d], "2025-11-10", "2025-11-12")
+    run(
+        fixture_config_with_waits(),
+        &[d],
+        "2025-11-10",
+        "2025-11-12",
+    )
 }
 
 #[test]
 fn e10_session_split_by_the_gap() {
+    // Variant A: m4 comes 86 400 s after m3 (the ack is activity): a second session.
     let a = e10("2025-11-11 10:12:00");
-    assert_eq!(a.totals.dialogs.sessions, 2);
-    let f = &a.totals.waits.first_response.business;
-    assert_eq!((f.n, secs(f.p50), secs(f.max)), (2, Some(600), Some(1_080)));
-    assert_eq!(a.dialogs.len(), 2);
-    assert_eq!(a.dialogs[1].initiator, "client");
-    let b = e10("2025-11-11 10:11:59");
-    assert_eq!(b.totals.dialogs.sessions, 1);
-    let f = &b.totals.waits.first_response.business;
-    assert_eq!((f.n, secs(f.max)), (1, Some(600)));
-    let rp = &b.totals.waits.reply.business;
+    assert_eq!(a.totals.dialogs.sessions, 2, "A: sessions");
+    assert_eq!(a.dialogs.len(), 2, "A: dialog rows");
     assert_eq!(
-        (rp.n, secs(rp.p50), secs(rp.max)),
-        (2, Some(600), Some(1_081))
+        a.dialogs[1].start,
+        msk("2025-11-11 10:12:00"),
+        "A: S2 starts at m4"
     );
-    assert_eq!(b.totals.waits.next_reply.business.n, 1);
+    assert_eq!(a.dialogs[1].initiator, "client", "A: S2 initiator");
+    let f = &a.totals.waits.first_response;
+    assert_eq!(f.business.n, 2, "A: first responses");
+    for (what, s, expected) in [
+        (
+            "A: first response S1 cal",
+            a.dialogs[0].first_response_calendar_s,
+            600,
+        ),
+        (
+            "A: first response S1 bus",
+            a.dialogs[0].first_response_business_s,
+            600,
+        ),
+        (
+            "A: first response S2 cal",
+            a.dialogs[1].first_response_calendar_s,
+            1_080,
+        ),
+        (
+            "A: first response S2 bus",
+            a.dialogs[1].first_response_business_s,
+            1_080,
+        ),
+    ] {
+        check_secs(what, s, expected);
+    }
+    let w = waits_of(&a, "c1");
+    assert_eq!(w.len(), 2, "A: reply times");
+    check_wait("A: m1→m2", w[0], 600, 600);
+    check_wait("A: m4→m5", w[1], 1_080, 1_080);
+
+    // Variant B: 86 399 s, one session; m4→m5 is its second wait.
+    let b = e10("2025-11-11 10:11:59");
+    assert_eq!(b.totals.dialogs.sessions, 1, "B: sessions");
+    let f = &b.totals.waits.first_response;
+    assert_eq!(f.business.n, 1, "B: first responses");
+    check_secs("B: first response cal", f.calendar.max, 600);
+    check_secs("B: first response bus", f.business.max, 600);
+    let w = waits_of(&b, "c1");
+    assert_eq!(w.len(), 2, "B: reply times");
+    check_wait("B: m1→m2", w[0], 600, 600);
+    check_wait("B: m4→m5", w[1], 1_081, 1_081);
+    assert_eq!(b.totals.waits.next_reply.business.n, 1, "B: next replies");
 }
 
-fn e11(a: &str, replies: bool) -> MetricsReport {
+/// E11's chats a, b, c with Anna's replies (a at Tue 12:05, b and c at Wed 09:05); the replies of
+/// b and c are left out when not `replies`.
+fn e11_dialogs(replies: bool) -> Vec<Dialog> {
     let mut ds = vec![dialog(
         "a",
         vec![
@@ -78,64 +124,121 @@ fn e11(a: &str, replies: bool) -> MetricsReport {
         }
         ds.push(dialog(c, m));
     }
-    let (from, to) = (msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00"));
-    run_with(
-        fixture_config(),
-        ReferenceData::default(),
-        &ds,
-        from,
-        to,
-        msk(a),
-        MSK,
-    )
+    ds
+}
+
+/// A report on local day `day` (Moscow) with A = `a`.
+fn report_on(ds: &[Dialog], day: (&str, &str), a: DateTime<Utc>) -> MetricsReport {
+    let (from, to) = (
+        msk(&format!("{} 00:00:00", day.0)),
+        msk(&format!("{} 00:00:00", day.1)),
+    );
+    let cfg = fixture_config_with_waits();
+    run_with(cfg, ReferenceData::default(), ds, from, to, a, MSK)
+}
+
+fn e11(a: &str, replies: bool) -> MetricsReport {
+    report_on(&e11_dialogs(replies), ("2025-11-11", "2025-11-12"), msk(a))
+}
+
+/// The SLA 900 status of `chat`'s wait in `r`.
+fn sla_900(r: &MetricsReport, chat: &str) -> SlaStatus {
+    let w = waits_of(r, chat);
+    assert_eq!(w.len(), 1, "{chat}: one wait");
+    assert_eq!(w[0].sla[0].0, 900);
+    w[0].sla[0].1
+}
+
+/// Asserts `chat`'s due_at (start + 900 business seconds): its wait, still unanswered, is pending
+/// at A = `due` and a miss 1 µs later. (The report has no due_at field; this is where the
+/// public output shows it.)
+#[track_caller]
+fn check_due_at(chat: &str, due: &str) {
+    let mut ds = e11_dialogs(false);
+    for d in &mut ds {
+        d.messages.truncate(1);
+    }
+    let due = msk(due);
+    let tue = ("2025-11-11", "2025-11-12");
+    let at_due = report_on(&ds, tue, due);
+    assert_eq!(
+        sla_900(&at_due, chat),
+        SlaStatus::Pending,
+        "{chat} at due_at"
+    );
+    let after = report_on(&ds, tue, due + chrono::Duration::microseconds(1));
+    assert_eq!(
+        sla_900(&after, chat),
+        SlaStatus::Miss,
+        "{chat} 1 µs after due_at"
+    );
 }
 
 #[test]
 fn e11_open_waits_at_period_end() {
+    // Run 1: A = E = Wed 00:00, the replies of b and c not yet known.
     let r1 = e11("2025-11-12 00:00:00", false);
+    let (a, b, c) = (waits_of(&r1, "a"), waits_of(&r1, "b"), waits_of(&r1, "c"));
+    assert_eq!(a[0].outcome, "answered", "run 1: a");
+    check_wait("run 1: a", a[0], 300, 300);
+    assert_eq!(a[0].sla[0].1, SlaStatus::Hit, "run 1: a SLA 900");
+    assert_eq!(b[0].outcome, "open", "run 1: b");
+    check_wait("run 1: b age", b[0], 23_400, 1_800);
+    assert_eq!(b[0].sla[0].1, SlaStatus::Miss, "run 1: b SLA 900");
+    assert_eq!(c[0].outcome, "open", "run 1: c");
+    check_wait("run 1: c age", c[0], 21_900, 300);
+    assert_eq!(c[0].sla[0].1, SlaStatus::Pending, "run 1: c SLA 900");
     let w = &r1.totals.waits;
     let s = &w.sla[0];
-    assert_eq!(
-        (s.hits, s.misses, s.pending, s.hit_rate),
-        (1, 1, 1, Some(0.5))
-    );
-    assert_eq!(w.reply.business.n, 1);
-    assert_eq!(w.open_at_end, 2);
+    assert_eq!(s.hits, 1, "run 1: hits");
+    assert_eq!(s.misses, 1, "run 1: misses");
+    assert_eq!(s.pending, 1, "run 1: pending");
+    check_rate("run 1: hit rate (50.0 %)", s.hit_rate, 1, 2);
+    assert_eq!(w.reply.business.n, 1, "run 1: wait.reply n");
+    check_secs("run 1: wait.reply cal", w.reply.calendar.max, 300);
+    check_secs("run 1: wait.reply bus", w.reply.business.max, 300);
+    assert_eq!(w.open_at_end, 2, "run 1: wait.open_at_end");
     let ages = &w.open_at_end_age;
-    assert_eq!(
-        (
-            secs(ages.business.max),
-            ages.business.sum as i64,
-            secs(ages.calendar.max),
-            ages.calendar.sum as i64
-        ),
-        (Some(1_800), 2_100, Some(23_400), 45_300)
-    );
-    assert_eq!(w.open_at_end_overdue, vec![(900, 1)]);
+    check_secs("run 1: open age bus (c)", ages.business.p50, 300);
+    check_secs("run 1: open age bus (b)", ages.business.max, 1_800);
+    check_secs("run 1: open age cal (c)", ages.calendar.p50, 21_900);
+    check_secs("run 1: open age cal (b)", ages.calendar.max, 23_400);
+    assert_eq!(w.open_at_end_overdue, vec![(900, 1)], "run 1: overdue");
     let d = &r1.totals.dialogs;
+    let lost = d.never_answered_expired + d.never_answered_closed;
+    assert_eq!(lost, 0, "run 1: never answered, lost");
     assert_eq!(
-        (
-            d.never_answered_expired + d.never_answered_closed,
-            d.never_answered_awaiting
-        ),
-        (0, 2)
+        d.never_answered_awaiting, 2,
+        "run 1: never answered, awaiting"
     );
 
+    // due_at of each wait (SLA 900 on business time).
+    check_due_at("a", "2025-11-11 12:15:00");
+    check_due_at("b", "2025-11-11 17:45:00");
+    check_due_at("c", "2025-11-12 09:10:00");
+
+    // Run 2: A = Wed 12:00, same period.
     let r2 = e11("2025-11-12 12:00:00", true);
+    let (b, c) = (waits_of(&r2, "b"), waits_of(&r2, "c"));
+    check_wait("run 2: b", b[0], 56_100, 2_100);
+    assert_eq!(b[0].sla[0].1, SlaStatus::Miss, "run 2: b stays a miss");
+    check_wait("run 2: c", c[0], 54_600, 600);
+    assert_eq!(c[0].sla[0].1, SlaStatus::Hit, "run 2: c SLA 900");
     let w = &r2.totals.waits;
-    assert_eq!((w.sla[0].hits, w.sla[0].misses), (2, 1));
-    assert!((w.sla[0].hit_rate.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(w.sla[0].hits, 2, "run 2: hits");
+    assert_eq!(w.sla[0].misses, 1, "run 2: misses");
+    check_rate("run 2: hit rate (66.7 %)", w.sla[0].hit_rate, 2, 3);
     let b = &w.reply.business;
-    assert_eq!(
-        (b.n, b.mean, secs(b.p50), secs(b.p90), secs(b.max)),
-        (3, Some(1_000.0), Some(600), Some(2_100), Some(2_100))
-    );
+    assert_eq!(b.n, 3, "run 2: wait.reply n");
+    assert_eq!(b.mean, Some(1_000.0), "run 2: wait.reply bus mean");
+    check_secs("run 2: wait.reply bus p50", b.p50, 600);
+    check_secs("run 2: wait.reply bus p90", b.p90, 2_100);
+    check_secs("run 2: wait.reply bus max", b.max, 2_100);
     let c = &w.reply.calendar;
-    assert_eq!(
-        (c.mean, secs(c.p50), secs(c.p90)),
-        (Some(37_000.0), Some(54_600), Some(56_100))
-    );
-    assert_eq!(w.open_at_end, 2);
+    assert_eq!(c.mean, Some(37_000.0), "run 2: wait.reply cal mean");
+    check_secs("run 2: wait.reply cal p50", c.p50, 54_600);
+    check_secs("run 2: wait.reply cal p90", c.p90, 56_100);
+    assert_eq!(w.open_at_end, 2, "run 2: wait.open_at_end (snapshot at E)");
     // The per-day series: Tuesday's snapshot (at its end, E) holds b and c, b overdue.
     let tue: Vec<_> = r2
         .open_at_end_by_day
@@ -143,41 +246,19 @@ fn e11_open_waits_at_period_end() {
         .map(|d| (d.day.to_string(), d.open, d.overdue.clone()))
         .collect();
     assert_eq!(tue, vec![("2025-11-11".to_owned(), 2, vec![(900, 1)])]);
-    // The Wednesday report does not contain these waits.
-    let ds: Vec<_> = ["a", "b", "c"]
-        .iter()
-        .map(|c| {
-            dialog(
-                c,
-                vec![
-                    client(c, &format!("{c}1"), msk("2025-11-11 17:30:00"), "Вопрос"),
-                    staff(
-                        c,
-                        &format!("{c}2"),
-                        msk("2025-11-12 09:05:00"),
-                        "anna",
-                        "Ответ",
-                    ),
-                ],
-            )
-        })
-        .collect();
-    let (from, to) = (msk("2025-11-12 00:00:00"), msk("2025-11-13 00:00:00"));
-    let wed = run_with(
-        fixture_config(),
-        ReferenceData::default(),
-        &ds,
-        from,
-        to,
-        to,
-        MSK,
+
+    // The Wednesday report (same data, same A) does not contain these waits.
+    let wed = report_on(
+        &e11_dialogs(true),
+        ("2025-11-12", "2025-11-13"),
+        msk("2025-11-12 12:00:00"),
     );
-    assert_eq!(wed.totals.waits.total, 0);
+    assert_eq!(wed.totals.waits.total, 0, "Wednesday: waits");
+    assert!(wed.waits.is_empty(), "Wednesday: exported waits");
 }
 
-#[test]
-fn e19_wait_expiry_and_a_never_answered_dialog() {
-    let d = dialog(
+fn e19_dialog() -> Dialog {
+    dialog(
         "c19",
         vec![
             client(
@@ -208,53 +289,91 @@ fn e19_wait_expiry_and_a_never_answered_dialog() {
                 "Понял, будем рады в следующий раз.",
             ),
         ],
+    )
+}
+
+#[test]
+fn e19_wait_expiry_and_a_never_answered_dialog() {
+    // §8a: the smallest whole number of local days with every message, Mon 10 – Mon 17 Nov.
+    let r = run(
+        fixture_config_with_waits(),
+        &[e19_dialog()],
+        "2025-11-10",
+        "2025-11-18",
     );
-    let r = run(fixture_config(), &[d], "2025-11-01", "2025-12-01");
     let w = &r.totals.waits;
-    assert_eq!((w.total, w.expired, w.answered), (2, 1, 1));
-    assert_eq!(w.sla[0].misses, 1);
+    assert_eq!(w.total, 2, "waits");
+    assert_eq!(w.expired, 1, "expired waits");
+    assert_eq!(w.answered, 1, "answered waits");
+    let rows = waits_of(&r, "c19");
+    assert_eq!(rows.len(), 2, "exported waits");
+    assert_eq!(rows[0].outcome, "expired", "session 1's wait");
+    assert_eq!(rows[0].session_no, 1, "session 1's wait");
+    check_wait("expired wait's age", rows[0], 604_800, 162_000);
+    assert_eq!(rows[0].sla[0].1, SlaStatus::Miss, "expired wait: SLA 900");
+    assert_eq!(w.sla[0].misses, 1, "SLA 900 misses");
+    assert_eq!((rows[1].session_no, rows[1].first), (2, true), "m4→m5");
+    check_wait("m4→m5", rows[1], 60, 60);
     assert_eq!(
-        (
-            w.reply.business.n,
-            secs(w.reply.calendar.max),
-            secs(w.reply.business.max)
-        ),
-        (1, Some(60), Some(60))
+        w.reply.business.n, 1,
+        "wait.reply n (no value for the expired wait)"
     );
+    check_secs("wait.reply cal", w.reply.calendar.max, 60);
+    check_secs("wait.reply bus", w.reply.business.max, 60);
+    assert_eq!(w.first_response.business.n, 0, "wait.first_response n");
+    assert_eq!(w.next_reply.business.n, 0, "wait.next_reply n (K4)");
+    let first = &r.dialogs[0];
+    assert_eq!(first.end, Some(msk("2025-11-17 10:00:00")), "session 1 end");
+    assert_eq!(first.end_reason, "gap", "session 1 end reason");
+    assert_eq!(first.never_answered.as_deref(), Some("lost_expired"));
+    let second = &r.dialogs[1];
     assert_eq!(
-        (w.first_response.business.n, w.next_reply.business.n),
-        (0, 0)
+        second.start,
+        msk("2025-11-17 11:00:00"),
+        "session 2 starts at m3"
+    );
+    assert_eq!(second.initiator, "manager", "session 2 initiator");
+    assert_eq!(
+        second.first_response_business_s, None,
+        "session 2 first response"
     );
     let d = &r.totals.dialogs;
     assert_eq!(
-        (
-            d.new,
-            d.new_by_initiator.get("client"),
-            d.new_by_initiator.get("manager"),
-            d.outreach
-        ),
-        (2, Some(&1), Some(&1), 0)
+        d.never_answered_expired, 1,
+        "dialog.never_answered lost_expired"
     );
-    assert_eq!(d.never_answered_expired, 1);
-    let first = &r.dialogs[0];
+    assert_eq!(d.new, 2, "dialog.new");
     assert_eq!(
-        (first.end, first.end_reason.as_str()),
-        (Some(msk("2025-11-17 10:00:00")), "gap")
+        d.new_by_initiator.get("client"),
+        Some(&1),
+        "dialog.new client"
     );
-    assert_eq!(first.never_answered.as_deref(), Some("lost_expired"));
-    // The expired wait's age: cal 604 800, bus 162 000 — a miss on the 900 s target.
-    let mut cfg = fixture_config();
-    cfg.sla_targets = vec![161_999, 162_000];
-    let d = dialog(
-        "c19",
-        vec![client(
-            "c19",
-            "m1",
-            msk("2025-11-10 10:00:00"),
-            "Нужна цена на 500 шт.",
-        )],
+    assert_eq!(
+        d.new_by_initiator.get("manager"),
+        Some(&1),
+        "dialog.new manager"
     );
-    let r = run(cfg, &[d], "2025-11-01", "2025-12-01");
-    let s = &r.totals.waits.sla;
-    assert_eq!((s[0].misses, s[1].excluded), (1, 1));
+    assert_eq!(d.outreach, 0, "dialog.outreach");
+
+    // The example states the dialog counts "for November" too.
+    let nov = run(
+        fixture_config(),
+        &[e19_dialog()],
+        "2025-11-01",
+        "2025-12-01",
+    );
+    let d = &nov.totals.dialogs;
+    assert_eq!(d.new, 2, "November: dialog.new");
+    assert_eq!(
+        d.new_by_initiator.get("client"),
+        Some(&1),
+        "November: client"
+    );
+    assert_eq!(
+        d.new_by_initiator.get("manager"),
+        Some(&1),
+        "November: manager"
+    );
+    assert_eq!(d.outreach, 0, "November: dialog.outreach");
+    assert_eq!(d.never_answered_expired, 1, "November: lost_expired");
 }

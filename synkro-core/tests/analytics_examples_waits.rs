@@ -30,24 +30,33 @@ fn e01_simple_reply() {
     );
     let r = run(fixture_config(), &[d], "2025-11-11", "2025-11-12");
     let t = &r.totals;
-    assert_eq!(t.dialogs.sessions, 1);
-    assert_eq!(t.dialogs.new_by_initiator.get("client"), Some(&1));
-    assert_eq!(t.waits.total, 1);
+    assert_eq!(t.dialogs.sessions, 1, "sessions");
     assert_eq!(
-        (
-            secs(t.waits.reply.calendar.max),
-            secs(t.waits.reply.business.max)
-        ),
-        (Some(450), Some(450))
+        t.dialogs.new_by_initiator.get("client"),
+        Some(&1),
+        "dialogs"
     );
-    assert_eq!(secs(t.waits.first_response.business.p50), Some(450));
-    assert_eq!(t.waits.sla[0].hit_rate, Some(1.0));
-    assert_eq!(
-        (t.messages.inbound, t.messages.out_human, t.messages.ratio),
-        (1, 1, Some(1.0))
+    assert_eq!(t.waits.total, 1, "waits");
+    assert_eq!(t.waits.answered, 1, "answered waits");
+    check_secs("wait cal", t.waits.reply.calendar.max, 450);
+    check_secs("wait bus", t.waits.reply.business.max, 450);
+    check_secs(
+        "first response cal",
+        t.waits.first_response.calendar.max,
+        450,
     );
+    check_secs(
+        "first response bus",
+        t.waits.first_response.business.max,
+        450,
+    );
+    assert_eq!(t.waits.sla[0].hits, 1, "SLA 900 hit");
+    check_rate("SLA 900 hit rate", t.waits.sla[0].hit_rate, 1, 1);
     let anna = r.manager("anna").unwrap();
-    assert_eq!(anna.values.waits.answered, 1);
+    assert_eq!(anna.values.waits.answered, 1, "attributed to Anna");
+    assert_eq!(t.messages.inbound, 1, "msg.in");
+    assert_eq!(t.messages.out_human, 1, "msg.out.human");
+    assert_eq!(t.messages.ratio, Some(1.0), "msg.ratio");
 }
 
 fn e07_messages() -> Vec<Message> {
@@ -86,14 +95,13 @@ fn e07_consecutive_client_messages() {
         "2025-11-12",
     );
     let t = &r.totals;
-    assert_eq!(t.waits.total, 1);
-    assert_eq!(
-        (secs(t.waits.reply.calendar.max), wait_bus(&r)),
-        (Some(720), Some(720))
-    );
-    assert_eq!(t.waits.sla[0].hits, 1);
-    assert_eq!((t.messages.inbound, t.messages.out_human), (3, 2));
-    let mut cfg = fixture_config();
+    assert_eq!(t.waits.total, 1, "one wait (m5 creates nothing)");
+    check_secs("wait cal", t.waits.reply.calendar.max, 720);
+    check_secs("wait bus", t.waits.reply.business.max, 720);
+    assert_eq!(t.waits.sla[0].hits, 1, "SLA 900 hit");
+    assert_eq!(t.messages.inbound, 3, "msg.in");
+    assert_eq!(t.messages.out_human, 2, "msg.out.human");
+    let mut cfg = fixture_config_with_waits();
     cfg.wait_anchor = WaitAnchor::Last;
     let r = run(
         cfg,
@@ -101,10 +109,16 @@ fn e07_consecutive_client_messages() {
         "2025-11-11",
         "2025-11-12",
     );
+    let w = waits_of(&r, "c1");
     assert_eq!(
-        (secs(r.totals.waits.reply.calendar.max), wait_bus(&r)),
-        (Some(530), Some(530))
+        w[0].start,
+        msk("2025-11-11 11:00:00"),
+        "the wait opens at m1"
     );
+    let m3 = msk("2025-11-11 11:03:10");
+    assert_eq!(w[0].last_client_message, m3, "last anchor: start m3");
+    check_secs("last anchor: cal", r.totals.waits.reply.calendar.max, 530);
+    check_secs("last anchor: bus", r.totals.waits.reply.business.max, 530);
 }
 
 #[test]
@@ -134,17 +148,18 @@ fn e08_a_bot_reply_does_not_stop_the_clock() {
         "2025-11-13",
     );
     let t = &r.totals;
-    assert_eq!(
-        (secs(t.waits.reply.calendar.max), wait_bus(&r)),
-        (Some(46_620), Some(720))
-    );
-    assert_eq!(t.waits.sla[0].hits, 1);
-    assert_eq!((t.messages.out_bot, t.messages.out_human), (1, 1));
-    assert_eq!(t.messages.out_bot_by_reason.get("author_list"), Some(&1));
+    assert_eq!(t.waits.total, 1, "one wait (m2 leaves it open)");
+    check_secs("wait cal (12 h 57 min)", t.waits.reply.calendar.max, 46_620);
+    check_secs("wait bus", t.waits.reply.business.max, 720);
+    assert_eq!(t.waits.sla[0].hits, 1, "SLA 900 hit on business time");
+    assert_eq!(t.messages.out_bot, 1, "msg.out.bot");
+    assert_eq!(t.messages.out_human, 1, "msg.out.human");
+    let reasons = &t.messages.out_bot_by_reason;
+    assert_eq!(reasons.get("author_list"), Some(&1), "bot_reason");
     let mut cfg = fixture_config();
     cfg.sla_basis = Basis::Calendar;
     let r = run(cfg, &[dialog("c1", msgs())], "2025-11-11", "2025-11-13");
-    assert_eq!(r.totals.waits.sla[0].misses, 1);
+    assert_eq!(r.totals.waits.sla[0].misses, 1, "sla_basis calendar: miss");
 }
 
 fn e09_messages() -> Vec<Message> {
@@ -189,23 +204,36 @@ fn e09_messages() -> Vec<Message> {
 #[test]
 fn e09_thanks_does_not_start_a_wait() {
     let r = run(
-        fixture_config(),
+        fixture_config_with_waits(),
         &[dialog("c1", e09_messages())],
         "2025-11-11",
         "2025-11-13",
     );
     let t = &r.totals;
-    assert_eq!(t.dialogs.sessions, 1);
-    assert_eq!(t.waits.total, 2);
-    assert_eq!(secs(t.waits.first_response.business.p50), Some(300));
+    assert_eq!(t.dialogs.sessions, 1, "one session (m4→m5 < 24 h)");
+    assert_eq!(t.waits.total, 2, "waits: m3 starts none");
+    let w = waits_of(&r, "c1");
+    assert_eq!(w.len(), 2, "exported waits");
+    check_wait("m1→m2", w[0], 300, 300);
+    check_wait("m5→m6", w[1], 240, 240);
+    let f = &t.waits.first_response;
+    assert_eq!(f.business.n, 1, "first responses");
+    check_secs("first response cal", f.calendar.max, 300);
+    check_secs("first response bus", f.business.max, 300);
     let b = &t.waits.reply.business;
-    assert_eq!(
-        (b.n, b.mean, secs(b.p50), secs(b.p90), secs(b.max)),
-        (2, Some(270.0), Some(240), Some(300), Some(300))
-    );
-    assert_eq!(t.waits.sla[0].hit_rate, Some(1.0));
-    assert_eq!((t.messages.inbound, t.messages.inbound_ack), (3, 1));
-    let mut cfg = fixture_config();
+    assert_eq!(b.n, 2, "wait.reply n");
+    assert_eq!(b.mean, Some(270.0), "wait.reply mean");
+    check_secs("wait.reply p50", b.p50, 240);
+    check_secs("wait.reply p90", b.p90, 300);
+    check_secs("wait.reply max", b.max, 300);
+    let s = &t.waits.sla[0];
+    assert_eq!((s.hits, s.misses), (2, 0), "SLA 900 hits, misses");
+    check_rate("SLA 900 hit rate", s.hit_rate, 2, 2);
+    assert_eq!(t.messages.inbound, 3, "msg.in");
+    assert_eq!(t.messages.inbound_ack, 1, "msg.in.ack");
+
+    // Control with the ack filter off: m3 starts a wait, answered by m4.
+    let mut cfg = fixture_config_with_waits();
     cfg.ack_filter = false;
     let r = run(
         cfg,
@@ -213,13 +241,16 @@ fn e09_thanks_does_not_start_a_wait() {
         "2025-11-11",
         "2025-11-13",
     );
-    let w = &r.totals.waits;
-    assert_eq!(w.total, 3);
-    assert_eq!(
-        (secs(w.reply.business.max), secs(w.reply.calendar.p50)),
-        (Some(8_640), Some(300))
-    );
-    assert_eq!((w.sla[0].hits, w.sla[0].misses), (2, 1));
+    assert_eq!(r.totals.waits.total, 3, "control: waits");
+    let w = waits_of(&r, "c1");
+    assert_eq!(w.len(), 3, "control: exported waits");
+    check_wait("control m1→m2", w[0], 300, 300);
+    check_wait("control m3→m4", w[1], 8_640, 8_640);
+    check_wait("control m5→m6", w[2], 240, 240);
+    let s = &r.totals.waits.sla[0];
+    assert_eq!(s.hits, 2, "control: SLA 900 hits");
+    assert_eq!(s.misses, 1, "control: SLA 900 misses");
+    check_rate("control: SLA 900 hit rate (66.7 %)", s.hit_rate, 2, 3);
 }
 
 #[test]
@@ -263,11 +294,11 @@ fn e15_attribution_modes_and_the_managers_calendar() {
             .manager(who)
             .unwrap_or_else(|| panic!("{mode:?}: no row for {who}"));
         let w = &m.values.waits;
-        assert_eq!(
-            (secs(w.reply.calendar.max), secs(w.reply.business.max)),
-            (Some(1_200), Some(bus)),
-            "{mode:?}"
-        );
-        assert_eq!(w.sla[0].hits == 1, hit, "{mode:?}");
+        assert_eq!(w.answered, 1, "{mode:?}: waits attributed to {who}");
+        check_secs(&format!("{mode:?} cal"), w.reply.calendar.max, 1_200);
+        check_secs(&format!("{mode:?} bus"), w.reply.business.max, bus);
+        let (hits, misses) = if hit { (1, 0) } else { (0, 1) };
+        assert_eq!(w.sla[0].hits, hits, "{mode:?}: SLA 900 hits");
+        assert_eq!(w.sla[0].misses, misses, "{mode:?}: SLA 900 misses");
     }
 }

@@ -160,7 +160,21 @@ fn lead16(id: &str, created: &str, moves: &[(&str, &str, &str)], closed: Option<
 
 /// E16: leads L1–L4 through [`pipeline`] in November 2025 (Moscow), A = 1 Dec.
 pub fn run_e16(cfg: MetricsConfig) -> MetricsReport {
-    let ds = vec![
+    run_e16_leads(cfg, &e16_leads())
+}
+
+/// E16's period and reference data for `leads` (some of [`e16_leads`]).
+pub fn run_e16_leads(cfg: MetricsConfig, leads: &[Dialog]) -> MetricsReport {
+    let rd = ReferenceData {
+        pipelines: vec![pipeline()],
+        ..ReferenceData::default()
+    };
+    run_ref(cfg, rd, leads, "2025-11-01", "2025-12-01")
+}
+
+/// E16's leads L1–L4.
+pub fn e16_leads() -> Vec<Dialog> {
+    vec![
         lead16(
             "L1",
             "2025-11-10 10:00:00",
@@ -196,12 +210,7 @@ pub fn run_e16(cfg: MetricsConfig) -> MetricsReport {
             &[("2025-11-12 13:00:00", "s1", "143")],
             Some("2025-11-12 13:00:00"),
         ),
-    ];
-    let rd = ReferenceData {
-        pipelines: vec![pipeline()],
-        ..ReferenceData::default()
-    };
-    run_ref(cfg, rd, &ds, "2025-11-01", "2025-12-01")
+    ]
 }
 
 /// E18's leads: L20 and L21 (created Mon 3 Nov, last touched Mon 17 Nov 15:00 and Tue 18 Nov

@@ -6,7 +6,7 @@ pub mod leads;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc, Weekday::*};
 use chrono_tz::Tz;
 use synkro_core::analytics::{
-    CalendarSpec, MetricsConfig, MetricsContext, MetricsReport, ReferenceData, compute,
+    CalendarSpec, MetricsConfig, MetricsContext, MetricsReport, ReferenceData, WaitRow, compute,
 };
 use synkro_core::model::*;
 use synkro_core::pipeline::Dialog;
@@ -218,8 +218,52 @@ pub fn run_ref(
     run_with(cfg, reference, dialogs, from, to, to, MSK)
 }
 
+/// A duration statistic in whole seconds, exactly: a value with a fraction of a second panics
+/// instead of being rounded, so no assertion accepts a value that is off by less than 1 s.
 pub fn secs(x: Option<f64>) -> Option<i64> {
-    x.map(|v| v.round() as i64)
+    x.map(|v| {
+        assert!(v.fract() == 0.0, "{v} s is not a whole number of seconds");
+        v as i64
+    })
+}
+
+/// Asserts that a published duration (seconds) is exactly `expected` whole seconds.
+#[track_caller]
+pub fn check_secs(what: &str, actual: Option<f64>, expected: i64) {
+    assert_eq!(
+        actual,
+        Some(expected as f64),
+        "{what}: expected exactly {expected} s"
+    );
+}
+
+/// Asserts that a published rate is exactly `num / den` (`None` for an empty denominator).
+#[track_caller]
+pub fn check_rate(what: &str, actual: Option<f64>, num: u64, den: u64) {
+    let expected = (den > 0).then(|| num as f64 / den as f64);
+    assert_eq!(actual, expected, "{what}: expected {num} / {den}");
+}
+
+/// Asserts one exported wait (§2.4): its calendar and business seconds, exactly.
+#[track_caller]
+pub fn check_wait(what: &str, w: &WaitRow, calendar: i64, business: i64) {
+    check_secs(&format!("{what} calendar"), Some(w.calendar_s), calendar);
+    check_secs(&format!("{what} business"), Some(w.business_s), business);
+}
+
+/// The exported waits of `chat` (`export_waits` on), in start order.
+pub fn waits_of<'a>(r: &'a MetricsReport, chat: &str) -> Vec<&'a WaitRow> {
+    let mut w: Vec<_> = r.waits.iter().filter(|w| w.chat == chat).collect();
+    w.sort_by_key(|w| w.start);
+    w
+}
+
+/// Fixture F with one row per wait exported (§2.4).
+pub fn fixture_config_with_waits() -> MetricsConfig {
+    MetricsConfig {
+        export_waits: true,
+        ..fixture_config()
+    }
 }
 
 /// The business maximum of the reply waits.
