@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::MetricsError;
-use crate::analytics::calendar::CalendarSpec;
+use crate::analytics::calendar::{Calendar, CalendarSpec};
 
 /// Which client message anchors a wait's measured start (W2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -407,10 +407,10 @@ impl MetricsConfig {
         Ok(cfg)
     }
 
-    /// Checks ranges and cross-key rules.
+    /// Checks ranges and cross-key rules, and compiles every calendar.
     ///
     /// # Errors
-    /// [`MetricsError::Config`] for the first key out of range.
+    /// [`MetricsError::Config`] for the first key out of range or the first bad calendar.
     pub fn validate(&self) -> Result<(), MetricsError> {
         let pos = |key: &str, v: i64| {
             if v > 0 {
@@ -505,6 +505,9 @@ impl MetricsConfig {
             regex::Regex::new(p)
                 .map_err(|e| MetricsError::config("bot_text_patterns", e.to_string()))?;
         }
+        for c in &self.calendars {
+            Calendar::new(c)?;
+        }
         Ok(())
     }
 }
@@ -512,6 +515,74 @@ impl MetricsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Asserts that `metadata.metrics = metrics` is rejected with a message containing every
+    /// part (the key, the bad value, what to do).
+    fn check_rejected(metrics: serde_json::Value, parts: &[&str]) {
+        let e = MetricsConfig::from_metadata(&serde_json::json!({ "metrics": metrics }))
+            .expect_err("the configuration must be rejected")
+            .to_string();
+        for p in parts {
+            assert!(e.contains(p), "`{p}` missing from: {e}");
+        }
+    }
+
+    fn msk(id: &str) -> serde_json::Value {
+        serde_json::json!({"id": id, "tz": "Europe/Moscow", "weekly": {"mon": ["09:00-18:00"]}})
+    }
+
+    #[test]
+    fn a_calendar_version_needs_its_own_effective_from() {
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-19:00"]}},
+            {"weekly": {"mon": ["08:00-17:00"]}}
+        ]);
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &[
+                "calendars.MSK.versions[1].effective_from",
+                "missing",
+                "§4.1",
+            ],
+        );
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-19:00"]}},
+            {"effective_from": "2026-01-01", "weekly": {"mon": ["08:00-17:00"]}}
+        ]);
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &[
+                "calendars.MSK.versions[1].effective_from",
+                "2026-01-01",
+                "versions[0]",
+            ],
+        );
+        let mut c = msk("MSK");
+        c["effective_from"] = serde_json::json!("2026-01-01");
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &["calendars.MSK.effective_from", "2026-01-01", "`versions`"],
+        );
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-10:00"]}}
+        ]);
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &["calendars.MSK.versions[0].weekly.tue", "10:00-10:00"],
+        );
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-19:00"]}}
+        ]);
+        let cfg = MetricsConfig::from_metadata(
+            &serde_json::json!({"metrics": {"calendars": [c], "tenant_calendar": "MSK"}}),
+        )
+        .unwrap();
+        assert_eq!(cfg.calendars[0].versions.len(), 1);
+    }
 
     #[test]
     fn defaults_and_overrides_from_metadata() {
