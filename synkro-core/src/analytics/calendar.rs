@@ -491,6 +491,23 @@ impl CalendarIndex {
     }
 }
 
+/// Rejects two calendars with one id: a reference by id would pick one of them silently.
+pub(crate) fn check_unique_ids(specs: &[CalendarSpec]) -> Result<(), MetricsError> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in specs.iter().enumerate() {
+        if let Some(j) = seen.insert(s.id.as_str(), i) {
+            return Err(MetricsError::config(
+                &format!("calendars[{i}].id"),
+                format!(
+                    "`{}` is also the id of calendars[{j}]; give each calendar its own id",
+                    s.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The calendars of a tenant and who uses which: manager → team → tenant (§4.2).
 #[derive(Debug, Clone)]
 pub struct CalendarSet {
@@ -506,7 +523,8 @@ impl CalendarSet {
     /// Compiles calendars and indexes them over local dates `from ..= to`.
     ///
     /// # Errors
-    /// [`MetricsError::Config`] for a bad calendar or a reference to an unknown calendar id.
+    /// [`MetricsError::Config`] for a bad calendar, two calendars with one id or a reference to an
+    /// unknown calendar id.
     pub fn new(
         specs: &[CalendarSpec],
         tenant_calendar: &str,
@@ -516,6 +534,7 @@ impl CalendarSet {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Self, MetricsError> {
+        check_unique_ids(specs)?;
         let mut indexes = Vec::new();
         let mut by_id = HashMap::new();
         for s in specs {

@@ -505,6 +505,7 @@ impl MetricsConfig {
             regex::Regex::new(p)
                 .map_err(|e| MetricsError::config("bot_text_patterns", e.to_string()))?;
         }
+        crate::analytics::calendar::check_unique_ids(&self.calendars)?;
         for c in &self.calendars {
             Calendar::new(c)?;
         }
@@ -529,6 +530,16 @@ mod tests {
 
     fn msk(id: &str) -> serde_json::Value {
         serde_json::json!({"id": id, "tz": "Europe/Moscow", "weekly": {"mon": ["09:00-18:00"]}})
+    }
+
+    #[test]
+    fn two_calendars_with_one_id_are_rejected() {
+        let mut other = msk("MSK");
+        other["weekly"] = serde_json::json!({"sat": ["10:00-14:00"]});
+        check_rejected(
+            serde_json::json!({"calendars": [msk("MSK"), msk("SPB"), other], "tenant_calendar": "MSK"}),
+            &["calendars[2].id", "`MSK`", "calendars[0]", "its own id"],
+        );
     }
 
     #[test]
