@@ -265,7 +265,9 @@ pub struct MetricsConfig {
 
     /// Business calendars (§4.1). Empty: the tenant calendar is `always` in the tenant zone.
     pub calendars: Vec<CalendarSpec>,
-    /// The tenant calendar id.
+    /// The tenant calendar id (§1.1: required): one of `calendars` or the preset `always` (every
+    /// day 00:00–24:00 in the tenant zone). May be left out only when `calendars` is empty, and
+    /// then is `always`.
     pub tenant_calendar: Option<String>,
     /// Manager id → calendar id.
     pub manager_calendars: BTreeMap<String, String>,
@@ -505,6 +507,17 @@ impl MetricsConfig {
             regex::Regex::new(p)
                 .map_err(|e| MetricsError::config("bot_text_patterns", e.to_string()))?;
         }
+        if self.tenant_calendar.is_none() && !self.calendars.is_empty() {
+            let ids: Vec<&str> = self.calendars.iter().map(|c| c.id.as_str()).collect();
+            return Err(MetricsError::config(
+                "tenant_calendar",
+                format!(
+                    "missing while `calendars` defines {}: name the calendar of unassigned items \
+                     and managers without one (§1.1, §4.2), or `always` for every day 00:00-24:00",
+                    ids.join(", ")
+                ),
+            ));
+        }
         crate::analytics::calendar::check_unique_ids(&self.calendars)?;
         for c in &self.calendars {
             Calendar::new(c)?;
@@ -530,6 +543,22 @@ mod tests {
 
     fn msk(id: &str) -> serde_json::Value {
         serde_json::json!({"id": id, "tz": "Europe/Moscow", "weekly": {"mon": ["09:00-18:00"]}})
+    }
+
+    #[test]
+    fn calendars_without_a_tenant_calendar_are_rejected() {
+        check_rejected(
+            serde_json::json!({"calendars": [msk("MSK"), msk("SPB")]}),
+            &["tenant_calendar", "missing", "MSK, SPB", "`always`"],
+        );
+        for id in ["MSK", "always"] {
+            let c = MetricsConfig::from_metadata(
+                &serde_json::json!({"metrics": {"calendars": [msk("MSK")], "tenant_calendar": id}}),
+            )
+            .unwrap();
+            assert_eq!(c.tenant_calendar.as_deref(), Some(id));
+        }
+        assert!(MetricsConfig::from_metadata(&serde_json::json!({"metrics": {}})).is_ok());
     }
 
     #[test]
