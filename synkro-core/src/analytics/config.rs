@@ -191,7 +191,9 @@ pub struct MetricsConfig {
     pub ack_max_chars: usize,
     /// §1.2.
     pub sticker_webp_heuristic: bool,
-    /// §3.3 targets in seconds.
+    /// §3.3 targets in seconds, each once. A set: kept in ascending order whatever order
+    /// configuration writes them in, so per-target results list the smallest (the headline of
+    /// the tables and HTML) first.
     pub sla_targets: Vec<i64>,
     /// §3.3.
     pub sla_basis: Basis,
@@ -205,7 +207,7 @@ pub struct MetricsConfig {
     pub author_match_tolerance: i64,
     /// §5.5.
     pub attribution: Attribution,
-    /// §3.6 targets.
+    /// §3.6 targets in seconds, each once; kept in ascending order like `sla_targets`.
     pub stl_targets: Vec<i64>,
     /// K18.
     pub stl_basis: Basis,
@@ -227,7 +229,7 @@ pub struct MetricsConfig {
     pub callback_attribution: CallbackAttribution,
     /// §3.7.
     pub callback_requires_answer: bool,
-    /// §3.7.
+    /// §3.7 targets in seconds, each once; kept in ascending order like `sla_targets`.
     pub callback_targets: Vec<i64>,
     /// K18.
     pub callback_basis: Basis,
@@ -396,7 +398,7 @@ impl MetricsConfig {
     /// # Errors
     /// [`MetricsError::Config`] naming the key that is wrong and what is accepted.
     pub fn from_metadata(metadata: &serde_json::Value) -> Result<Self, MetricsError> {
-        let cfg = match metadata.get("metrics") {
+        let mut cfg = match metadata.get("metrics") {
             None | Some(serde_json::Value::Null) => Self::default(),
             Some(v) => serde_json::from_value::<Self>(v.clone()).map_err(|e| {
                 MetricsError::config(
@@ -406,7 +408,16 @@ impl MetricsConfig {
             })?,
         };
         cfg.validate()?;
+        cfg.sort_targets();
         Ok(cfg)
+    }
+
+    /// Puts the SLA, speed-to-lead and callback targets in ascending order: §3.3 treats them as
+    /// a set ("for each target T"), and the per-target results follow this order.
+    pub(crate) fn sort_targets(&mut self) {
+        self.sla_targets.sort_unstable();
+        self.stl_targets.sort_unstable();
+        self.callback_targets.sort_unstable();
     }
 
     /// Checks ranges and cross-key rules, and compiles every calendar.
@@ -440,8 +451,14 @@ impl MetricsConfig {
             ("stl_targets", &self.stl_targets),
             ("callback_targets", &self.callback_targets),
         ] {
-            for t in ts {
+            for (i, t) in ts.iter().enumerate() {
                 pos(key, *t)?;
+                if ts[..i].contains(t) {
+                    return Err(MetricsError::config(
+                        key,
+                        format!("{t} is listed twice; list each target once"),
+                    ));
+                }
             }
         }
         if let Some(k) = self.percentiles.iter().find(|k| !(1..=1000).contains(*k)) {
@@ -543,6 +560,23 @@ mod tests {
 
     fn msk(id: &str) -> serde_json::Value {
         serde_json::json!({"id": id, "tz": "Europe/Moscow", "weekly": {"mon": ["09:00-18:00"]}})
+    }
+
+    #[test]
+    fn targets_are_a_set_in_ascending_order() {
+        let c = MetricsConfig::from_metadata(&serde_json::json!({"metrics": {
+            "sla_targets": [3600, 900, 1800], "stl_targets": [600, 60], "callback_targets": [7200, 900]
+        }}))
+        .unwrap();
+        assert_eq!(c.sla_targets, vec![900, 1800, 3600]);
+        assert_eq!(c.stl_targets, vec![60, 600]);
+        assert_eq!(c.callback_targets, vec![900, 7200]);
+        for key in ["sla_targets", "stl_targets", "callback_targets"] {
+            check_rejected(
+                serde_json::json!({ key: [900, 3600, 900] }),
+                &[key, "900 is listed twice", "once"],
+            );
+        }
     }
 
     #[test]
