@@ -255,6 +255,11 @@ pub struct MetricsConfig {
     pub lead_link_behind: i64,
     /// §5.2 extra levels, per mille.
     pub percentiles: Vec<u32>,
+    /// §5.4 relative accuracy α of the duration sketches ([`DdSketch`](crate::analytics::DdSketch),
+    /// `Durations::sketch`, for pre-aggregated daily rollups). Published numbers come from
+    /// exact percentiles and never use it. Only 0.01 is accepted: the sketch's bucket mapping
+    /// (γ = 101/99) and the worked example E12 are fixed to it.
+    pub sketch_alpha: f64,
     /// P1 local end of the reporting day, `HH:MM` (default `24:00`).
     pub report_day_end: String,
     /// C7.
@@ -283,6 +288,32 @@ pub struct MetricsConfig {
     pub manager_names: BTreeMap<String, String>,
     /// Breakdowns to publish, each a list of dimensions combined.
     pub breakdowns: Vec<Vec<Dimension>>,
+}
+
+/// §7 keys that tenant-level settings of the runtime config already hold: (key, where it lives).
+const TENANT_KEYS: &[(&str, &str)] = &[
+    (
+        "report_tz",
+        "the report zone is the tenant's `timezone` in its runtime config (TenantRuntimeConfig); \
+         set it there and remove `report_tz` from metadata.metrics",
+    ),
+    (
+        "default_country_code",
+        "phones without a country code are completed from the tenant's `default_phone_region` \
+         in its runtime config (an ISO 3166 region such as RU for +7); set it there and remove \
+         `default_country_code` from metadata.metrics",
+    ),
+];
+
+/// Rejects the §7 keys set elsewhere with an error that says where, rather than serde's
+/// "unknown field".
+fn reject_tenant_keys(metrics: &serde_json::Value) -> Result<(), MetricsError> {
+    for (key, home) in TENANT_KEYS {
+        if let Some(v) = metrics.get(key) {
+            return Err(MetricsError::config(key, format!("{v}: {home}")));
+        }
+    }
+    Ok(())
 }
 
 /// The default ack phrases of N4.
@@ -368,6 +399,7 @@ impl Default for MetricsConfig {
             lead_link_ahead: 3600,
             lead_link_behind: 30 * day,
             percentiles: vec![500, 900],
+            sketch_alpha: crate::analytics::sketch::ALPHA,
             report_day_end: "24:00".into(),
             history_lookback: 30 * day,
             dq_sample_size: 20,
@@ -400,12 +432,15 @@ impl MetricsConfig {
     pub fn from_metadata(metadata: &serde_json::Value) -> Result<Self, MetricsError> {
         let mut cfg = match metadata.get("metrics") {
             None | Some(serde_json::Value::Null) => Self::default(),
-            Some(v) => serde_json::from_value::<Self>(v.clone()).map_err(|e| {
-                MetricsError::config(
-                    "metadata.metrics",
-                    format!("{e}; see metrics.md §7 for the keys"),
-                )
-            })?,
+            Some(v) => {
+                reject_tenant_keys(v)?;
+                serde_json::from_value::<Self>(v.clone()).map_err(|e| {
+                    MetricsError::config(
+                        "metadata.metrics",
+                        format!("{e}; see metrics.md §7 for the keys"),
+                    )
+                })?
+            }
         };
         cfg.validate()?;
         cfg.sort_targets();
@@ -460,6 +495,22 @@ impl MetricsConfig {
                     ));
                 }
             }
+        }
+        let alpha = self.sketch_alpha;
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(MetricsError::config(
+                "sketch_alpha",
+                format!("{alpha} is outside 0 < α < 1 (§5.4); leave it out for 0.01"),
+            ));
+        }
+        if (alpha - crate::analytics::sketch::ALPHA).abs() > 1e-12 {
+            return Err(MetricsError::config(
+                "sketch_alpha",
+                format!(
+                    "{alpha}: the sketches use α = 0.01 (γ = 101/99, §5.4) and no other value; \
+                     leave it out or write 0.01"
+                ),
+            ));
         }
         if let Some(k) = self.percentiles.iter().find(|k| !(1..=1000).contains(*k)) {
             return Err(MetricsError::config(
@@ -560,6 +611,38 @@ mod tests {
 
     fn msk(id: &str) -> serde_json::Value {
         serde_json::json!({"id": id, "tz": "Europe/Moscow", "weekly": {"mon": ["09:00-18:00"]}})
+    }
+
+    #[test]
+    fn section_7_keys_are_accepted_or_pointed_to_where_they_live() {
+        let c =
+            MetricsConfig::from_metadata(&serde_json::json!({"metrics": {"sketch_alpha": 0.01}}))
+                .unwrap();
+        assert!((c.sketch_alpha - 0.01).abs() < 1e-15);
+        assert_eq!(c, MetricsConfig::default());
+        for bad in [0.0, 1.0, -0.5] {
+            check_rejected(
+                serde_json::json!({ "sketch_alpha": bad }),
+                &["sketch_alpha", "outside 0 < α < 1", "leave it out"],
+            );
+        }
+        check_rejected(
+            serde_json::json!({"sketch_alpha": 0.02}),
+            &["sketch_alpha", "0.02", "α = 0.01", "write 0.01"],
+        );
+        check_rejected(
+            serde_json::json!({"report_tz": "Europe/Berlin"}),
+            &["report_tz", "Europe/Berlin", "`timezone`", "runtime config"],
+        );
+        check_rejected(
+            serde_json::json!({"default_country_code": 7}),
+            &[
+                "default_country_code",
+                "7",
+                "`default_phone_region`",
+                "runtime config",
+            ],
+        );
     }
 
     #[test]
