@@ -563,6 +563,11 @@ impl MetricsConfig {
                 &self.callback_channels,
                 &["call", "chat"][..],
             ),
+            (
+                "frt_initiators",
+                &self.frt_initiators,
+                &["client", "bot", "manager", "unknown"][..],
+            ),
         ] {
             if let Some(c) = values.iter().find(|c| !allowed.contains(&c.as_str())) {
                 return Err(MetricsError::config(
@@ -643,6 +648,19 @@ mod tests {
                 "runtime config",
             ],
         );
+    }
+
+    #[test]
+    fn an_unknown_frt_initiator_is_rejected() {
+        check_rejected(
+            serde_json::json!({"frt_initiators": ["client", "Bot"]}),
+            &["frt_initiators", "`Bot`", "client, bot, manager, unknown"],
+        );
+        let c = MetricsConfig::from_metadata(
+            &serde_json::json!({"metrics": {"frt_initiators": ["client", "manager"]}}),
+        )
+        .unwrap();
+        assert_eq!(c.frt_initiators, vec!["client", "manager"]);
     }
 
     #[test]
