@@ -332,3 +332,26 @@ fn the_section_names_managers_and_teams_from_the_crm_users() {
     assert_eq!(team.rows[0].key, vec!["Отдел продаж".to_owned()]);
     assert!(s.markdown.contains("Анна Иванова"), "{}", s.markdown);
 }
+
+#[test]
+fn sla_targets_written_out_of_order_publish_the_smallest_first() {
+    let cfg = MetricsConfig {
+        sla_targets: vec![3600, 900],
+        ..fixture_config()
+    };
+    let r = one_day(
+        cfg,
+        &[answered(
+            "c",
+            "2025-11-11 10:00:00",
+            "anna",
+            "2025-11-11 10:20:00",
+        )],
+    );
+    let targets: Vec<i64> = r.totals.waits.sla.iter().map(|s| s.target_s).collect();
+    assert_eq!(targets, vec![900, 3600]);
+    assert_eq!(
+        (r.totals.waits.sla[0].hits, r.totals.waits.sla[0].misses),
+        (0, 1)
+    );
+}

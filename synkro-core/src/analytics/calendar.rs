@@ -32,10 +32,14 @@ pub struct ExtraWorkingDate {
 }
 
 /// One weekly/holiday set, in force from `effective_from` (local date) on.
+///
+/// The base set of a [`CalendarSpec`] has no `effective_from` (it is in force since always); every
+/// entry of [`CalendarSpec::versions`] must have one, each a different date (§4.1).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalendarVersionSpec {
-    /// First local date this version applies to (`None`: since always).
+    /// First local date this version applies to: `None` for the base set only (since always);
+    /// required in every entry of `versions`.
     pub effective_from: Option<NaiveDate>,
     /// Ranges per weekday, keys `mon` … `sun`.
     pub weekly: BTreeMap<String, Vec<RangeText>>,
@@ -173,10 +177,12 @@ fn weekday_index(key: &str) -> Option<usize> {
         .position(|d| k.starts_with(d))
 }
 
-fn compile_version(cal: &str, v: &CalendarVersionSpec) -> Result<Version, MetricsError> {
+/// Compiles one weekly/holiday set; `at` is its key, `calendars.<id>` or
+/// `calendars.<id>.versions[<i>]`.
+fn compile_version(at: &str, v: &CalendarVersionSpec) -> Result<Version, MetricsError> {
     let mut weekly: [Vec<Range>; 7] = Default::default();
     for (day, ranges) in &v.weekly {
-        let what = format!("calendars.{cal}.weekly.{day}");
+        let what = format!("{at}.weekly.{day}");
         let i = weekday_index(day)
             .ok_or_else(|| MetricsError::config(&what, "not a weekday (use mon … sun)"))?;
         weekly[i] = ranges
@@ -191,7 +197,7 @@ fn compile_version(cal: &str, v: &CalendarVersionSpec) -> Result<Version, Metric
         .unwrap_or_default();
     let mut extra = HashMap::new();
     for e in &v.extra_working_dates {
-        let what = format!("calendars.{cal}.extra_working_dates.{}", e.date);
+        let what = format!("{at}.extra_working_dates.{}", e.date);
         if v.holidays.contains(&e.date) {
             return Err(MetricsError::config(
                 &what,
@@ -219,7 +225,9 @@ impl Calendar {
     /// Compiles a calendar spec.
     ///
     /// # Errors
-    /// [`MetricsError::Config`] naming the calendar and the bad zone, range or date.
+    /// [`MetricsError::Config`] naming the calendar and the bad zone, range or date; a version
+    /// without `effective_from` or with the date of another version; an `effective_from` on the
+    /// base set (which is in force since always).
     pub fn new(spec: &CalendarSpec) -> Result<Self, MetricsError> {
         let tz: Tz = spec.tz.parse().map_err(|_| {
             MetricsError::config(
@@ -230,9 +238,37 @@ impl Calendar {
                 ),
             )
         })?;
-        let mut versions = vec![compile_version(&spec.id, &spec.base)?];
-        for v in &spec.versions {
-            versions.push(compile_version(&spec.id, v)?);
+        let at = format!("calendars.{}", spec.id);
+        if let Some(from) = spec.base.effective_from {
+            return Err(MetricsError::config(
+                &format!("{at}.effective_from"),
+                format!(
+                    "{from}: the calendar's own weekly/holidays are in force since always; \
+                     put the set that starts on {from} in `versions`"
+                ),
+            ));
+        }
+        let mut versions = vec![compile_version(&at, &spec.base)?];
+        let mut seen: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        for (i, v) in spec.versions.iter().enumerate() {
+            let key = format!("{at}.versions[{i}]");
+            let from = v.effective_from.ok_or_else(|| {
+                MetricsError::config(
+                    &format!("{key}.effective_from"),
+                    "missing: every version needs the local date it takes effect from (§4.1), \
+                     e.g. \"effective_from\": \"2026-01-01\"",
+                )
+            })?;
+            if let Some(j) = seen.insert(from, i) {
+                return Err(MetricsError::config(
+                    &format!("{key}.effective_from"),
+                    format!(
+                        "{from} is also the effective_from of versions[{j}]; \
+                         keep one version per date"
+                    ),
+                ));
+            }
+            versions.push(compile_version(&key, v)?);
         }
         versions.sort_by_key(|v| v.from);
         Ok(Self {
@@ -455,6 +491,23 @@ impl CalendarIndex {
     }
 }
 
+/// Rejects two calendars with one id: a reference by id would pick one of them silently.
+pub(crate) fn check_unique_ids(specs: &[CalendarSpec]) -> Result<(), MetricsError> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in specs.iter().enumerate() {
+        if let Some(j) = seen.insert(s.id.as_str(), i) {
+            return Err(MetricsError::config(
+                &format!("calendars[{i}].id"),
+                format!(
+                    "`{}` is also the id of calendars[{j}]; give each calendar its own id",
+                    s.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The calendars of a tenant and who uses which: manager → team → tenant (§4.2).
 #[derive(Debug, Clone)]
 pub struct CalendarSet {
@@ -470,7 +523,8 @@ impl CalendarSet {
     /// Compiles calendars and indexes them over local dates `from ..= to`.
     ///
     /// # Errors
-    /// [`MetricsError::Config`] for a bad calendar or a reference to an unknown calendar id.
+    /// [`MetricsError::Config`] for a bad calendar, two calendars with one id or a reference to an
+    /// unknown calendar id.
     pub fn new(
         specs: &[CalendarSpec],
         tenant_calendar: &str,
@@ -480,6 +534,7 @@ impl CalendarSet {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Self, MetricsError> {
+        check_unique_ids(specs)?;
         let mut indexes = Vec::new();
         let mut by_id = HashMap::new();
         for s in specs {

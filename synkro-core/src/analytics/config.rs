@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::MetricsError;
-use crate::analytics::calendar::CalendarSpec;
+use crate::analytics::calendar::{Calendar, CalendarSpec};
 
 /// Which client message anchors a wait's measured start (W2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -191,7 +191,9 @@ pub struct MetricsConfig {
     pub ack_max_chars: usize,
     /// §1.2.
     pub sticker_webp_heuristic: bool,
-    /// §3.3 targets in seconds.
+    /// §3.3 targets in seconds, each once. A set: kept in ascending order whatever order
+    /// configuration writes them in, so per-target results list the smallest (the headline of
+    /// the tables and HTML) first.
     pub sla_targets: Vec<i64>,
     /// §3.3.
     pub sla_basis: Basis,
@@ -205,7 +207,7 @@ pub struct MetricsConfig {
     pub author_match_tolerance: i64,
     /// §5.5.
     pub attribution: Attribution,
-    /// §3.6 targets.
+    /// §3.6 targets in seconds, each once; kept in ascending order like `sla_targets`.
     pub stl_targets: Vec<i64>,
     /// K18.
     pub stl_basis: Basis,
@@ -227,7 +229,7 @@ pub struct MetricsConfig {
     pub callback_attribution: CallbackAttribution,
     /// §3.7.
     pub callback_requires_answer: bool,
-    /// §3.7.
+    /// §3.7 targets in seconds, each once; kept in ascending order like `sla_targets`.
     pub callback_targets: Vec<i64>,
     /// K18.
     pub callback_basis: Basis,
@@ -253,6 +255,11 @@ pub struct MetricsConfig {
     pub lead_link_behind: i64,
     /// §5.2 extra levels, per mille.
     pub percentiles: Vec<u32>,
+    /// §5.4 relative accuracy α of the duration sketches ([`DdSketch`](crate::analytics::DdSketch),
+    /// `Durations::sketch`, for pre-aggregated daily rollups). Published numbers come from
+    /// exact percentiles and never use it. Only 0.01 is accepted: the sketch's bucket mapping
+    /// (γ = 101/99) and the worked example E12 are fixed to it.
+    pub sketch_alpha: f64,
     /// P1 local end of the reporting day, `HH:MM` (default `24:00`).
     pub report_day_end: String,
     /// C7.
@@ -265,7 +272,9 @@ pub struct MetricsConfig {
 
     /// Business calendars (§4.1). Empty: the tenant calendar is `always` in the tenant zone.
     pub calendars: Vec<CalendarSpec>,
-    /// The tenant calendar id.
+    /// The tenant calendar id (§1.1: required): one of `calendars` or the preset `always` (every
+    /// day 00:00–24:00 in the tenant zone). May be left out only when `calendars` is empty, and
+    /// then is `always`.
     pub tenant_calendar: Option<String>,
     /// Manager id → calendar id.
     pub manager_calendars: BTreeMap<String, String>,
@@ -279,6 +288,32 @@ pub struct MetricsConfig {
     pub manager_names: BTreeMap<String, String>,
     /// Breakdowns to publish, each a list of dimensions combined.
     pub breakdowns: Vec<Vec<Dimension>>,
+}
+
+/// §7 keys that tenant-level settings of the runtime config already hold: (key, where it lives).
+const TENANT_KEYS: &[(&str, &str)] = &[
+    (
+        "report_tz",
+        "the report zone is the tenant's `timezone` in its runtime config (TenantRuntimeConfig); \
+         set it there and remove `report_tz` from metadata.metrics",
+    ),
+    (
+        "default_country_code",
+        "phones without a country code are completed from the tenant's `default_phone_region` \
+         in its runtime config (an ISO 3166 region such as RU for +7); set it there and remove \
+         `default_country_code` from metadata.metrics",
+    ),
+];
+
+/// Rejects the §7 keys set elsewhere with an error that says where, rather than serde's
+/// "unknown field".
+fn reject_tenant_keys(metrics: &serde_json::Value) -> Result<(), MetricsError> {
+    for (key, home) in TENANT_KEYS {
+        if let Some(v) = metrics.get(key) {
+            return Err(MetricsError::config(key, format!("{v}: {home}")));
+        }
+    }
+    Ok(())
 }
 
 /// The default ack phrases of N4.
@@ -364,6 +399,7 @@ impl Default for MetricsConfig {
             lead_link_ahead: 3600,
             lead_link_behind: 30 * day,
             percentiles: vec![500, 900],
+            sketch_alpha: crate::analytics::sketch::ALPHA,
             report_day_end: "24:00".into(),
             history_lookback: 30 * day,
             dq_sample_size: 20,
@@ -394,23 +430,35 @@ impl MetricsConfig {
     /// # Errors
     /// [`MetricsError::Config`] naming the key that is wrong and what is accepted.
     pub fn from_metadata(metadata: &serde_json::Value) -> Result<Self, MetricsError> {
-        let cfg = match metadata.get("metrics") {
+        let mut cfg = match metadata.get("metrics") {
             None | Some(serde_json::Value::Null) => Self::default(),
-            Some(v) => serde_json::from_value::<Self>(v.clone()).map_err(|e| {
-                MetricsError::config(
-                    "metadata.metrics",
-                    format!("{e}; see metrics.md §7 for the keys"),
-                )
-            })?,
+            Some(v) => {
+                reject_tenant_keys(v)?;
+                serde_json::from_value::<Self>(v.clone()).map_err(|e| {
+                    MetricsError::config(
+                        "metadata.metrics",
+                        format!("{e}; see metrics.md §7 for the keys"),
+                    )
+                })?
+            }
         };
         cfg.validate()?;
+        cfg.sort_targets();
         Ok(cfg)
     }
 
-    /// Checks ranges and cross-key rules.
+    /// Puts the SLA, speed-to-lead and callback targets in ascending order: §3.3 treats them as
+    /// a set ("for each target T"), and the per-target results follow this order.
+    pub(crate) fn sort_targets(&mut self) {
+        self.sla_targets.sort_unstable();
+        self.stl_targets.sort_unstable();
+        self.callback_targets.sort_unstable();
+    }
+
+    /// Checks ranges and cross-key rules, and compiles every calendar.
     ///
     /// # Errors
-    /// [`MetricsError::Config`] for the first key out of range.
+    /// [`MetricsError::Config`] for the first key out of range or the first bad calendar.
     pub fn validate(&self) -> Result<(), MetricsError> {
         let pos = |key: &str, v: i64| {
             if v > 0 {
@@ -438,9 +486,31 @@ impl MetricsConfig {
             ("stl_targets", &self.stl_targets),
             ("callback_targets", &self.callback_targets),
         ] {
-            for t in ts {
+            for (i, t) in ts.iter().enumerate() {
                 pos(key, *t)?;
+                if ts[..i].contains(t) {
+                    return Err(MetricsError::config(
+                        key,
+                        format!("{t} is listed twice; list each target once"),
+                    ));
+                }
             }
+        }
+        let alpha = self.sketch_alpha;
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(MetricsError::config(
+                "sketch_alpha",
+                format!("{alpha} is outside 0 < α < 1 (§5.4); leave it out for 0.01"),
+            ));
+        }
+        if (alpha - crate::analytics::sketch::ALPHA).abs() > 1e-12 {
+            return Err(MetricsError::config(
+                "sketch_alpha",
+                format!(
+                    "{alpha}: the sketches use α = 0.01 (γ = 101/99, §5.4) and no other value; \
+                     leave it out or write 0.01"
+                ),
+            ));
         }
         if let Some(k) = self.percentiles.iter().find(|k| !(1..=1000).contains(*k)) {
             return Err(MetricsError::config(
@@ -493,6 +563,11 @@ impl MetricsConfig {
                 &self.callback_channels,
                 &["call", "chat"][..],
             ),
+            (
+                "frt_initiators",
+                &self.frt_initiators,
+                &["client", "bot", "manager", "unknown"][..],
+            ),
         ] {
             if let Some(c) = values.iter().find(|c| !allowed.contains(&c.as_str())) {
                 return Err(MetricsError::config(
@@ -505,6 +580,21 @@ impl MetricsConfig {
             regex::Regex::new(p)
                 .map_err(|e| MetricsError::config("bot_text_patterns", e.to_string()))?;
         }
+        if self.tenant_calendar.is_none() && !self.calendars.is_empty() {
+            let ids: Vec<&str> = self.calendars.iter().map(|c| c.id.as_str()).collect();
+            return Err(MetricsError::config(
+                "tenant_calendar",
+                format!(
+                    "missing while `calendars` defines {}: name the calendar of unassigned items \
+                     and managers without one (§1.1, §4.2), or `always` for every day 00:00-24:00",
+                    ids.join(", ")
+                ),
+            ));
+        }
+        crate::analytics::calendar::check_unique_ids(&self.calendars)?;
+        for c in &self.calendars {
+            Calendar::new(c)?;
+        }
         Ok(())
     }
 }
@@ -512,6 +602,162 @@ impl MetricsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Asserts that `metadata.metrics = metrics` is rejected with a message containing every
+    /// part (the key, the bad value, what to do).
+    fn check_rejected(metrics: serde_json::Value, parts: &[&str]) {
+        let e = MetricsConfig::from_metadata(&serde_json::json!({ "metrics": metrics }))
+            .expect_err("the configuration must be rejected")
+            .to_string();
+        for p in parts {
+            assert!(e.contains(p), "`{p}` missing from: {e}");
+        }
+    }
+
+    fn msk(id: &str) -> serde_json::Value {
+        serde_json::json!({"id": id, "tz": "Europe/Moscow", "weekly": {"mon": ["09:00-18:00"]}})
+    }
+
+    #[test]
+    fn section_7_keys_are_accepted_or_pointed_to_where_they_live() {
+        let c =
+            MetricsConfig::from_metadata(&serde_json::json!({"metrics": {"sketch_alpha": 0.01}}))
+                .unwrap();
+        assert!((c.sketch_alpha - 0.01).abs() < 1e-15);
+        assert_eq!(c, MetricsConfig::default());
+        for bad in [0.0, 1.0, -0.5] {
+            check_rejected(
+                serde_json::json!({ "sketch_alpha": bad }),
+                &["sketch_alpha", "outside 0 < α < 1", "leave it out"],
+            );
+        }
+        check_rejected(
+            serde_json::json!({"sketch_alpha": 0.02}),
+            &["sketch_alpha", "0.02", "α = 0.01", "write 0.01"],
+        );
+        check_rejected(
+            serde_json::json!({"report_tz": "Europe/Berlin"}),
+            &["report_tz", "Europe/Berlin", "`timezone`", "runtime config"],
+        );
+        check_rejected(
+            serde_json::json!({"default_country_code": 7}),
+            &[
+                "default_country_code",
+                "7",
+                "`default_phone_region`",
+                "runtime config",
+            ],
+        );
+    }
+
+    #[test]
+    fn an_unknown_frt_initiator_is_rejected() {
+        check_rejected(
+            serde_json::json!({"frt_initiators": ["client", "Bot"]}),
+            &["frt_initiators", "`Bot`", "client, bot, manager, unknown"],
+        );
+        let c = MetricsConfig::from_metadata(
+            &serde_json::json!({"metrics": {"frt_initiators": ["client", "manager"]}}),
+        )
+        .unwrap();
+        assert_eq!(c.frt_initiators, vec!["client", "manager"]);
+    }
+
+    #[test]
+    fn targets_are_a_set_in_ascending_order() {
+        let c = MetricsConfig::from_metadata(&serde_json::json!({"metrics": {
+            "sla_targets": [3600, 900, 1800], "stl_targets": [600, 60], "callback_targets": [7200, 900]
+        }}))
+        .unwrap();
+        assert_eq!(c.sla_targets, vec![900, 1800, 3600]);
+        assert_eq!(c.stl_targets, vec![60, 600]);
+        assert_eq!(c.callback_targets, vec![900, 7200]);
+        for key in ["sla_targets", "stl_targets", "callback_targets"] {
+            check_rejected(
+                serde_json::json!({ key: [900, 3600, 900] }),
+                &[key, "900 is listed twice", "once"],
+            );
+        }
+    }
+
+    #[test]
+    fn calendars_without_a_tenant_calendar_are_rejected() {
+        check_rejected(
+            serde_json::json!({"calendars": [msk("MSK"), msk("SPB")]}),
+            &["tenant_calendar", "missing", "MSK, SPB", "`always`"],
+        );
+        for id in ["MSK", "always"] {
+            let c = MetricsConfig::from_metadata(
+                &serde_json::json!({"metrics": {"calendars": [msk("MSK")], "tenant_calendar": id}}),
+            )
+            .unwrap();
+            assert_eq!(c.tenant_calendar.as_deref(), Some(id));
+        }
+        assert!(MetricsConfig::from_metadata(&serde_json::json!({"metrics": {}})).is_ok());
+    }
+
+    #[test]
+    fn two_calendars_with_one_id_are_rejected() {
+        let mut other = msk("MSK");
+        other["weekly"] = serde_json::json!({"sat": ["10:00-14:00"]});
+        check_rejected(
+            serde_json::json!({"calendars": [msk("MSK"), msk("SPB"), other], "tenant_calendar": "MSK"}),
+            &["calendars[2].id", "`MSK`", "calendars[0]", "its own id"],
+        );
+    }
+
+    #[test]
+    fn a_calendar_version_needs_its_own_effective_from() {
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-19:00"]}},
+            {"weekly": {"mon": ["08:00-17:00"]}}
+        ]);
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &[
+                "calendars.MSK.versions[1].effective_from",
+                "missing",
+                "§4.1",
+            ],
+        );
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-19:00"]}},
+            {"effective_from": "2026-01-01", "weekly": {"mon": ["08:00-17:00"]}}
+        ]);
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &[
+                "calendars.MSK.versions[1].effective_from",
+                "2026-01-01",
+                "versions[0]",
+            ],
+        );
+        let mut c = msk("MSK");
+        c["effective_from"] = serde_json::json!("2026-01-01");
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &["calendars.MSK.effective_from", "2026-01-01", "`versions`"],
+        );
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-10:00"]}}
+        ]);
+        check_rejected(
+            serde_json::json!({"calendars": [c], "tenant_calendar": "MSK"}),
+            &["calendars.MSK.versions[0].weekly.tue", "10:00-10:00"],
+        );
+        let mut c = msk("MSK");
+        c["versions"] = serde_json::json!([
+            {"effective_from": "2026-01-01", "weekly": {"tue": ["10:00-19:00"]}}
+        ]);
+        let cfg = MetricsConfig::from_metadata(
+            &serde_json::json!({"metrics": {"calendars": [c], "tenant_calendar": "MSK"}}),
+        )
+        .unwrap();
+        assert_eq!(cfg.calendars[0].versions.len(), 1);
+    }
 
     #[test]
     fn defaults_and_overrides_from_metadata() {

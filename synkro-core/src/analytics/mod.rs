@@ -48,7 +48,7 @@ pub use report::{
     WaitMetrics, WaitRow,
 };
 pub use section::{METRICS_SECTION_ID, MetricsSection, human, metrics_markdown, pct};
-pub use sketch::{DdSketch, GAMMA, bucket_index, bucket_value};
+pub use sketch::{ALPHA, DdSketch, GAMMA, bucket_index, bucket_value};
 pub use stats::{Durations, ItemState, SlaCounts, SlaStatus, Stats, classify, percentile_sorted};
 
 /// A metrics error.

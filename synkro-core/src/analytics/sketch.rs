@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The relative accuracy α of §5.4; the only value `sketch_alpha` (§7) accepts.
+pub const ALPHA: f64 = 0.01;
+
 /// γ = (1 + α)/(1 − α) for α = 0.01.
 pub const GAMMA: f64 = 101.0 / 99.0;
 

@@ -152,8 +152,9 @@ impl MetricsEngine {
     /// # Errors
     /// [`MetricsError::Config`] for an invalid configuration or calendar.
     pub fn new(ctx: MetricsContext) -> Result<Self, MetricsError> {
-        let cfg = ctx.config;
+        let mut cfg = ctx.config;
         cfg.validate()?;
+        cfg.sort_targets();
         // The region must be known: it completes phones written without a country code.
         crate::pipeline::normalize::calling_code(&ctx.phone_region).ok_or_else(|| {
             MetricsError::config(
