@@ -7,8 +7,9 @@ use crate::model::{Call, Chat, Contact, CrmActivity, Deal, Direction, Message, S
 /// One deal with its contacts, its messenger chat and messages, its calls, stage changes and CRM
 /// activities, restricted to the run's window (messages, calls, changes, activities) by the mode
 /// that built it. What lies outside the window is kept apart, for the metrics only: the chat's
-/// messages before the window in [`history`](Self::history), and what happened after it, up to the
-/// run's knowledge cut-off, in [`after`](Self::after).
+/// messages before the window in [`history`](Self::history), the deal's CRM items before it in
+/// [`crm_history`](Self::crm_history), and what happened after it, up to the run's knowledge
+/// cut-off, in [`after`](Self::after).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dialog {
     /// The deal (a synthetic one in `radist_only`).
@@ -33,6 +34,14 @@ pub struct Dialog {
     /// them (metrics.md C7). Not counted anywhere else. Empty when none are stored.
     #[serde(default)]
     pub history: Vec<Message>,
+    /// The deal's calls, stage changes and CRM activities before the window, back to the same
+    /// history start as [`history`](Self::history): the metrics rebuild from them the state the
+    /// window starts in (a conversation closed in the CRM before the window ends its wait, a call
+    /// before it is a lead's last touch, a missed-call episode begun before it keeps the window's
+    /// missed calls, the stages a lead passed before it; metrics.md C7, S3, W5, §3.7, §3.11,
+    /// §3.12). Not counted anywhere else. Empty when none are stored.
+    #[serde(default, skip_serializing_if = "CrmHistory::is_empty")]
+    pub crm_history: CrmHistory,
     /// What happened after the window, up to the run's knowledge cut-off A
     /// ([`RunContext::as_of`](crate::pipeline::RunContext::as_of)): the metrics close the waits,
     /// sessions, speed-to-lead and callback items that start in the window with it (metrics.md
@@ -61,6 +70,31 @@ pub struct AfterWindow {
     pub activities: Vec<CrmActivity>,
 }
 
+/// A deal's CRM items before the window `[from, to)`, from the metrics' history start
+/// (`from − history_lookback`), each list oldest first ([`Dialog::crm_history`]). The metrics read
+/// them only to rebuild the state the window starts in; none of them is a call, stage change or
+/// activity of the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CrmHistory {
+    /// The deal's calls in [history start, from).
+    #[serde(default)]
+    pub calls: Vec<Call>,
+    /// The deal's stage changes in [history start, from).
+    #[serde(default)]
+    pub stage_changes: Vec<StageChange>,
+    /// CRM activities of the deal and its contacts in [history start, from), each id once.
+    #[serde(default)]
+    pub activities: Vec<CrmActivity>,
+}
+
+impl CrmHistory {
+    /// Whether nothing is attached.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty() && self.stage_changes.is_empty() && self.activities.is_empty()
+    }
+}
+
 impl AfterWindow {
     /// Whether nothing is attached.
     #[must_use]
@@ -85,6 +119,7 @@ impl Dialog {
             stage_changes: Vec::new(),
             activities: Vec::new(),
             history: Vec::new(),
+            crm_history: CrmHistory::default(),
             after: AfterWindow::default(),
         }
     }

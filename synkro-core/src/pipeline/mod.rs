@@ -13,7 +13,7 @@ mod registry;
 pub mod sync;
 
 pub use context::{RunContext, SourceOutcome};
-pub use dialog::{AfterWindow, Dialog};
+pub use dialog::{AfterWindow, CrmHistory, Dialog};
 pub use engine::{Adapters, Delivery, Engine, EngineBuilder, RunResult, TriggerRequest};
 pub use mode::{ModeRequirements, PipelineMode};
 pub use registry::ModeRegistry;

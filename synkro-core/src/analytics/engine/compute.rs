@@ -76,9 +76,12 @@ fn live_views<'v, 'a>(
 /// deal once. Also counts `dq.duplicate_phones` over the dialogs' contacts and
 /// `dq.unmapped_close_events` over their CRM activities.
 ///
-/// Each dialog's [`history`](Dialog::history) and [`after`](Dialog::after) (what happened after
-/// the period, up to `ctx.as_of`) are read with its window's items: the engine decides by instant
-/// what lies in the period, so items outside it only end the items that start in it.
+/// Each dialog's [`history`](Dialog::history) and [`crm_history`](Dialog::crm_history) (its
+/// messages and CRM items before the period, back to the history start) and
+/// [`after`](Dialog::after) (what happened after the period, up to `ctx.as_of`) are read with its
+/// window's items: the engine decides by instant what lies in the period, so items before it only
+/// rebuild the state the period starts in (C7) and items after it only end the items that start
+/// in it.
 ///
 /// A deal deleted in the CRM ([`Deal::is_deleted`](crate::model::Deal::is_deleted)) is no lead:
 /// it is no candidate of its chat or its calls (L3) and counts in no lead metric (K19). Its
@@ -148,7 +151,12 @@ pub fn compute_with_phones(
         resp: &HashMap<&str, Vec<&'a crate::model::ResponsibleChange>>,
     ) -> LeadView<'a> {
         let changes = resp.get(d.deal.id.as_str()).cloned().unwrap_or_default();
-        let stages = d.stage_changes.iter().chain(&d.after.stage_changes);
+        let stages = d
+            .crm_history
+            .stage_changes
+            .iter()
+            .chain(&d.stage_changes)
+            .chain(&d.after.stage_changes);
         LeadView::new(&d.deal, stages, changes)
     }
     // Each live lead's view, built once: its chat, its calls and the lead metrics share it.
@@ -184,10 +192,12 @@ pub fn compute_with_phones(
         let calls: Vec<Call> = if engine.reply_by_call {
             idx.iter()
                 .flat_map(|&i| {
-                    dialogs[i]
+                    let d = &dialogs[i];
+                    d.crm_history
                         .calls
                         .iter()
-                        .chain(&dialogs[i].after.calls)
+                        .chain(&d.calls)
+                        .chain(&d.after.calls)
                         .cloned()
                 })
                 .collect()
@@ -198,7 +208,12 @@ pub fn compute_with_phones(
             .iter()
             .flat_map(|&i| {
                 let d = &dialogs[i];
-                d.activities.iter().chain(&d.after.activities).cloned()
+                d.crm_history
+                    .activities
+                    .iter()
+                    .chain(&d.activities)
+                    .chain(&d.after.activities)
+                    .cloned()
             })
             .collect();
         let t = engine.add_chat(&ChatInput {
@@ -229,7 +244,13 @@ pub fn compute_with_phones(
     let mut groups: Vec<(CallKey<'_>, Vec<&Call>, Vec<usize>)> = Vec::new();
     let mut seen_calls: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, d) in dialogs.iter().enumerate() {
-        for c in d.calls.iter().chain(&d.after.calls) {
+        for c in d
+            .crm_history
+            .calls
+            .iter()
+            .chain(&d.calls)
+            .chain(&d.after.calls)
+        {
             let g = match seen_calls.get(c.id.as_str()) {
                 Some(g) => *g,
                 None => {
@@ -346,8 +367,12 @@ pub fn compute_with_phones(
         ids.dedup();
         let mut lead_phones: Vec<String> = ids.iter().map(|p| phones.name(*p).to_owned()).collect();
         lead_phones.sort_unstable();
-        let calls = joined(&d.calls, &d.after.calls);
-        let activities = joined(&d.activities, &d.after.activities);
+        let calls = joined(&d.crm_history.calls, &d.calls, &d.after.calls);
+        let activities = joined(
+            &d.crm_history.activities,
+            &d.activities,
+            &d.after.activities,
+        );
         engine.add_lead(&LeadInput {
             lead: v,
             chat_touches: t,
@@ -359,12 +384,12 @@ pub fn compute_with_phones(
     Ok(engine.finish())
 }
 
-/// A dialog's items of the window followed by those after it (borrowed when there are none
-/// after).
-fn joined<'x, T: Clone>(window: &'x [T], after: &[T]) -> std::borrow::Cow<'x, [T]> {
-    if after.is_empty() {
+/// A dialog's items before the window, of the window and after it, in that order (borrowed when
+/// there are none before or after).
+fn joined<'x, T: Clone>(before: &[T], window: &'x [T], after: &[T]) -> std::borrow::Cow<'x, [T]> {
+    if before.is_empty() && after.is_empty() {
         std::borrow::Cow::Borrowed(window)
     } else {
-        window.iter().chain(after).cloned().collect()
+        before.iter().chain(window).chain(after).cloned().collect()
     }
 }

@@ -43,11 +43,14 @@ pub struct ChatInput<'a, 'l> {
     /// The leads linked to the chat's contacts (L3 candidates), without deleted ones (L3:
     /// [`compute`](crate::analytics::compute) leaves them out; `lead_at` never picks one).
     pub leads: &'l [LeadView<'a>],
-    /// Calls with the chat's phone (used only when `reply_channels` has `call`).
+    /// Calls with the chat's phone (used only when `reply_channels` has `call`). Like the
+    /// activities, any instant up to A: those before the period only rebuild the state it starts
+    /// in (C7).
     pub calls: &'a [Call],
     /// CRM activities of the chat's leads and contacts: a `ChatClosed` ends the session and any
     /// open wait (S3 a, W5); `OutgoingChatMessage` events name authors (O0); notes close waits when
-    /// `reply_channels` has `note` (W7).
+    /// `reply_channels` has `note` (W7). Any instant up to A: a close before the period ends a
+    /// wait or session of the history (C7), so the period's next message starts a new one.
     pub activities: &'a [CrmActivity],
 }
 

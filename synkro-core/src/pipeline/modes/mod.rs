@@ -8,8 +8,10 @@
 //!
 //! Every dialog also carries what happened after the window up to the run's knowledge cut-off A
 //! ([`Dialog::after`]: [`attach_crm_activity`] for the CRM's items, [`attach_after`] for the
-//! chat's messages), and the chat modes its stored history before the window
-//! ([`attach_history`]).
+//! chat's messages), and its stored history before the window back to the metrics'
+//! `history_lookback`: the CRM modes the deal's calls, stage changes and activities
+//! ([`Dialog::crm_history`], by [`attach_crm_activity`]), the chat modes the chat's messages
+//! ([`Dialog::history`], by [`attach_history`]).
 
 mod amocrm_only;
 mod amocrm_radist;
@@ -107,9 +109,13 @@ impl CrmItems {
 
 /// Attaches contacts, calls, stage changes and CRM activities of the window to each dialog: calls
 /// by explicit deal link, else by explicit contact link, else by phone; activities when they name
-/// the dialog's deal or one of its contacts, oldest first, each id once. Those after the window,
-/// up to the run's knowledge cut-off ([`RunContext::after_window`]), go the same way to
-/// [`Dialog::after`], so the metrics can end the items that start in the window with them.
+/// the dialog's deal or one of its contacts, oldest first, each id once. Those before the window,
+/// back to the history start of [`attach_history`], go the same way to
+/// [`Dialog::crm_history`], so the metrics can rebuild the state the window starts in (metrics.md
+/// C7: a conversation closed in the CRM before the window, a lead's last call, a missed-call
+/// episode begun before it). Those after the window, up to the run's knowledge cut-off
+/// ([`RunContext::after_window`]), go the same way to [`Dialog::after`], so the metrics can end
+/// the items that start in the window with them.
 ///
 /// # Errors
 /// [`RunError::Store`].
@@ -128,6 +134,10 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
         .collect();
     let deal_ids: Vec<DealId> = dialogs.iter().map(|d| d.deal.id.clone()).collect();
     let window = CrmItems::read(cx, cx.window(), &deal_ids, &contact_ids).await?;
+    let history = match history_range(cx) {
+        Some(range) => Some(CrmItems::read(cx, &range, &deal_ids, &contact_ids).await?),
+        None => None,
+    };
     let after = match cx.after_window() {
         Some(range) => Some(CrmItems::read(cx, &range, &deal_ids, &contact_ids).await?),
         None => None,
@@ -136,6 +146,10 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
     // No `.await` from here on: the run's phone book stays locked while dialogs are filled.
     let mut book = cx.phones();
     let window_phones = window.call_phones(&mut book);
+    let history_phones = history
+        .as_ref()
+        .map(|h| h.call_phones(&mut book))
+        .unwrap_or_default();
     let after_phones = after
         .as_ref()
         .map(|a| a.call_phones(&mut book))
@@ -151,6 +165,12 @@ pub async fn attach_crm_activity(cx: &RunContext, dialogs: &mut [Dialog]) -> Res
             d.contacts.iter().map(|c| (&c.id, c)).collect();
         let phones = link::deal_phones_in(&mut book, &d.deal, &contact_refs);
         (d.calls, d.stage_changes, d.activities) = window.of(&d.deal, &phones, &window_phones);
+        if let Some(history) = &history {
+            let (calls, changes, activities) = history.of(&d.deal, &phones, &history_phones);
+            d.crm_history.calls = calls;
+            d.crm_history.stage_changes = changes;
+            d.crm_history.activities = activities;
+        }
         if let Some(after) = &after {
             let (calls, changes, activities) = after.of(&d.deal, &phones, &after_phones);
             d.after.calls = calls;
@@ -182,6 +202,18 @@ fn activities_of(deal: &Deal, activities: &[CrmActivity]) -> Vec<CrmActivity> {
         .collect()
 }
 
+/// The history before the window the metrics rebuild state from (metrics.md C7): from
+/// `history_lookback` (the metrics setting in `metadata.metrics`; 30 days when it is not set or
+/// not valid) before the window's start up to it. `None` when the lookback is not positive.
+fn history_range(cx: &RunContext) -> Option<Window> {
+    let lookback = crate::analytics::MetricsConfig::from_metadata(&cx.config().metadata).map_or(
+        crate::analytics::MetricsConfig::default().history_lookback,
+        |c| c.history_lookback,
+    );
+    let start = cx.window().start;
+    Window::new(start - chrono::Duration::seconds(lookback), start).ok()
+}
+
 /// Attaches to each dialog with a chat the chat's stored messages from `history_lookback` (the
 /// metrics setting in `metadata.metrics`; 30 days when it is not set or not valid) before the
 /// window up to the window's start (`Dialog::history`), so the metrics can rebuild sessions and
@@ -190,14 +222,7 @@ fn activities_of(deal: &Deal, activities: &[CrmActivity]) -> Vec<CrmActivity> {
 /// # Errors
 /// [`RunError::Store`].
 pub async fn attach_history(cx: &RunContext, dialogs: &mut [Dialog]) -> Result<(), RunError> {
-    let lookback = crate::analytics::MetricsConfig::from_metadata(&cx.config().metadata).map_or(
-        crate::analytics::MetricsConfig::default().history_lookback,
-        |c| c.history_lookback,
-    );
-    let start = cx.window().start;
-    let Some(range) =
-        crate::model::Window::new(start - chrono::Duration::seconds(lookback), start).ok()
-    else {
+    let Some(range) = history_range(cx) else {
         return Ok(());
     };
     let by_chat = stored_messages_by_chat(cx, &range).await?;
@@ -271,8 +296,8 @@ mod tests {
     use crate::error::SourceError;
     use crate::model::fixtures::{self, at, client_message};
     use crate::model::{
-        ActivityKind, AuthorKind, Channel, Chat, ChatKind, CrmActivity, Direction, EventLevel,
-        Manager, ResponsibleChange, SalesPipeline,
+        ActivityKind, AuthorKind, CallId, CallStatus, Channel, Chat, ChatKind, CrmActivity,
+        Direction, EventLevel, Manager, ResponsibleChange, SalesPipeline, StageId,
     };
     use crate::pipeline::PipelineMode;
     use crate::pipeline::context::testing::{context, with_run};
@@ -580,6 +605,98 @@ mod tests {
         // The window's messages are unchanged.
         let window: Vec<&str> = dialogs[0].messages.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(window, ["m1"]);
+    }
+
+    /// A call of deal `deal` at `when` (a missed inbound one).
+    fn deal_call(id: &str, deal: &str, when: &str) -> Call {
+        Call {
+            id: CallId::new(id),
+            direction: Direction::Inbound,
+            started_at: at(when),
+            talk_s: 0,
+            status: CallStatus::NoAnswer,
+            manager: None,
+            phone: None,
+            deal: Some(DealId::new(deal)),
+            contact: None,
+            updated_at: at(when),
+        }
+    }
+
+    /// Deal `deal` moves from stage s1 to s2 at `when`.
+    fn stage_change(id: &str, deal: &str, when: &str) -> StageChange {
+        StageChange {
+            id: EventId::new(id),
+            deal: DealId::new(deal),
+            at: at(when),
+            from_pipeline: None,
+            from_stage: Some(StageId::new("s1")),
+            to_pipeline: None,
+            to_stage: Some(StageId::new("s2")),
+            by: None,
+        }
+    }
+
+    /// The ids of a dialog's CRM history: (calls, stage changes, activities).
+    fn crm_history_ids(d: &Dialog) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
+        let h = &d.crm_history;
+        (
+            h.calls.iter().map(|c| c.id.as_str()).collect(),
+            h.stage_changes.iter().map(|c| c.id.as_str()).collect(),
+            h.activities.iter().map(|a| a.id.as_str()).collect(),
+        )
+    }
+
+    #[tokio::test]
+    async fn dialogs_carry_their_deals_stored_crm_history_back_to_the_lookback() {
+        let crm: Arc<dyn CrmSource> = Arc::new(TestCrm::new());
+        let messenger: Arc<dyn MessengerSource> = Arc::new(TestMessenger);
+        let cx = context(Some(crm), Some(messenger)).await;
+        with_run(&cx).await;
+        AmocrmRadist.sync(&cx).await.expect("sync succeeds");
+        // Stored by earlier runs: the window is 2026-03-10, the history starts 30 days before.
+        let batch = SyncBatch {
+            calls: vec![
+                deal_call("k1", "d1", "2026-03-09T10:00:00Z"),
+                // Older than the lookback: left out.
+                deal_call("k0", "d1", "2026-01-05T10:00:00Z"),
+                // Another deal's: not d1's.
+                deal_call("kx", "d2", "2026-03-09T11:00:00Z"),
+                // The window's: in `calls`, not in the history.
+                deal_call("k2", "d1", "2026-03-10T09:00:00Z"),
+            ],
+            stage_changes: vec![
+                stage_change("sc1", "d1", "2026-02-20T10:00:00Z"),
+                stage_change("sc0", "d1", "2026-01-20T10:00:00Z"),
+            ],
+            activities: vec![activity("e00", "2026-02-15T10:00:00Z", None, Some("c1"))],
+            ..SyncBatch::default()
+        };
+        cx.store()
+            .apply(cx.tenant().id, "testcrm", &batch)
+            .await
+            .expect("store writes");
+
+        for dialogs in [
+            AmocrmRadist.dialogs(&cx).await.expect("dialogs"),
+            AmocrmOnly.dialogs(&cx).await.expect("dialogs"),
+        ] {
+            let d1 = dialogs
+                .iter()
+                .find(|d| d.deal.id.as_str() == "d1")
+                .expect("d1");
+            assert_eq!(
+                crm_history_ids(d1),
+                (vec!["k1"], vec!["sc1"], vec!["e00", "e0"]),
+                "the deal's calls, stage changes and activities (also its contact's) from the \
+                 history start up to the window, oldest first"
+            );
+            // The window's items are unchanged.
+            let calls: Vec<&str> = d1.calls.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(calls, ["k2"]);
+            assert!(d1.stage_changes.is_empty());
+            assert_eq!(ids(d1), ["note:1", "e1", "e2"]);
+        }
     }
 
     #[tokio::test]
