@@ -7,7 +7,7 @@ use std::io::Cursor;
 use analytics_support::*;
 use calamine::{Data, Reader, Xlsx};
 use synkro_core::analytics::*;
-use synkro_core::report::{WAIT_COLUMNS, metrics_xlsx, waits_csv};
+use synkro_core::report::{WAIT_COLUMNS, dialogs_csv, managers_csv, metrics_xlsx, waits_csv};
 
 fn day(export_waits: bool) -> MetricsReport {
     let cfg = MetricsConfig {
@@ -221,4 +221,57 @@ fn with_close_on_lead_closed_a_lead_closed_before_the_reply_closes_the_wait_by_n
         (r.waits[0].outcome.as_str(), r.waits[0].calendar_s),
         ("answered", 7_200.0)
     );
+}
+
+/// The CSV records (header first) of an export.
+fn records(csv: &str) -> Vec<Vec<String>> {
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv.as_bytes());
+    rd.records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// The field of `column` in data row `row` (0 = first after the header).
+fn field<'a>(recs: &'a [Vec<String>], row: usize, column: &str) -> &'a str {
+    let c = recs[0].iter().position(|h| h == column).unwrap();
+    &recs[row + 1][c]
+}
+
+#[test]
+fn text_cells_that_a_spreadsheet_would_evaluate_are_neutralized_in_csv() {
+    let mut r = day(true);
+    let hyperlink = "=HYPERLINK(\"http://x\",\"y\")";
+    r.managers[0].name = hyperlink.into();
+    r.dialogs[0].chat = "+1".into();
+    r.dialogs[0].lead = Some("-2".into());
+    r.dialogs[0].channel = "@cmd".into();
+    r.dialogs[0].responsible = "\tx".into();
+    r.dialogs[0].initiator = "\rx".into();
+    r.waits[0].manager = "=1+1".into();
+    let m = records(&managers_csv(&r).unwrap());
+    assert_eq!(field(&m, 0, "name"), format!("'{hyperlink}"));
+    let d = records(&dialogs_csv(&r).unwrap());
+    assert_eq!(
+        [
+            field(&d, 0, "chat"),
+            field(&d, 0, "lead"),
+            field(&d, 0, "channel"),
+            field(&d, 0, "responsible"),
+            field(&d, 0, "initiator"),
+        ],
+        ["'+1", "'-2", "'@cmd", "'\tx", "'\rx"]
+    );
+    // Harmless text and numbers are untouched, negative numbers included.
+    assert_eq!(field(&d, 1, "chat"), "b");
+    r.dialogs[0].first_response_calendar_s = Some(-5.5);
+    let d = records(&dialogs_csv(&r).unwrap());
+    assert_eq!(field(&d, 0, "first_response_calendar_s"), "-5.5");
+    let w = records(&waits_csv(&r).unwrap());
+    assert_eq!(field(&w, 0, "manager"), "'=1+1");
+    // XLSX writes string cells, which are never evaluated: the value stays exact.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    let sheet = wb.worksheet_range("Managers").unwrap();
+    assert_eq!(sheet.get((1, 1)), Some(&Data::String(hyperlink.into())));
 }

@@ -1,5 +1,7 @@
 //! CSV exports of the metrics: one row per dialog, one per manager and (when exported) one per
 //! wait.
+//!
+//! Text cells that a spreadsheet would read as a formula are neutralized ([`Cell::csv_text`]).
 
 use crate::analytics::MetricsReport;
 use crate::report::table::{Cell, dialog_table, manager_table, wait_table};
@@ -8,7 +10,7 @@ fn write<H: AsRef<[u8]>>(header: &[H], rows: &[Vec<Cell>]) -> Result<String, csv
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header)?;
     for r in rows {
-        w.write_record(r.iter().map(Cell::text))?;
+        w.write_record(r.iter().map(Cell::csv_text))?;
     }
     let bytes = w
         .into_inner()

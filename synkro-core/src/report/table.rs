@@ -25,6 +25,19 @@ impl Cell {
             Self::Num(Some(v)) => format_num(*v),
         }
     }
+
+    /// The cell as a CSV field: [`text`](Self::text), except that a text cell starting with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` so that a spreadsheet
+    /// opening the file shows it as text instead of evaluating it as a formula (OWASP CSV
+    /// injection). Names and ids come from CRM and messenger data, which anyone can write to.
+    /// Numbers, negative ones included, stay numbers.
+    #[must_use]
+    pub fn csv_text(&self) -> String {
+        match self {
+            Self::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
+            _ => self.text(),
+        }
+    }
 }
 
 /// A number as text: integers without a fraction, others rounded to 6 decimals.

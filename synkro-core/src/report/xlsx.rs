@@ -21,6 +21,9 @@ fn sheet(
         let r = r as u32 + 1;
         for (c, cell) in row.iter().enumerate() {
             match cell {
+                // `write_string` stores a string cell, which a spreadsheet never evaluates, so a
+                // name like `=HYPERLINK(..)` stays text without the `'` prefix of the CSV export
+                // ([`Cell::csv_text`]).
                 Cell::Text(s) => {
                     ws.write_string(r, c as u16, s)?;
                 }
@@ -37,6 +40,10 @@ fn sheet(
 
 /// The workbook: sheets `Managers` and `Dialogs` (and `Waits` when the report has wait rows) with
 /// the same columns as the CSV exports.
+///
+/// Text cells are written as strings (`write_string`), which a spreadsheet never evaluates as
+/// formulas, so unlike the CSV export ([`Cell::csv_text`]) they need no `'` prefix against
+/// formula injection and keep their exact value.
 ///
 /// # Errors
 /// [`XlsxError`] if the workbook cannot be assembled.
