@@ -349,3 +349,84 @@ fn phones_known_from_linking_give_the_same_report_without_parsing_again() {
         serde_json::to_value(&by).unwrap()
     );
 }
+
+/// The cells of a Markdown table row, split where GFM splits them: at `|` not escaped by a
+/// backslash (a backslash escapes the character after it, a backslash included).
+fn table_cells(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut chars = line.trim().trim_start_matches('|').chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                cells.last_mut().unwrap().push(c);
+                cells.last_mut().unwrap().extend(chars.next());
+            }
+            '|' => cells.push(String::new()),
+            _ => cells.last_mut().unwrap().push(c),
+        }
+    }
+    if cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    cells
+}
+
+/// The table row of `md` whose first cell is `first`, split into cells, asserting it exists and has
+/// `n` cells.
+fn check_row(md: &str, first: &str, n: usize) -> Vec<String> {
+    let row = md
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(table_cells)
+        .find(|c| c.first().map(|s| s.trim()) == Some(first))
+        .unwrap_or_else(|| panic!("no row {first:?} in\n{md}"));
+    assert_eq!(row.len(), n, "{row:?}");
+    row
+}
+
+#[tokio::test]
+async fn hostile_names_are_escaped_in_the_markdown() {
+    const IMG: &str = "<img src=x onerror=alert(1)>";
+    let mut doc = metrics_doc().await;
+    let mut m = metrics_of(&doc).unwrap().unwrap();
+    m.managers[0].name = "A\\|B".into();
+    m.managers[1].name = IMG.into();
+    m.funnels = vec![Funnel {
+        pipeline: "p".into(),
+        name: format!("{IMG}|x"),
+        steps: vec![FunnelStep {
+            from: "<b>new</b>".into(),
+            to: "won\\|".into(),
+            cohort: 2,
+            converted: 1,
+            rate: Some(0.5),
+        }],
+    }];
+    m.loss_reasons = vec![LossReason {
+        reason: "<script>x</script>".into(),
+        count: 1,
+        share: Some(1.0),
+        by_manager: Default::default(),
+    }];
+    let s = doc
+        .sections
+        .iter_mut()
+        .find(|s| s.id == METRICS_SECTION_ID)
+        .unwrap();
+    s.markdown = metrics_markdown(&m);
+    s.data = serde_json::to_value(&m).unwrap();
+    doc.summary.by_manager[0].label = "C\\|D".into();
+    let md = to_markdown(&doc);
+    // No raw HTML gets through: every `<` is escaped.
+    for (i, _) in md.match_indices('<') {
+        assert!(md[..i].ends_with('\\'), "raw `<` at {i}:\n{md}");
+    }
+    assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
+    assert!(md.contains("- \\<script\\>x\\</script\\>: 1"), "{md}");
+    assert!(md.contains("### Funnel \\<img"), "{md}");
+    // A backslash before `|` does not end the cell: the rows keep their number of cells.
+    check_row(&md, "A\\\\\\|B", 8);
+    check_row(&md, "\\<img src=x onerror=alert(1)\\>", 8);
+    check_row(&md, "C\\\\\\|D", 3);
+    check_row(&md, "\\<b\\>new\\</b\\> → won\\\\\\|", 4);
+}

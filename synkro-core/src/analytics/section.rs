@@ -9,7 +9,7 @@ use crate::analytics::engine::{MetricsContext, compute_with_phones};
 use crate::analytics::lead::ReferenceData;
 use crate::analytics::report::{DurationMetric, MetricsReport, Sla};
 use crate::error::BoxError;
-use crate::report::{Section, SectionBuilder, SectionInput};
+use crate::report::{Section, SectionBuilder, SectionInput, escape_markdown as esc};
 
 /// The section id.
 pub const METRICS_SECTION_ID: &str = "metrics.communication";
@@ -157,11 +157,9 @@ fn sla_text(s: &[Sla]) -> String {
         .join("; ")
 }
 
-fn esc(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-/// The Markdown of a metrics report (the section body, without its heading).
+/// The Markdown of a metrics report (the section body, without its heading). Names from the
+/// CRM (managers, funnels, stages, loss reasons) are escaped with
+/// [`escape_markdown`](crate::report::escape_markdown), as in the report's own tables.
 #[must_use]
 pub fn metrics_markdown(r: &MetricsReport) -> String {
     let t = &r.totals;
