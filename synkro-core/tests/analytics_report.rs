@@ -430,3 +430,37 @@ async fn hostile_names_are_escaped_in_the_markdown() {
     check_row(&md, "C\\\\\\|D", 3);
     check_row(&md, "\\<b\\>new\\</b\\> → won\\\\\\|", 4);
 }
+
+#[test]
+fn a_metrics_section_of_another_schema_version_is_refused_with_both_versions() {
+    use analytics_support::{answered, fixture_config, run};
+    let r = run(
+        fixture_config(),
+        &[answered(
+            "a",
+            "2025-11-11 12:00:00",
+            "boris",
+            "2025-11-11 12:05:00",
+        )],
+        "2025-11-11",
+        "2025-11-12",
+    );
+    let mut data = serde_json::to_value(&r).unwrap();
+    assert_eq!(MetricsReport::from_section_data(&data).unwrap(), r);
+    let next = METRICS_SCHEMA_VERSION + 1;
+    data["schema_version"] = next.into();
+    let err = MetricsReport::from_section_data(&data)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("schema_version {next}"))
+            && err.contains(&format!("reads version {METRICS_SCHEMA_VERSION}"))
+            && err.contains("run the report again"),
+        "{err}"
+    );
+    data.as_object_mut().unwrap().remove("schema_version");
+    let err = MetricsReport::from_section_data(&data)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no numeric schema_version"), "{err}");
+}

@@ -231,7 +231,9 @@ fn sla_text(s: SlaStatus) -> &'static str {
 /// The metrics report inside a document, if its metrics section is there.
 ///
 /// # Errors
-/// When the section's data is not a metrics report of this schema.
+/// When the section's data is not a metrics report of this schema version
+/// ([`MetricsReport::from_section_data`]: another `schema_version` is refused with a message
+/// naming the found and the expected version).
 pub fn metrics_of(doc: &ReportDocument) -> Result<Option<MetricsReport>, serde_json::Error> {
     doc.sections
         .iter()
