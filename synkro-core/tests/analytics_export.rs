@@ -192,6 +192,14 @@ fn a_wait_closed_in_the_crm_names_who_closed_it() {
             Some(msk("2025-11-11 14:30:00"))
         )
     );
+    // §2.4: the wait row's `closed_by` is exported, in CSV and XLSX.
+    let recs = records(&waits_csv(&r).unwrap());
+    assert_eq!(field(&recs, 0, "closed_by"), "carl");
+    let c = recs[0].iter().position(|h| h == "closed_by").unwrap();
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    let sheet = wb.worksheet_range("Waits").unwrap();
+    assert_eq!(sheet.get((0, c)), Some(&Data::String("closed_by".into())));
+    assert_eq!(sheet.get((1, c)), Some(&Data::String("carl".into())));
 }
 
 #[test]

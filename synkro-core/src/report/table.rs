@@ -197,6 +197,7 @@ pub const WAIT_COLUMNS: &[WaitCol] = &[
     }),
     ("end", |w| opt_time(w.end)),
     ("outcome", |w| t(&w.outcome)),
+    ("closed_by", |w| t(w.closed_by.as_deref().unwrap_or(""))),
     ("reply_author", |w| {
         t(w.reply_author.as_deref().unwrap_or(""))
     }),

@@ -1,4 +1,6 @@
-//! XLSX export of the metrics: a summary sheet, one row per dialog and one per manager.
+//! XLSX export of the metrics: one sheet per table of the CSV exports (managers, dialogs and,
+//! when exported, waits), with the same columns. The totals are in the report's JSON, Markdown
+//! and HTML; there is no summary sheet.
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
