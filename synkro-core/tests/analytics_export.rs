@@ -283,3 +283,65 @@ fn text_cells_that_a_spreadsheet_would_evaluate_are_neutralized_in_csv() {
     let sheet = wb.worksheet_range("Managers").unwrap();
     assert_eq!(sheet.get((1, 1)), Some(&Data::String(hyperlink.into())));
 }
+
+fn with_targets(targets: Vec<i64>) -> MetricsReport {
+    let cfg = MetricsConfig {
+        export_waits: true,
+        sla_targets: targets,
+        ..fixture_config()
+    };
+    let dialogs = [
+        answered("a", "2025-11-11 12:00:00", "boris", "2025-11-11 12:05:00"),
+        answered("b", "2025-11-11 13:00:00", "boris", "2025-11-11 13:40:00"),
+    ];
+    run(cfg, &dialogs, "2025-11-11", "2025-11-12")
+}
+
+#[test]
+fn every_sla_target_is_exported_in_columns_that_name_it() {
+    let r = with_targets(vec![900, 3600]);
+    let m = records(&managers_csv(&r).unwrap());
+    let boris = m.iter().position(|row| row[0] == "boris").unwrap() - 1;
+    let anna = m.iter().position(|row| row[0] == "anna").unwrap() - 1;
+    // Boris answered in 5 and 40 min: one hit within 15 min, two within an hour.
+    let cells = |row: usize, t: i64| {
+        ["hits", "misses", "pending", "hit_rate"].map(|k| field(&m, row, &format!("sla_{t}_{k}")))
+    };
+    assert_eq!(cells(boris, 900), ["1", "1", "0", "0.5"]);
+    assert_eq!(cells(boris, 3600), ["2", "0", "0", "1"]);
+    // Anna had no waits: her counts are 0 and her hit rate has no denominator (C6: empty).
+    assert_eq!(cells(anna, 900), ["0", "0", "0", ""]);
+    let w = records(&waits_csv(&r).unwrap());
+    assert_eq!(
+        [field(&w, 1, "sla_900"), field(&w, 1, "sla_3600")],
+        ["miss", "hit"]
+    );
+    // XLSX has the same columns.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    for (sheet, csv) in [("Managers", &m), ("Waits", &w)] {
+        let range = wb.worksheet_range(sheet).unwrap();
+        let header: Vec<String> = (0..csv[0].len())
+            .map(|c| range.get((0, c)).unwrap().to_string())
+            .collect();
+        assert_eq!(header, csv[0], "{sheet}");
+    }
+}
+
+#[test]
+fn without_sla_targets_there_are_no_sla_cells_rather_than_zeros() {
+    let r = with_targets(Vec::new());
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    for (sheet, csv) in [
+        ("Managers", managers_csv(&r).unwrap()),
+        ("Waits", waits_csv(&r).unwrap()),
+    ] {
+        let recs = records(&csv);
+        assert!(recs.len() > 1, "{sheet}: {csv}");
+        assert!(
+            !recs[0].iter().any(|h| h.starts_with("sla")),
+            "{sheet}: {csv}"
+        );
+        let range = wb.worksheet_range(sheet).unwrap();
+        assert_eq!(range.width(), recs[0].len(), "{sheet}");
+    }
+}

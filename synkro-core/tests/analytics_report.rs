@@ -129,24 +129,62 @@ async fn the_metrics_section_is_typed_and_additive() {
     );
 }
 
+/// The manager's exported cells computed from the typed row: [`MANAGER_COLUMNS`], then hits,
+/// misses, pending and hit rate for every reply-SLA target of the report.
+fn manager_cells(m: &MetricsReport, mgr: &ManagerRow) -> (Vec<String>, Vec<Cell>) {
+    let mut header: Vec<String> = MANAGER_COLUMNS.iter().map(|c| c.0.to_owned()).collect();
+    let mut cells: Vec<Cell> = MANAGER_COLUMNS.iter().map(|c| c.1(mgr)).collect();
+    for target in m.totals.waits.sla.iter().map(|s| s.target_s) {
+        let s = mgr
+            .values
+            .waits
+            .sla
+            .iter()
+            .find(|s| s.target_s == target)
+            .unwrap();
+        for k in ["hits", "misses", "pending", "hit_rate"] {
+            header.push(format!("sla_{target}_{k}"));
+        }
+        cells.extend([
+            Cell::Num(Some(s.hits as f64)),
+            Cell::Num(Some(s.misses as f64)),
+            Cell::Num(Some(s.pending as f64)),
+            Cell::Num(s.hit_rate),
+        ]);
+    }
+    (header, cells)
+}
+
+/// An XLSX cell read back equals the exported cell: the same text, the same number, or empty.
+fn check_xlsx_cell(name: &str, want: &Cell, got: Option<&Data>) {
+    match (want, got) {
+        (Cell::Text(s), Some(Data::String(x))) => assert_eq!(s, x, "{name}"),
+        (Cell::Text(s), None | Some(Data::Empty)) if s.is_empty() => {}
+        (Cell::Num(Some(v)), Some(Data::Float(x))) => assert_eq!(v, x, "{name}"),
+        (Cell::Num(Some(v)), Some(Data::Int(x))) => assert_eq!(*v, *x as f64, "{name}"),
+        (Cell::Num(None), None | Some(Data::Empty)) => {}
+        (want, got) => panic!("{name}: {want:?} vs {got:?}"),
+    }
+}
+
 #[tokio::test]
 async fn every_format_shows_the_same_numbers() {
     let doc = metrics_doc().await;
     let m = metrics_of(&doc).unwrap().unwrap();
     assert!(!m.managers.is_empty());
+    assert_eq!(m.totals.waits.sla.len(), 2, "both targets are exported");
     // CSV, per manager: every cell equals the typed value.
     let csv = managers_csv(&m).unwrap();
     let mut rd = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
-    assert_eq!(
-        header,
-        MANAGER_COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>()
-    );
+    assert_eq!(header, manager_cells(&m, &m.managers[0]).0);
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), m.managers.len());
     for (rec, mgr) in rows.iter().zip(&m.managers) {
-        for (i, (name, f)) in MANAGER_COLUMNS.iter().enumerate() {
-            assert_eq!(rec[i], f(mgr).text(), "{name} of {}", mgr.manager);
+        let (names, cells) = manager_cells(&m, mgr);
+        assert_eq!(rec.len(), cells.len());
+        for (i, cell) in cells.iter().enumerate() {
+            assert_eq!(rec[i], cell.csv_text(), "{} of {}", names[i], mgr.manager);
         }
         let waits: u64 = rec[8].parse().unwrap();
         assert_eq!(waits, mgr.values.waits.total);
@@ -158,16 +196,11 @@ async fn every_format_shows_the_same_numbers() {
     let bytes = metrics_xlsx(&m).unwrap();
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     let sheet = wb.worksheet_range("Managers").unwrap();
+    assert_eq!(sheet.width(), header.len());
     for (r, mgr) in m.managers.iter().enumerate() {
-        for (c, (name, f)) in MANAGER_COLUMNS.iter().enumerate() {
-            let got = sheet.get_value(((r + 1) as u32, c as u32));
-            match (f(mgr), got) {
-                (Cell::Text(s), Some(Data::String(x))) => assert_eq!(&s, x, "{name}"),
-                (Cell::Num(Some(v)), Some(Data::Float(x))) => assert_eq!(v, *x, "{name}"),
-                (Cell::Num(Some(v)), Some(Data::Int(x))) => assert_eq!(v, *x as f64, "{name}"),
-                (Cell::Num(None), None | Some(Data::Empty)) => {}
-                (want, got) => panic!("{name}: {want:?} vs {got:?}"),
-            }
+        let (names, cells) = manager_cells(&m, mgr);
+        for (c, cell) in cells.iter().enumerate() {
+            check_xlsx_cell(&names[c], cell, sheet.get_value(((r + 1) as u32, c as u32)));
         }
     }
     let dialogs = wb.worksheet_range("Dialogs").unwrap();
@@ -186,9 +219,10 @@ async fn every_format_shows_the_same_numbers() {
     let table = &html[html.find("<table id=\"managers\">").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
     for mgr in &m.managers {
-        let row: String = MANAGER_COLUMNS
+        let row: String = manager_cells(&m, mgr)
+            .1
             .iter()
-            .map(|(_, f)| format!("<td>{}</td>", escape_html(&f(mgr).text())))
+            .map(|c| format!("<td>{}</td>", escape_html(&c.text())))
             .collect();
         assert!(
             table.contains(&format!("<tr>{row}</tr>")),
@@ -424,9 +458,10 @@ async fn hostile_names_are_escaped_in_the_markdown() {
     assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
     assert!(md.contains("- \\<script\\>x\\</script\\>: 1"), "{md}");
     assert!(md.contains("### Funnel \\<img"), "{md}");
-    // A backslash before `|` does not end the cell: the rows keep their number of cells.
-    check_row(&md, "A\\\\\\|B", 8);
-    check_row(&md, "\\<img src=x onerror=alert(1)\\>", 8);
+    // A backslash before `|` does not end the cell: the rows keep their number of cells (eight,
+    // and one SLA column per target: 900 and 3600 s).
+    check_row(&md, "A\\\\\\|B", 9);
+    check_row(&md, "\\<img src=x onerror=alert(1)\\>", 9);
     check_row(&md, "C\\\\\\|D", 3);
     check_row(&md, "\\<b\\>new\\</b\\> → won\\\\\\|", 4);
 }

@@ -27,7 +27,10 @@ pub fn dialogs_csv(r: &MetricsReport) -> Result<String, csv::Error> {
     write(&h, &rows)
 }
 
-/// One row per manager, columns [`MANAGER_COLUMNS`](crate::report::MANAGER_COLUMNS).
+/// One row per manager, columns [`MANAGER_COLUMNS`](crate::report::MANAGER_COLUMNS), then for
+/// every reply-SLA target (seconds) `sla_<target>_hits`, `sla_<target>_misses`,
+/// `sla_<target>_pending` and `sla_<target>_hit_rate` (empty when the rate has no denominator,
+/// rule C6). Without targets there are no SLA columns.
 ///
 /// # Errors
 /// Only if writing to memory fails.
@@ -37,7 +40,8 @@ pub fn managers_csv(r: &MetricsReport) -> Result<String, csv::Error> {
 }
 
 /// One row per wait (§2.4; the report has them when `export_waits` is on), columns
-/// [`WAIT_COLUMNS`](crate::report::WAIT_COLUMNS) then `sla_<target>` per SLA target.
+/// [`WAIT_COLUMNS`](crate::report::WAIT_COLUMNS) then `sla_<target>` (`hit`, `miss`, `pending`
+/// or `excluded`) per reply-SLA target (seconds).
 ///
 /// # Errors
 /// Only if writing to memory fails.

@@ -53,6 +53,7 @@ pub fn metrics_xlsx(r: &MetricsReport) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let (h, rows) = manager_table(r);
+    let h: Vec<&str> = h.iter().map(String::as_str).collect();
     sheet(&mut wb, "Managers", &h, &rows, &bold)?;
     let (h, rows) = dialog_table(r);
     sheet(&mut wb, "Dialogs", &h, &rows, &bold)?;
