@@ -15,9 +15,21 @@ use synkro_core::pipeline::{Dialog, Engine};
 use synkro_core::report::*;
 use synkro_testkit::{Dataset, DatasetSpec};
 
+/// A name with every character an export has to quote or escape: `,` `"` `|` `<` `=` (a formula
+/// start) and a line break.
+const HOSTILE: &str = "=Petrov, \"Boss\" | <b>\nSales";
+
+/// The generated tenant's first CRM user, whom [`metrics_doc`] names [`HOSTILE`].
+fn hostile_manager() -> String {
+    let data = Dataset::generate(&DatasetSpec::small(11, data_end()));
+    data.managers[0].id.as_str().to_owned()
+}
+
 async fn metrics_doc() -> ReportDocument {
+    let names = serde_json::json!({ hostile_manager(): HOSTILE });
     let e = env_with("amocrm_radist", |c| {
-        c.metadata = serde_json::json!({"metrics": {"sla_targets": [900, 3600]}});
+        c.metadata =
+            serde_json::json!({"metrics": {"sla_targets": [900, 3600], "manager_names": names}});
     })
     .await;
     let engine = Engine::builder(e.store.clone())
@@ -189,14 +201,48 @@ async fn every_format_shows_the_same_numbers() {
         let waits: u64 = rec[8].parse().unwrap();
         assert_eq!(waits, mgr.values.waits.total);
     }
-    // CSV, per dialog.
+    // The hostile name came through the engine; give a dialog row a hostile lead id too (CRM ids
+    // are free text) so that both tables carry one.
+    let hostile = m
+        .managers
+        .iter()
+        .find(|r| r.name == HOSTILE)
+        .expect("named manager");
+    assert_eq!(hostile.manager, hostile_manager());
+    let mut m = m;
+    m.dialogs[0].lead = Some(HOSTILE.to_owned());
+    // CSV, per dialog: every cell of every row equals the typed value.
     let dcsv = dialogs_csv(&m).unwrap();
-    assert_eq!(dcsv.lines().count(), m.dialogs.len() + 1);
+    let mut rd = csv::Reader::from_reader(dcsv.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        DIALOG_COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>()
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), m.dialogs.len());
+    for (rec, d) in rows.iter().zip(&m.dialogs) {
+        assert_eq!(rec.len(), DIALOG_COLUMNS.len());
+        for (i, (name, f)) in DIALOG_COLUMNS.iter().enumerate() {
+            assert_eq!(
+                rec[i],
+                f(d).csv_text(),
+                "{name} of {} #{}",
+                d.chat,
+                d.session_no
+            );
+        }
+    }
+    assert_eq!(
+        &rows[0][2],
+        format!("'{HOSTILE}"),
+        "neutralized, quoted, whole"
+    );
     // XLSX: read back, same cells.
     let bytes = metrics_xlsx(&m).unwrap();
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     let sheet = wb.worksheet_range("Managers").unwrap();
-    assert_eq!(sheet.width(), header.len());
+    assert_eq!(sheet.width(), manager_cells(&m, &m.managers[0]).0.len());
     for (r, mgr) in m.managers.iter().enumerate() {
         let (names, cells) = manager_cells(&m, mgr);
         for (c, cell) in cells.iter().enumerate() {
@@ -204,7 +250,28 @@ async fn every_format_shows_the_same_numbers() {
         }
     }
     let dialogs = wb.worksheet_range("Dialogs").unwrap();
-    assert_eq!(dialogs.height(), m.dialogs.len() + 1);
+    assert_eq!(
+        (dialogs.height(), dialogs.width()),
+        (m.dialogs.len() + 1, DIALOG_COLUMNS.len())
+    );
+    for (c, (name, _)) in DIALOG_COLUMNS.iter().enumerate() {
+        assert_eq!(
+            dialogs.get_value((0, c as u32)),
+            Some(&Data::String((*name).into()))
+        );
+    }
+    for (r, d) in m.dialogs.iter().enumerate() {
+        for (c, (name, f)) in DIALOG_COLUMNS.iter().enumerate() {
+            check_xlsx_cell(name, &f(d), dialogs.get_value(((r + 1) as u32, c as u32)));
+        }
+    }
+    assert_eq!(
+        dialogs.get_value((1, 2)),
+        Some(&Data::String(HOSTILE.into()))
+    );
+    // Markdown: the name stays in its cell (eight columns and one SLA column per target).
+    let md = to_markdown(&doc);
+    check_row(&md, escape_markdown(HOSTILE).trim(), 9);
     // HTML: self-contained, with the charts and the same manager cells.
     let html = to_html(&doc);
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -232,7 +299,7 @@ async fn every_format_shows_the_same_numbers() {
     }
     // JSON round trip.
     let back: ReportDocument = serde_json::from_str(&to_json(&doc).unwrap()).unwrap();
-    assert_eq!(metrics_of(&back).unwrap().unwrap(), m);
+    assert_eq!(metrics_of(&back).unwrap(), metrics_of(&doc).unwrap());
 }
 
 fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
