@@ -7,7 +7,7 @@ use std::io::Cursor;
 use analytics_support::*;
 use calamine::{Data, Reader, Xlsx};
 use synkro_core::analytics::*;
-use synkro_core::report::{WAIT_COLUMNS, metrics_xlsx, waits_csv};
+use synkro_core::report::{WAIT_COLUMNS, dialogs_csv, managers_csv, metrics_xlsx, waits_csv};
 
 fn day(export_waits: bool) -> MetricsReport {
     let cfg = MetricsConfig {
@@ -192,6 +192,14 @@ fn a_wait_closed_in_the_crm_names_who_closed_it() {
             Some(msk("2025-11-11 14:30:00"))
         )
     );
+    // §2.4: the wait row's `closed_by` is exported, in CSV and XLSX.
+    let recs = records(&waits_csv(&r).unwrap());
+    assert_eq!(field(&recs, 0, "closed_by"), "carl");
+    let c = recs[0].iter().position(|h| h == "closed_by").unwrap();
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    let sheet = wb.worksheet_range("Waits").unwrap();
+    assert_eq!(sheet.get((0, c)), Some(&Data::String("closed_by".into())));
+    assert_eq!(sheet.get((1, c)), Some(&Data::String("carl".into())));
 }
 
 #[test]
@@ -221,4 +229,119 @@ fn with_close_on_lead_closed_a_lead_closed_before_the_reply_closes_the_wait_by_n
         (r.waits[0].outcome.as_str(), r.waits[0].calendar_s),
         ("answered", 7_200.0)
     );
+}
+
+/// The CSV records (header first) of an export.
+fn records(csv: &str) -> Vec<Vec<String>> {
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv.as_bytes());
+    rd.records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// The field of `column` in data row `row` (0 = first after the header).
+fn field<'a>(recs: &'a [Vec<String>], row: usize, column: &str) -> &'a str {
+    let c = recs[0].iter().position(|h| h == column).unwrap();
+    &recs[row + 1][c]
+}
+
+#[test]
+fn text_cells_that_a_spreadsheet_would_evaluate_are_neutralized_in_csv() {
+    let mut r = day(true);
+    let hyperlink = "=HYPERLINK(\"http://x\",\"y\")";
+    r.managers[0].name = hyperlink.into();
+    r.dialogs[0].chat = "+1".into();
+    r.dialogs[0].lead = Some("-2".into());
+    r.dialogs[0].channel = "@cmd".into();
+    r.dialogs[0].responsible = "\tx".into();
+    r.dialogs[0].initiator = "\rx".into();
+    r.waits[0].manager = "=1+1".into();
+    let m = records(&managers_csv(&r).unwrap());
+    assert_eq!(field(&m, 0, "name"), format!("'{hyperlink}"));
+    let d = records(&dialogs_csv(&r).unwrap());
+    assert_eq!(
+        [
+            field(&d, 0, "chat"),
+            field(&d, 0, "lead"),
+            field(&d, 0, "channel"),
+            field(&d, 0, "responsible"),
+            field(&d, 0, "initiator"),
+        ],
+        ["'+1", "'-2", "'@cmd", "'\tx", "'\rx"]
+    );
+    // Harmless text and numbers are untouched, negative numbers included.
+    assert_eq!(field(&d, 1, "chat"), "b");
+    r.dialogs[0].first_response_calendar_s = Some(-5.5);
+    let d = records(&dialogs_csv(&r).unwrap());
+    assert_eq!(field(&d, 0, "first_response_calendar_s"), "-5.5");
+    let w = records(&waits_csv(&r).unwrap());
+    assert_eq!(field(&w, 0, "manager"), "'=1+1");
+    // XLSX writes string cells, which are never evaluated: the value stays exact.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    let sheet = wb.worksheet_range("Managers").unwrap();
+    assert_eq!(sheet.get((1, 1)), Some(&Data::String(hyperlink.into())));
+}
+
+fn with_targets(targets: Vec<i64>) -> MetricsReport {
+    let cfg = MetricsConfig {
+        export_waits: true,
+        sla_targets: targets,
+        ..fixture_config()
+    };
+    let dialogs = [
+        answered("a", "2025-11-11 12:00:00", "boris", "2025-11-11 12:05:00"),
+        answered("b", "2025-11-11 13:00:00", "boris", "2025-11-11 13:40:00"),
+    ];
+    run(cfg, &dialogs, "2025-11-11", "2025-11-12")
+}
+
+#[test]
+fn every_sla_target_is_exported_in_columns_that_name_it() {
+    let r = with_targets(vec![900, 3600]);
+    let m = records(&managers_csv(&r).unwrap());
+    let boris = m.iter().position(|row| row[0] == "boris").unwrap() - 1;
+    let anna = m.iter().position(|row| row[0] == "anna").unwrap() - 1;
+    // Boris answered in 5 and 40 min: one hit within 15 min, two within an hour.
+    let cells = |row: usize, t: i64| {
+        ["hits", "misses", "pending", "hit_rate"].map(|k| field(&m, row, &format!("sla_{t}_{k}")))
+    };
+    assert_eq!(cells(boris, 900), ["1", "1", "0", "0.5"]);
+    assert_eq!(cells(boris, 3600), ["2", "0", "0", "1"]);
+    // Anna had no waits: her counts are 0 and her hit rate has no denominator (C6: empty).
+    assert_eq!(cells(anna, 900), ["0", "0", "0", ""]);
+    let w = records(&waits_csv(&r).unwrap());
+    assert_eq!(
+        [field(&w, 1, "sla_900"), field(&w, 1, "sla_3600")],
+        ["miss", "hit"]
+    );
+    // XLSX has the same columns.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    for (sheet, csv) in [("Managers", &m), ("Waits", &w)] {
+        let range = wb.worksheet_range(sheet).unwrap();
+        let header: Vec<String> = (0..csv[0].len())
+            .map(|c| range.get((0, c)).unwrap().to_string())
+            .collect();
+        assert_eq!(header, csv[0], "{sheet}");
+    }
+}
+
+#[test]
+fn without_sla_targets_there_are_no_sla_cells_rather_than_zeros() {
+    let r = with_targets(Vec::new());
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(metrics_xlsx(&r).unwrap())).unwrap();
+    for (sheet, csv) in [
+        ("Managers", managers_csv(&r).unwrap()),
+        ("Waits", waits_csv(&r).unwrap()),
+    ] {
+        let recs = records(&csv);
+        assert!(recs.len() > 1, "{sheet}: {csv}");
+        assert!(
+            !recs[0].iter().any(|h| h.starts_with("sla")),
+            "{sheet}: {csv}"
+        );
+        let range = wb.worksheet_range(sheet).unwrap();
+        assert_eq!(range.width(), recs[0].len(), "{sheet}");
+    }
 }

@@ -15,9 +15,21 @@ use synkro_core::pipeline::{Dialog, Engine};
 use synkro_core::report::*;
 use synkro_testkit::{Dataset, DatasetSpec};
 
+/// A name with every character an export has to quote or escape: `,` `"` `|` `<` `=` (a formula
+/// start) and a line break.
+const HOSTILE: &str = "=Petrov, \"Boss\" | <b>\nSales";
+
+/// The generated tenant's first CRM user, whom [`metrics_doc`] names [`HOSTILE`].
+fn hostile_manager() -> String {
+    let data = Dataset::generate(&DatasetSpec::small(11, data_end()));
+    data.managers[0].id.as_str().to_owned()
+}
+
 async fn metrics_doc() -> ReportDocument {
+    let names = serde_json::json!({ hostile_manager(): HOSTILE });
     let e = env_with("amocrm_radist", |c| {
-        c.metadata = serde_json::json!({"metrics": {"sla_targets": [900, 3600]}});
+        c.metadata =
+            serde_json::json!({"metrics": {"sla_targets": [900, 3600], "manager_names": names}});
     })
     .await;
     let engine = Engine::builder(e.store.clone())
@@ -129,49 +141,137 @@ async fn the_metrics_section_is_typed_and_additive() {
     );
 }
 
+/// The manager's exported cells computed from the typed row: [`MANAGER_COLUMNS`], then hits,
+/// misses, pending and hit rate for every reply-SLA target of the report.
+fn manager_cells(m: &MetricsReport, mgr: &ManagerRow) -> (Vec<String>, Vec<Cell>) {
+    let mut header: Vec<String> = MANAGER_COLUMNS.iter().map(|c| c.0.to_owned()).collect();
+    let mut cells: Vec<Cell> = MANAGER_COLUMNS.iter().map(|c| c.1(mgr)).collect();
+    for target in m.totals.waits.sla.iter().map(|s| s.target_s) {
+        let s = mgr
+            .values
+            .waits
+            .sla
+            .iter()
+            .find(|s| s.target_s == target)
+            .unwrap();
+        for k in ["hits", "misses", "pending", "hit_rate"] {
+            header.push(format!("sla_{target}_{k}"));
+        }
+        cells.extend([
+            Cell::Num(Some(s.hits as f64)),
+            Cell::Num(Some(s.misses as f64)),
+            Cell::Num(Some(s.pending as f64)),
+            Cell::Num(s.hit_rate),
+        ]);
+    }
+    (header, cells)
+}
+
+/// An XLSX cell read back equals the exported cell: the same text, the same number, or empty.
+fn check_xlsx_cell(name: &str, want: &Cell, got: Option<&Data>) {
+    match (want, got) {
+        (Cell::Text(s), Some(Data::String(x))) => assert_eq!(s, x, "{name}"),
+        (Cell::Text(s), None | Some(Data::Empty)) if s.is_empty() => {}
+        (Cell::Num(Some(v)), Some(Data::Float(x))) => assert_eq!(v, x, "{name}"),
+        (Cell::Num(Some(v)), Some(Data::Int(x))) => assert_eq!(*v, *x as f64, "{name}"),
+        (Cell::Num(None), None | Some(Data::Empty)) => {}
+        (want, got) => panic!("{name}: {want:?} vs {got:?}"),
+    }
+}
+
 #[tokio::test]
 async fn every_format_shows_the_same_numbers() {
     let doc = metrics_doc().await;
     let m = metrics_of(&doc).unwrap().unwrap();
     assert!(!m.managers.is_empty());
+    assert_eq!(m.totals.waits.sla.len(), 2, "both targets are exported");
     // CSV, per manager: every cell equals the typed value.
     let csv = managers_csv(&m).unwrap();
     let mut rd = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
-    assert_eq!(
-        header,
-        MANAGER_COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>()
-    );
+    assert_eq!(header, manager_cells(&m, &m.managers[0]).0);
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), m.managers.len());
     for (rec, mgr) in rows.iter().zip(&m.managers) {
-        for (i, (name, f)) in MANAGER_COLUMNS.iter().enumerate() {
-            assert_eq!(rec[i], f(mgr).text(), "{name} of {}", mgr.manager);
+        let (names, cells) = manager_cells(&m, mgr);
+        assert_eq!(rec.len(), cells.len());
+        for (i, cell) in cells.iter().enumerate() {
+            assert_eq!(rec[i], cell.csv_text(), "{} of {}", names[i], mgr.manager);
         }
         let waits: u64 = rec[8].parse().unwrap();
         assert_eq!(waits, mgr.values.waits.total);
     }
-    // CSV, per dialog.
+    // The hostile name came through the engine; give a dialog row a hostile lead id too (CRM ids
+    // are free text) so that both tables carry one.
+    let hostile = m
+        .managers
+        .iter()
+        .find(|r| r.name == HOSTILE)
+        .expect("named manager");
+    assert_eq!(hostile.manager, hostile_manager());
+    let mut m = m;
+    m.dialogs[0].lead = Some(HOSTILE.to_owned());
+    // CSV, per dialog: every cell of every row equals the typed value.
     let dcsv = dialogs_csv(&m).unwrap();
-    assert_eq!(dcsv.lines().count(), m.dialogs.len() + 1);
+    let mut rd = csv::Reader::from_reader(dcsv.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        DIALOG_COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>()
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), m.dialogs.len());
+    for (rec, d) in rows.iter().zip(&m.dialogs) {
+        assert_eq!(rec.len(), DIALOG_COLUMNS.len());
+        for (i, (name, f)) in DIALOG_COLUMNS.iter().enumerate() {
+            assert_eq!(
+                rec[i],
+                f(d).csv_text(),
+                "{name} of {} #{}",
+                d.chat,
+                d.session_no
+            );
+        }
+    }
+    assert_eq!(
+        &rows[0][2],
+        format!("'{HOSTILE}"),
+        "neutralized, quoted, whole"
+    );
     // XLSX: read back, same cells.
     let bytes = metrics_xlsx(&m).unwrap();
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     let sheet = wb.worksheet_range("Managers").unwrap();
+    assert_eq!(sheet.width(), manager_cells(&m, &m.managers[0]).0.len());
     for (r, mgr) in m.managers.iter().enumerate() {
-        for (c, (name, f)) in MANAGER_COLUMNS.iter().enumerate() {
-            let got = sheet.get_value(((r + 1) as u32, c as u32));
-            match (f(mgr), got) {
-                (Cell::Text(s), Some(Data::String(x))) => assert_eq!(&s, x, "{name}"),
-                (Cell::Num(Some(v)), Some(Data::Float(x))) => assert_eq!(v, *x, "{name}"),
-                (Cell::Num(Some(v)), Some(Data::Int(x))) => assert_eq!(v, *x as f64, "{name}"),
-                (Cell::Num(None), None | Some(Data::Empty)) => {}
-                (want, got) => panic!("{name}: {want:?} vs {got:?}"),
-            }
+        let (names, cells) = manager_cells(&m, mgr);
+        for (c, cell) in cells.iter().enumerate() {
+            check_xlsx_cell(&names[c], cell, sheet.get_value(((r + 1) as u32, c as u32)));
         }
     }
     let dialogs = wb.worksheet_range("Dialogs").unwrap();
-    assert_eq!(dialogs.height(), m.dialogs.len() + 1);
+    assert_eq!(
+        (dialogs.height(), dialogs.width()),
+        (m.dialogs.len() + 1, DIALOG_COLUMNS.len())
+    );
+    for (c, (name, _)) in DIALOG_COLUMNS.iter().enumerate() {
+        assert_eq!(
+            dialogs.get_value((0, c as u32)),
+            Some(&Data::String((*name).into()))
+        );
+    }
+    for (r, d) in m.dialogs.iter().enumerate() {
+        for (c, (name, f)) in DIALOG_COLUMNS.iter().enumerate() {
+            check_xlsx_cell(name, &f(d), dialogs.get_value(((r + 1) as u32, c as u32)));
+        }
+    }
+    assert_eq!(
+        dialogs.get_value((1, 2)),
+        Some(&Data::String(HOSTILE.into()))
+    );
+    // Markdown: the name stays in its cell (eight columns and one SLA column per target).
+    let md = to_markdown(&doc);
+    check_row(&md, escape_markdown(HOSTILE).trim(), 9);
     // HTML: self-contained, with the charts and the same manager cells.
     let html = to_html(&doc);
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -186,9 +286,10 @@ async fn every_format_shows_the_same_numbers() {
     let table = &html[html.find("<table id=\"managers\">").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
     for mgr in &m.managers {
-        let row: String = MANAGER_COLUMNS
+        let row: String = manager_cells(&m, mgr)
+            .1
             .iter()
-            .map(|(_, f)| format!("<td>{}</td>", escape_html(&f(mgr).text())))
+            .map(|c| format!("<td>{}</td>", escape_html(&c.text())))
             .collect();
         assert!(
             table.contains(&format!("<tr>{row}</tr>")),
@@ -198,7 +299,7 @@ async fn every_format_shows_the_same_numbers() {
     }
     // JSON round trip.
     let back: ReportDocument = serde_json::from_str(&to_json(&doc).unwrap()).unwrap();
-    assert_eq!(metrics_of(&back).unwrap().unwrap(), m);
+    assert_eq!(metrics_of(&back).unwrap(), metrics_of(&doc).unwrap());
 }
 
 fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
@@ -348,4 +449,120 @@ fn phones_known_from_linking_give_the_same_report_without_parsing_again() {
         serde_json::to_value(&cold).unwrap(),
         serde_json::to_value(&by).unwrap()
     );
+}
+
+/// The cells of a Markdown table row, split where GFM splits them: at `|` not escaped by a
+/// backslash (a backslash escapes the character after it, a backslash included).
+fn table_cells(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut chars = line.trim().trim_start_matches('|').chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                cells.last_mut().unwrap().push(c);
+                cells.last_mut().unwrap().extend(chars.next());
+            }
+            '|' => cells.push(String::new()),
+            _ => cells.last_mut().unwrap().push(c),
+        }
+    }
+    if cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    cells
+}
+
+/// The table row of `md` whose first cell is `first`, split into cells, asserting it exists and has
+/// `n` cells.
+fn check_row(md: &str, first: &str, n: usize) -> Vec<String> {
+    let row = md
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(table_cells)
+        .find(|c| c.first().map(|s| s.trim()) == Some(first))
+        .unwrap_or_else(|| panic!("no row {first:?} in\n{md}"));
+    assert_eq!(row.len(), n, "{row:?}");
+    row
+}
+
+#[tokio::test]
+async fn hostile_names_are_escaped_in_the_markdown() {
+    const IMG: &str = "<img src=x onerror=alert(1)>";
+    let mut doc = metrics_doc().await;
+    let mut m = metrics_of(&doc).unwrap().unwrap();
+    m.managers[0].name = "A\\|B".into();
+    m.managers[1].name = IMG.into();
+    m.funnels = vec![Funnel {
+        pipeline: "p".into(),
+        name: format!("{IMG}|x"),
+        steps: vec![FunnelStep {
+            from: "<b>new</b>".into(),
+            to: "won\\|".into(),
+            cohort: 2,
+            converted: 1,
+            rate: Some(0.5),
+        }],
+    }];
+    m.loss_reasons = vec![LossReason {
+        reason: "<script>x</script>".into(),
+        count: 1,
+        share: Some(1.0),
+        by_manager: Default::default(),
+    }];
+    let s = doc
+        .sections
+        .iter_mut()
+        .find(|s| s.id == METRICS_SECTION_ID)
+        .unwrap();
+    s.markdown = metrics_markdown(&m);
+    s.data = serde_json::to_value(&m).unwrap();
+    doc.summary.by_manager[0].label = "C\\|D".into();
+    let md = to_markdown(&doc);
+    // No raw HTML gets through: every `<` is escaped.
+    for (i, _) in md.match_indices('<') {
+        assert!(md[..i].ends_with('\\'), "raw `<` at {i}:\n{md}");
+    }
+    assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
+    assert!(md.contains("- \\<script\\>x\\</script\\>: 1"), "{md}");
+    assert!(md.contains("### Funnel \\<img"), "{md}");
+    // A backslash before `|` does not end the cell: the rows keep their number of cells (eight,
+    // and one SLA column per target: 900 and 3600 s).
+    check_row(&md, "A\\\\\\|B", 9);
+    check_row(&md, "\\<img src=x onerror=alert(1)\\>", 9);
+    check_row(&md, "C\\\\\\|D", 3);
+    check_row(&md, "\\<b\\>new\\</b\\> → won\\\\\\|", 4);
+}
+
+#[test]
+fn a_metrics_section_of_another_schema_version_is_refused_with_both_versions() {
+    use analytics_support::{answered, fixture_config, run};
+    let r = run(
+        fixture_config(),
+        &[answered(
+            "a",
+            "2025-11-11 12:00:00",
+            "boris",
+            "2025-11-11 12:05:00",
+        )],
+        "2025-11-11",
+        "2025-11-12",
+    );
+    let mut data = serde_json::to_value(&r).unwrap();
+    assert_eq!(MetricsReport::from_section_data(&data).unwrap(), r);
+    let next = METRICS_SCHEMA_VERSION + 1;
+    data["schema_version"] = next.into();
+    let err = MetricsReport::from_section_data(&data)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("schema_version {next}"))
+            && err.contains(&format!("reads version {METRICS_SCHEMA_VERSION}"))
+            && err.contains("run the report again"),
+        "{err}"
+    );
+    data.as_object_mut().unwrap().remove("schema_version");
+    let err = MetricsReport::from_section_data(&data)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no numeric schema_version"), "{err}");
 }

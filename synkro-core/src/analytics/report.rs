@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::analytics::config::Dimension;
 use crate::analytics::stats::{SlaCounts, Stats};
 
-/// Version of the [`MetricsReport`] JSON shape.
+/// Version of the [`MetricsReport`] JSON shape. Bumped on any incompatible change;
+/// [`MetricsReport::from_section_data`] refuses data of another version.
 pub const METRICS_SCHEMA_VERSION: u32 = 1;
 
 /// A duration metric: statistics over calendar and business values (§5.1).
@@ -490,8 +491,29 @@ impl MetricsReport {
     /// Reads the report back from a section's data.
     ///
     /// # Errors
-    /// When the JSON is not a metrics report of this schema version.
+    /// When the data has no numeric `schema_version` or another one than
+    /// [`METRICS_SCHEMA_VERSION`] (the message names both versions), or is otherwise not a metrics
+    /// report of this schema.
     pub fn from_section_data(data: &serde_json::Value) -> Result<Self, serde_json::Error> {
-        serde_json::from_value(data.clone())
+        use serde::de::Error as _;
+        match data
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(v) if v == u64::from(METRICS_SCHEMA_VERSION) => {
+                serde_json::from_value(data.clone())
+            }
+            Some(v) => Err(serde_json::Error::custom(format!(
+                "the metrics section has schema_version {v}, this build reads version \
+                 {METRICS_SCHEMA_VERSION}; read it with the synkro version that wrote it, or \
+                 run the report again to rebuild it with this one"
+            ))),
+            None => Err(serde_json::Error::custom(format!(
+                "the metrics section has no numeric schema_version (this build reads version \
+                 {METRICS_SCHEMA_VERSION}); it is not a metrics report: check that the section \
+                 id {:?} was written by the metrics section builder",
+                crate::analytics::METRICS_SECTION_ID
+            ))),
+        }
     }
 }

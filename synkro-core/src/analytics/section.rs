@@ -9,7 +9,7 @@ use crate::analytics::engine::{MetricsContext, compute_with_phones};
 use crate::analytics::lead::ReferenceData;
 use crate::analytics::report::{DurationMetric, MetricsReport, Sla};
 use crate::error::BoxError;
-use crate::report::{Section, SectionBuilder, SectionInput};
+use crate::report::{Section, SectionBuilder, SectionInput, escape_markdown as esc};
 
 /// The section id.
 pub const METRICS_SECTION_ID: &str = "metrics.communication";
@@ -142,6 +142,9 @@ fn duration_row(md: &mut String, label: &str, d: &DurationMetric) {
 }
 
 fn sla_text(s: &[Sla]) -> String {
+    if s.is_empty() {
+        return "no targets configured".to_owned();
+    }
     s.iter()
         .map(|x| {
             format!(
@@ -157,11 +160,9 @@ fn sla_text(s: &[Sla]) -> String {
         .join("; ")
 }
 
-fn esc(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-/// The Markdown of a metrics report (the section body, without its heading).
+/// The Markdown of a metrics report (the section body, without its heading). Names from the
+/// CRM (managers, funnels, stages, loss reasons) are escaped with
+/// [`escape_markdown`](crate::report::escape_markdown), as in the report's own tables.
 #[must_use]
 pub fn metrics_markdown(r: &MetricsReport) -> String {
     let t = &r.totals;
@@ -253,22 +254,38 @@ pub fn metrics_markdown(r: &MetricsReport) -> String {
     if !r.managers.is_empty() {
         let _ = writeln!(md, "### By manager");
         let _ = writeln!(md);
+        // One SLA column per reply-SLA target, named by it.
+        let targets: Vec<i64> = t.waits.sla.iter().map(|s| s.target_s).collect();
+        let sla_head: String = targets
+            .iter()
+            .map(|x| format!(" SLA ≤ {} |", human(Some(*x as f64))))
+            .collect();
         let _ = writeln!(
             md,
-            "| Manager | Msgs out | Waits | Reply p50 (bus) | Reply p90 (bus) | SLA | Never answered | Win rate |"
+            "| Manager | Msgs out | Waits | Reply p50 (bus) | Reply p90 (bus) |{sla_head} Never answered | Win rate |"
         );
-        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            md,
+            "|---|---:|---:|---:|---:|{}---:|---:|",
+            "---:|".repeat(targets.len())
+        );
         for m in &r.managers {
             let v = &m.values;
+            let sla: String = targets
+                .iter()
+                .map(|x| {
+                    let rate = v.waits.sla.iter().find(|s| s.target_s == *x);
+                    format!(" {} |", pct(rate.and_then(|s| s.hit_rate)))
+                })
+                .collect();
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |{sla} {} | {} |",
                 esc(&m.name),
                 v.messages.out_human,
                 v.waits.total,
                 human(v.waits.reply.business.p50),
                 human(v.waits.reply.business.p90),
-                pct(v.waits.sla.first().and_then(|s| s.hit_rate)),
                 v.dialogs.never_answered_expired + v.dialogs.never_answered_closed,
                 pct(v.leads.win_rate)
             );

@@ -8,6 +8,12 @@ use crate::report::{Section, SummaryNumbers};
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
 /// The structured report. Its JSON form is versioned by `schema_version`.
+///
+/// Deserializing does not compare `schema_version` with [`REPORT_SCHEMA_VERSION`]: a document
+/// of another version is read if its JSON fits this shape (so stored reports stay readable), and
+/// fails with serde's error otherwise. A reader that depends on the exact shape compares
+/// `schema_version` itself. The metrics section inside is checked when read
+/// ([`MetricsReport::from_section_data`](crate::analytics::MetricsReport::from_section_data)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportDocument {
     /// [`REPORT_SCHEMA_VERSION`] at the time of writing.

@@ -147,18 +147,31 @@ fn metrics_html(h: &mut String, m: &MetricsReport) {
         );
     }
     let _ = write!(h, "</table>");
-    let sla = t.waits.sla.first();
+    // One clause per reply-SLA target, each naming its target; none configured, none shown.
+    let sla = if t.waits.sla.is_empty() {
+        "Reply SLA: no targets configured".to_owned()
+    } else {
+        let per_target: Vec<String> = t
+            .waits
+            .sla
+            .iter()
+            .map(|s| {
+                format!(
+                    "within {}: {} ({} hits, {} misses, {} pending)",
+                    human(Some(s.target_s as f64)),
+                    pct(s.hit_rate),
+                    s.hits,
+                    s.misses,
+                    s.pending
+                )
+            })
+            .collect();
+        format!("Reply SLA {}", per_target.join("; "))
+    };
     let _ = write!(
         h,
-        "<p>Reply SLA {}: {} ({} hits, {} misses, {} pending). Unanswered at period end: {}. Never-answered dialogs: {} lost, {} awaiting. Win rate {}.</p>",
-        sla.map_or_else(String::new, |s| format!(
-            "within {}",
-            human(Some(s.target_s as f64))
-        )),
-        pct(sla.and_then(|s| s.hit_rate)),
-        sla.map_or(0, |s| s.hits),
-        sla.map_or(0, |s| s.misses),
-        sla.map_or(0, |s| s.pending),
+        "<p>{}. Unanswered at period end: {}. Never-answered dialogs: {} lost, {} awaiting. Win rate {}.</p>",
+        escape_html(&sla),
         t.waits.open_at_end,
         t.dialogs.never_answered_expired + t.dialogs.never_answered_closed,
         t.dialogs.never_answered_awaiting,

@@ -19,7 +19,7 @@ pub use csv::{dialogs_csv, managers_csv, waits_csv};
 pub use document::{Narrative, REPORT_SCHEMA_VERSION, ReportDocument, SourceState, SourceStatus};
 pub use html::{escape_html, to_html};
 pub use narrative::plain_narrative;
-pub use render::{to_json, to_markdown};
+pub use render::{escape_markdown, to_json, to_markdown};
 pub use section::{Section, SectionBuilder, SectionInput};
 pub use summary::{CountRow, SummaryNumbers};
 pub use table::{Cell, DIALOG_COLUMNS, MANAGER_COLUMNS, WAIT_COLUMNS, format_num, metrics_of};

@@ -20,7 +20,11 @@ pub fn to_markdown(doc: &ReportDocument) -> String {
     } else {
         format!("{} – {}", doc.period_start, doc.period_end)
     };
-    let _ = writeln!(md, "# Report for {}: {period}", escape(&doc.tenant_name));
+    let _ = writeln!(
+        md,
+        "# Report for {}: {period}",
+        escape_markdown(&doc.tenant_name)
+    );
     let _ = writeln!(md);
     let _ = writeln!(
         md,
@@ -50,7 +54,7 @@ pub fn to_markdown(doc: &ReportDocument) -> String {
                     md,
                     "- **{}** failed in this run ({}); {age}.",
                     s.source,
-                    escape(error)
+                    escape_markdown(error)
                 );
             }
         }
@@ -86,7 +90,7 @@ pub fn to_markdown(doc: &ReportDocument) -> String {
     count_table(&mut md, "By responsible manager", "Manager", &s.by_manager);
 
     for section in &doc.sections {
-        let _ = writeln!(md, "## {}", escape(&section.title));
+        let _ = writeln!(md, "## {}", escape_markdown(&section.title));
         let _ = writeln!(md);
         let _ = writeln!(md, "{}", section.markdown.trim_end());
         let _ = writeln!(md);
@@ -114,7 +118,7 @@ fn count_table(md: &mut String, title: &str, column: &str, rows: &[CountRow]) {
         let _ = writeln!(
             md,
             "| {} | {} | {} |",
-            escape(&r.label),
+            escape_markdown(&r.label),
             r.deals,
             r.messages
         );
@@ -122,12 +126,17 @@ fn count_table(md: &mut String, title: &str, column: &str, rows: &[CountRow]) {
     let _ = writeln!(md);
 }
 
-/// Escapes the characters that would break a Markdown table or start markup.
-fn escape(text: &str) -> String {
+/// Escapes text from outside (names of tenants, managers, funnels, stages, loss reasons) for
+/// Markdown: a backslash before every character that would end a table cell (`|`), start markup
+/// (`*` `_` `` ` `` `[` `]` `#`) or raw HTML (`<` `>`), and before a backslash itself, so that
+/// `A\|B` stays in one cell; line breaks become spaces. Used by the report's own tables and by
+/// every section's Markdown ([`crate::analytics::metrics_markdown`]).
+#[must_use]
+pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
-            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' => {
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -154,8 +163,9 @@ mod tests {
 
     #[test]
     fn escape_neutralises_table_and_markup_characters() {
-        assert_eq!(escape("a|b *c*\nd"), "a\\|b \\*c\\* d");
-        assert_eq!(escape("Ольга"), "Ольга");
+        assert_eq!(escape_markdown("a|b *c*\nd"), "a\\|b \\*c\\* d");
+        assert_eq!(escape_markdown("Ольга"), "Ольга");
+        assert_eq!(escape_markdown("A\\|B <b>"), "A\\\\\\|B \\<b\\>");
     }
 
     #[test]

@@ -25,6 +25,19 @@ impl Cell {
             Self::Num(Some(v)) => format_num(*v),
         }
     }
+
+    /// The cell as a CSV field: [`text`](Self::text), except that a text cell starting with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` so that a spreadsheet
+    /// opening the file shows it as text instead of evaluating it as a formula (OWASP CSV
+    /// injection). Names and ids come from CRM and messenger data, which anyone can write to.
+    /// Numbers, negative ones included, stay numbers.
+    #[must_use]
+    pub fn csv_text(&self) -> String {
+        match self {
+            Self::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
+            _ => self.text(),
+        }
+    }
 }
 
 /// A number as text: integers without a fraction, others rounded to 6 decimals.
@@ -56,7 +69,8 @@ fn opt_time(at: Option<chrono::DateTime<chrono::Utc>>) -> Cell {
     t(&at.map(|e| e.to_rfc3339()).unwrap_or_default())
 }
 
-/// Columns of the per-manager export.
+/// The fixed columns of the per-manager export; four columns per reply-SLA target follow them
+/// (see [`managers_csv`](crate::report::managers_csv)).
 pub const MANAGER_COLUMNS: &[ManagerCol] = &[
     ("manager", |m| t(&m.manager)),
     ("name", |m| t(&m.name)),
@@ -103,18 +117,6 @@ pub const MANAGER_COLUMNS: &[ManagerCol] = &[
     }),
     ("reply_max_business_s", |m| {
         o(m.values.waits.reply.business.max)
-    }),
-    ("sla_hits", |m| {
-        n(m.values.waits.sla.first().map_or(0, |s| s.hits))
-    }),
-    ("sla_misses", |m| {
-        n(m.values.waits.sla.first().map_or(0, |s| s.misses))
-    }),
-    ("sla_pending", |m| {
-        n(m.values.waits.sla.first().map_or(0, |s| s.pending))
-    }),
-    ("sla_hit_rate", |m| {
-        o(m.values.waits.sla.first().and_then(|s| s.hit_rate))
     }),
     ("open_at_end", |m| n(m.values.waits.open_at_end)),
     ("never_answered_lost", |m| {
@@ -184,6 +186,7 @@ pub const WAIT_COLUMNS: &[WaitCol] = &[
     }),
     ("end", |w| opt_time(w.end)),
     ("outcome", |w| t(&w.outcome)),
+    ("closed_by", |w| t(w.closed_by.as_deref().unwrap_or(""))),
     ("reply_author", |w| {
         t(w.reply_author.as_deref().unwrap_or(""))
     }),
@@ -218,7 +221,9 @@ fn sla_text(s: SlaStatus) -> &'static str {
 /// The metrics report inside a document, if its metrics section is there.
 ///
 /// # Errors
-/// When the section's data is not a metrics report of this schema.
+/// When the section's data is not a metrics report of this schema version
+/// ([`MetricsReport::from_section_data`]: another `schema_version` is refused with a message
+/// naming the found and the expected version).
 pub fn metrics_of(doc: &ReportDocument) -> Result<Option<MetricsReport>, serde_json::Error> {
     doc.sections
         .iter()
@@ -227,15 +232,48 @@ pub fn metrics_of(doc: &ReportDocument) -> Result<Option<MetricsReport>, serde_j
         .transpose()
 }
 
-/// A table: header and rows of cells.
-pub(crate) fn manager_table(r: &MetricsReport) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
-    (
-        MANAGER_COLUMNS.iter().map(|c| c.0).collect(),
-        r.managers
-            .iter()
-            .map(|m| MANAGER_COLUMNS.iter().map(|c| (c.1)(m)).collect())
-            .collect(),
-    )
+/// The reply-SLA targets of the report (seconds), in configured order: the targets of the totals,
+/// which list every configured one.
+fn sla_targets(r: &MetricsReport) -> Vec<i64> {
+    r.totals.waits.sla.iter().map(|s| s.target_s).collect()
+}
+
+/// The per-manager table: [`MANAGER_COLUMNS`], then per reply-SLA target `sla_<target>_hits`,
+/// `sla_<target>_misses`, `sla_<target>_pending` and `sla_<target>_hit_rate` (target in seconds).
+/// No targets, no SLA columns; a manager without counters for a target has empty cells there.
+pub(crate) fn manager_table(r: &MetricsReport) -> (Vec<String>, Vec<Vec<Cell>>) {
+    const SLA: [&str; 4] = ["hits", "misses", "pending", "hit_rate"];
+    let targets = sla_targets(r);
+    let header = MANAGER_COLUMNS
+        .iter()
+        .map(|c| c.0.to_owned())
+        .chain(
+            targets
+                .iter()
+                .flat_map(|t| SLA.iter().map(move |k| format!("sla_{t}_{k}"))),
+        )
+        .collect();
+    let rows = r
+        .managers
+        .iter()
+        .map(|m| {
+            let sla = targets.iter().flat_map(|target| {
+                let s = m.values.waits.sla.iter().find(|s| s.target_s == *target);
+                [
+                    o(s.map(|s| s.hits as f64)),
+                    o(s.map(|s| s.misses as f64)),
+                    o(s.map(|s| s.pending as f64)),
+                    o(s.and_then(|s| s.hit_rate)),
+                ]
+            });
+            MANAGER_COLUMNS
+                .iter()
+                .map(|c| (c.1)(m))
+                .chain(sla)
+                .collect()
+        })
+        .collect();
+    (header, rows)
 }
 
 pub(crate) fn dialog_table(r: &MetricsReport) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
@@ -248,13 +286,10 @@ pub(crate) fn dialog_table(r: &MetricsReport) -> (Vec<&'static str>, Vec<Vec<Cel
     )
 }
 
-/// The per-wait table: [`WAIT_COLUMNS`], then `sla_<target>` per SLA target of the rows.
+/// The per-wait table: [`WAIT_COLUMNS`], then `sla_<target>` (the wait's status) per reply-SLA
+/// target of the report; empty where a row has no status for a target.
 pub(crate) fn wait_table(r: &MetricsReport) -> (Vec<String>, Vec<Vec<Cell>>) {
-    let targets: Vec<i64> = r
-        .waits
-        .first()
-        .map(|w| w.sla.iter().map(|(t, _)| *t).collect())
-        .unwrap_or_default();
+    let targets = sla_targets(r);
     let header = WAIT_COLUMNS
         .iter()
         .map(|c| c.0.to_owned())
@@ -267,7 +302,12 @@ pub(crate) fn wait_table(r: &MetricsReport) -> (Vec<String>, Vec<Vec<Cell>>) {
             WAIT_COLUMNS
                 .iter()
                 .map(|c| (c.1)(w))
-                .chain(w.sla.iter().map(|(_, st)| t(sla_text(*st))))
+                .chain(targets.iter().map(|target| {
+                    w.sla
+                        .iter()
+                        .find(|(ts, _)| ts == target)
+                        .map_or_else(|| t(""), |(_, st)| t(sla_text(*st)))
+                }))
                 .collect()
         })
         .collect();
