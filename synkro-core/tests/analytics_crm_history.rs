@@ -214,3 +214,33 @@ fn stages_passed_before_the_period_are_not_passed_again_after_a_backward_move() 
         ((1, 1), (0, 1))
     );
 }
+
+#[test]
+fn a_close_missing_from_the_stage_history_is_read_from_the_deal_despite_earlier_moves() {
+    // The lead moved S1 → S2 before the period; it was won on Tuesday, but the CRM's event for
+    // that close is missing: the deal's own stage and close instant say it.
+    let mut d = dialog("w", Vec::new());
+    d.deal.stage = Some(StageId::new("142"));
+    d.deal.closed_at = Some(msk("2025-11-11 15:00:00"));
+    let lead = d.deal.id.0.clone();
+    d.crm_history.stage_changes = vec![stage_change(
+        "sc-1",
+        &lead,
+        msk("2025-11-03 10:00:00"),
+        "s1",
+        "s2",
+    )];
+    let reference = ReferenceData {
+        pipelines: vec![pipeline()],
+        ..ReferenceData::default()
+    };
+    let r = run_ref(
+        fixture_config(),
+        reference,
+        &[d],
+        "2025-11-11",
+        "2025-11-12",
+    );
+    let l = &r.totals.leads;
+    assert_eq!((l.won, l.lost), (1, 0));
+}

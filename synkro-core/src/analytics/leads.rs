@@ -350,8 +350,15 @@ impl MetricsEngine {
                 }
             }
         }
+        // A close the stage history does not record (no change of the lead, also before the
+        // period, is to a closed stage) is read from the deal itself.
+        let close_recorded = l.stages.iter().any(|c| {
+            c.to_stage
+                .as_ref()
+                .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
+        });
         if last.is_none()
-            && l.stages.is_empty()
+            && !close_recorded
             && let (Some(c), Some(s)) = (l.closed, &l.deal.stage)
         {
             let k = self.reference.stage_kind(s);
