@@ -228,3 +228,40 @@ fn with_the_last_message_anchor_a_snapshot_ages_from_the_last_message_before_it(
     // The answered wait's reply time starts from the last message before the reply (08:00).
     assert_eq!(secs(r.totals.waits.reply.calendar.max), Some(5_400));
 }
+
+/// (dialog.new, dialog.outreach, dialog.ack_only) of a report.
+fn sessions_of(r: &MetricsReport) -> (u64, u64, u64) {
+    let d = &r.totals.dialogs;
+    (d.new, d.outreach, d.ack_only)
+}
+
+#[test]
+fn a_reminder_answered_by_an_ack_is_outreach_and_acks_alone_are_ack_only() {
+    // S5: staff messages and no substantive client message → outreach, acks or not.
+    let reminder = dialog(
+        "r",
+        vec![
+            staff(
+                "r",
+                "m1",
+                msk("2025-11-11 10:00:00"),
+                "anna",
+                "Напоминаю о встрече",
+            ),
+            client("r", "m2", msk("2025-11-11 10:05:00"), "ок"),
+        ],
+    );
+    assert_eq!(
+        sessions_of(&one_day(fixture_config(), &[reminder])),
+        (0, 1, 0)
+    );
+    // Client acks with no staff message → ack-only.
+    let thanks = dialog(
+        "t",
+        vec![client("t", "m1", msk("2025-11-11 10:00:00"), "Спасибо!")],
+    );
+    assert_eq!(
+        sessions_of(&one_day(fixture_config(), &[thanks])),
+        (0, 0, 1)
+    );
+}

@@ -75,8 +75,11 @@ impl MetricsEngine {
         let group = input.chat.kind == ChatKind::Group;
         let count_rate = is_dialog && (!group || self.cfg.group_chats_in_waits);
         let initiator = INITIATORS[s.initiator as usize];
-        let outreach = !is_dialog && s.client == 0 && (s.human + s.bot + s.unknown) > 0;
-        let ack_only = !is_dialog && s.client > 0;
+        // S5: staff messages without a substantive client message are outreach (acks or not);
+        // client acks alone are ack-only.
+        let staff = s.human + s.bot + s.unknown > 0;
+        let outreach = !is_dialog && staff;
+        let ack_only = !is_dialog && !staff && s.client > 0;
         let na_counts = count_rate && never.is_some();
         self.acc.apply(&s.key, |a| {
             a.sessions += 1;
