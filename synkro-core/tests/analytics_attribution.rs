@@ -265,3 +265,25 @@ fn a_reminder_answered_by_an_ack_is_outreach_and_acks_alone_are_ack_only() {
         (0, 0, 1)
     );
 }
+
+#[test]
+fn the_stand_in_deal_of_a_messenger_only_chat_is_no_lead() {
+    // radist_only: a chat's synthetic deal (L3 links chats to CRM leads only).
+    let mut d = dialog(
+        "s",
+        vec![
+            client("s", "m1", msk("2025-11-11 10:00:00"), "Нужен счёт"),
+            staff("s", "m2", msk("2025-11-11 10:05:00"), "anna", "Отправил"),
+        ],
+    );
+    d.deal.synthetic = true;
+    d.deal.created_at = msk("2025-11-11 10:00:00");
+    let r = one_day(fixture_config(), &[d]);
+    let without_lead = r.dq("dq.msg_without_lead").expect("the counter");
+    assert_eq!((without_lead.count, without_lead.denominator), (2, 2));
+    let l = &r.totals.leads;
+    assert_eq!((l.stl_items, l.followup_considered), (0, 0));
+    assert_eq!(r.dq("dq.unmatched_chats").map(|c| c.count), Some(1));
+    // The chat's communication still counts.
+    assert_eq!((r.totals.waits.answered, r.totals.dialogs.new), (1, 1));
+}

@@ -83,6 +83,9 @@ fn live_views<'v, 'a>(
 /// rebuild the state the period starts in (C7) and items after it only end the items that start
 /// in it.
 ///
+/// A synthetic deal (the stand-in of a chat in `radist_only`, [`Deal::synthetic`]) is no CRM lead
+/// (L3): its chat is a chat without a lead, as below, and no lead metric counts it.
+///
 /// A deal deleted in the CRM ([`Deal::is_deleted`](crate::model::Deal::is_deleted)) is no lead:
 /// it is no candidate of its chat or its calls (L3) and counts in no lead metric (K19). Its
 /// dialog's chat, messages, calls and activities still count as communication: a chat whose only
@@ -162,7 +165,7 @@ pub fn compute_with_phones(
     // Each live lead's view, built once: its chat, its calls and the lead metrics share it.
     let views: Vec<Option<LeadView<'_>>> = dialogs
         .iter()
-        .map(|d| (!d.deal.is_deleted()).then(|| make(d, &resp)))
+        .map(|d| (!d.deal.is_deleted() && !d.deal.synthetic).then(|| make(d, &resp)))
         .collect();
     let mut phones = Phones {
         seen: FxHashMap::default(),
