@@ -287,3 +287,25 @@ fn the_stand_in_deal_of_a_messenger_only_chat_is_no_lead() {
     // The chat's communication still counts.
     assert_eq!((r.totals.waits.answered, r.totals.dialogs.new), (1, 1));
 }
+
+#[test]
+fn without_a_lead_the_contacts_responsible_answers_for_the_chat() {
+    // L4: the client writes at 10:00; the lead (Anna's) is created at 12:00, more than the hour
+    // of `lead_link_ahead` later, so the chat has no lead at 10:00; the contact is Boris's.
+    let mut d = dialog(
+        "c",
+        vec![client("c", "m1", msk("2025-11-11 10:00:00"), "Нужен счёт")],
+    );
+    d.deal.created_at = msk("2025-11-11 12:00:00");
+    let mut boris = contact("k1", &["+79990001122"]);
+    boris.responsible = Some(synkro_core::model::ManagerId::new("boris"));
+    d.contacts = vec![boris];
+    let r = one_day(fixture_config(), &[d]);
+    let row = |who: &str| {
+        r.manager(who)
+            .map(|m| (m.values.messages.inbound, m.values.dialogs.new))
+    };
+    assert_eq!(row("boris"), Some((1, 1)));
+    assert_eq!(row("unassigned"), None);
+    assert_eq!(r.dq("dq.msg_without_lead").map(|c| c.count), Some(1));
+}

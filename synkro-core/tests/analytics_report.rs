@@ -370,6 +370,7 @@ fn splitting_the_period_and_merging_gives_the_same_counts_and_percentiles() {
                     history: &[],
                     after: &[],
                     leads: &leads,
+                    contacts: &[],
                     calls: &[],
                     activities: &[],
                 });

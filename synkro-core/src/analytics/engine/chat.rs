@@ -231,7 +231,7 @@ impl MetricsEngine {
         let behind = self.cfg.lead_link_behind * SEC;
         let expiry = self.cfg.wait_expiry * SEC;
         let gap = self.cfg.session_gap * SEC;
-        let mut timeline = Timeline::new(input.leads, ahead, behind);
+        let mut timeline = Timeline::new(input.leads, input.contacts, ahead, behind);
 
         for &(t, class, idx) in ev.iter() {
             // W6: expiry before anything at t (K1: an event exactly at expiry still closes).

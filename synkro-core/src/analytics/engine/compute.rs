@@ -192,6 +192,12 @@ pub fn compute_with_phones(
         let first = &dialogs[idx[0]];
         let Some(chat) = &first.chat else { continue };
         let leads = live_views(&views, idx);
+        let phone = chat
+            .phone
+            .as_deref()
+            .and_then(|p| phones.get(&mut engine, p));
+        let contacts =
+            contacts_holding(dialogs, idx, phone, &mut phones, &mut engine, &contact_resp);
         let calls: Vec<Call> = if engine.reply_by_call {
             idx.iter()
                 .flat_map(|&i| {
@@ -225,14 +231,11 @@ pub fn compute_with_phones(
             history: &first.history,
             after: &first.after.messages,
             leads: &leads,
+            contacts: &contacts,
             calls: &calls,
             activities: &activities,
         });
-        if let Some(p) = chat
-            .phone
-            .as_deref()
-            .and_then(|p| phones.get(&mut engine, p))
-        {
+        if let Some(p) = phone {
             touches_by_phone
                 .entry(p)
                 .or_default()
@@ -289,24 +292,14 @@ pub fn compute_with_phones(
         };
         // The contacts holding the phone (for a call without one: the deal's contacts), from
         // every dialog holding one of its calls.
-        let mut contacts: Vec<ContactView<'_>> = Vec::new();
-        for c in held.iter().flat_map(|i| &dialogs[*i].contacts) {
-            if contacts.iter().any(|v| v.contact.id == c.id) {
-                continue;
-            }
-            let holds = phone.is_none()
-                || c.phones
-                    .iter()
-                    .any(|raw| phones.get(&mut engine, raw) == phone);
-            if holds {
-                let changes = contact_resp
-                    .get(c.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied();
-                contacts.push(ContactView::new(c, changes));
-            }
-        }
+        let contacts = contacts_holding(
+            dialogs,
+            held,
+            phone,
+            &mut phones,
+            &mut engine,
+            &contact_resp,
+        );
         let chat_touches = phone
             .and_then(|p| touches_by_phone.get(&p))
             .map_or(&[][..], Vec::as_slice);
@@ -395,4 +388,33 @@ fn joined<'x, T: Clone>(before: &[T], window: &'x [T], after: &[T]) -> std::borr
     } else {
         before.iter().chain(window).chain(after).cloned().collect()
     }
+}
+
+/// The contacts of the dialogs `held` that hold `phone` (L2; all of them for `None`), each once
+/// and sorted by id, with their responsible histories.
+fn contacts_holding<'d>(
+    dialogs: &'d [Dialog],
+    held: &[usize],
+    phone: Option<u32>,
+    phones: &mut Phones<'d, '_>,
+    engine: &mut MetricsEngine,
+    responsible: &HashMap<&str, Vec<&'d crate::model::ResponsibleChange>>,
+) -> Vec<ContactView<'d>> {
+    let mut contacts: Vec<ContactView<'d>> = Vec::new();
+    for c in held.iter().flat_map(|i| &dialogs[*i].contacts) {
+        if contacts.iter().any(|v| v.contact.id == c.id) {
+            continue;
+        }
+        let holds = phone.is_none() || c.phones.iter().any(|raw| phones.get(engine, raw) == phone);
+        if holds {
+            let changes = responsible
+                .get(c.id.as_str())
+                .into_iter()
+                .flatten()
+                .copied();
+            contacts.push(ContactView::new(c, changes));
+        }
+    }
+    contacts.sort_by(|a, b| a.contact.id.cmp(&b.contact.id));
+    contacts
 }

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use crate::analytics::calendar::Micros;
 use crate::analytics::config::MetricsConfig;
-use crate::analytics::lead::{LeadView, ReferenceData};
+use crate::analytics::lead::{ContactView, LeadView, ReferenceData};
 use crate::model::{Call, Chat, CrmActivity, Message, Window};
 
 /// What the engine needs besides the data.
@@ -43,6 +43,10 @@ pub struct ChatInput<'a, 'l> {
     /// The leads linked to the chat's contacts (L3 candidates), without deleted ones (L3:
     /// [`compute`](crate::analytics::compute) leaves them out; `lead_at` never picks one).
     pub leads: &'l [LeadView<'a>],
+    /// The chat's contacts (L2: those holding its phone; for a chat without one, its dialogs'
+    /// contacts), sorted by id: when no lead of the chat answers for an instant, the first of them
+    /// with a responsible does (L4).
+    pub contacts: &'l [ContactView<'a>],
     /// Calls with the chat's phone (used only when `reply_channels` has `call`). Like the
     /// activities, any instant up to A: those before the period only rebuild the state it starts
     /// in (C7).

@@ -5,7 +5,7 @@
 
 use crate::analytics::calendar::Micros;
 use crate::analytics::engine::keys::Interner;
-use crate::analytics::lead::{LeadView, lead_at};
+use crate::analytics::lead::{ContactView, LeadView, lead_at};
 
 /// What holds at an instant, with the managers' and pipelines' interned ids.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +22,7 @@ pub(super) struct Stretch<'l, 'a> {
 #[derive(Debug)]
 pub(super) struct Timeline<'l, 'a> {
     leads: &'l [LeadView<'a>],
+    contacts: &'l [ContactView<'a>],
     ahead: Micros,
     behind: Micros,
     /// Every instant where an answer may change, ascending, each once.
@@ -33,8 +34,14 @@ pub(super) struct Timeline<'l, 'a> {
 }
 
 impl<'l, 'a> Timeline<'l, 'a> {
-    /// The timeline of a chat's candidate leads with the link tolerances (µs) of `lead_at`.
-    pub(super) fn new(leads: &'l [LeadView<'a>], ahead: Micros, behind: Micros) -> Self {
+    /// The timeline of a chat's candidate leads with the link tolerances (µs) of `lead_at`, and
+    /// its contacts, whose responsible answers when no lead does (L4).
+    pub(super) fn new(
+        leads: &'l [LeadView<'a>],
+        contacts: &'l [ContactView<'a>],
+        ahead: Micros,
+        behind: Micros,
+    ) -> Self {
         let mut breaks = Vec::new();
         for l in leads {
             // `lead_at` compares t with created, created − ahead, closed and closed + behind
@@ -47,10 +54,14 @@ impl<'l, 'a> Timeline<'l, 'a> {
             breaks.extend(l.responsible.iter().map(|c| c.at.timestamp_micros()));
             breaks.extend(l.stages.iter().map(|c| c.at.timestamp_micros()));
         }
+        for c in contacts {
+            breaks.extend(c.responsible.iter().map(|c| c.at.timestamp_micros()));
+        }
         breaks.sort_unstable();
         breaks.dedup();
         Self {
             leads,
+            contacts,
             ahead,
             behind,
             breaks,
@@ -81,7 +92,10 @@ impl<'l, 'a> Timeline<'l, 'a> {
         };
         self.until = self.breaks.get(i).copied().unwrap_or(Micros::MAX);
         let lead = lead_at(self.leads, t, self.ahead, self.behind);
-        let responsible = lead.and_then(|l| l.responsible_at(t));
+        // L4: the lead's responsible, else the first contact's (by id) that has one.
+        let responsible = lead
+            .and_then(|l| l.responsible_at(t))
+            .or_else(|| self.contacts.iter().find_map(|c| c.responsible_at(t)));
         let s = Stretch {
             lead,
             responsible_id: managers.id(responsible),
@@ -158,7 +172,7 @@ mod tests {
         ];
         let (ahead, behind) = (1_800_000_000, 3_600_000_000);
         let (mut managers, mut pipelines) = (Interner::new("-"), Interner::new("-"));
-        let mut tl = Timeline::new(&leads, ahead, behind);
+        let mut tl = Timeline::new(&leads, &[], ahead, behind);
         let start = at("2026-03-10T00:00:00Z");
         let mut stretches = 0;
         let mut last = None;
