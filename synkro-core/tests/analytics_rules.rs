@@ -355,3 +355,44 @@ fn sla_targets_written_out_of_order_publish_the_smallest_first() {
         (0, 1)
     );
 }
+
+#[test]
+fn messages_of_one_instant_are_ordered_by_id_whatever_order_they_come_in() {
+    // C5: in a group chat the client's message and Boris's (a staff participant, inbound too) are
+    // stamped with the same second; their ids decide whether his message answers it.
+    let group = |first: (&str, &str), second: (&str, &str)| {
+        let t = msk("2025-11-11 10:00:00");
+        let author = |who: &str| (who == "staff").then_some("+79990001122");
+        let mut d = dialog(
+            "g",
+            [first, second]
+                .iter()
+                .map(|(id, who)| {
+                    message(
+                        "g",
+                        id,
+                        t,
+                        Direction::Inbound,
+                        author(who),
+                        "Когда поставка?",
+                    )
+                })
+                .collect(),
+        );
+        d.chat.as_mut().unwrap().kind = ChatKind::Group;
+        let mut cfg = MetricsConfig {
+            group_chats_in_waits: true,
+            ..fixture_config()
+        };
+        cfg.staff_participants
+            .insert("+79990001122".into(), "boris".into());
+        let r = one_day(cfg, &[d]);
+        (r.totals.waits.answered, r.totals.waits.open)
+    };
+    // The client's m1 comes before Boris's m2 in either input order: answered at 0 s.
+    assert_eq!(group(("m1", "client"), ("m2", "staff")), (1, 0));
+    assert_eq!(group(("m2", "staff"), ("m1", "client")), (1, 0));
+    // Boris's m1 comes first: the client's m2 opens a wait nobody answers.
+    assert_eq!(group(("m2", "client"), ("m1", "staff")), (0, 1));
+    assert_eq!(group(("m1", "staff"), ("m2", "client")), (0, 1));
+}

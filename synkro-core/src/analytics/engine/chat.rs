@@ -166,8 +166,22 @@ impl MetricsEngine {
             }
             ev.push((t, u8::from(m.direction == Direction::Outbound), i));
         }
-        // De-duplicate by id (a duplicate carries the same instant, so it sorts next to it).
         ev.sort_unstable();
+        // C5: messages of one instant and class follow their ids, not the order they came in
+        // (which also puts copies of one message next to each other).
+        let mut i = 0;
+        while i < ev.len() {
+            let (t, class, _) = ev[i];
+            let mut j = i + 1;
+            while j < ev.len() && ev[j].0 == t && ev[j].1 == class {
+                j += 1;
+            }
+            if j - i > 1 {
+                ev[i..j].sort_by(|a, b| input.message(a.2).id.cmp(&input.message(b.2).id));
+            }
+            i = j;
+        }
+        // De-duplicate by id (a copy carries the same instant, so it is next to it now).
         let before = ev.len();
         ev.dedup_by(|b, a| {
             a.0 == b.0 && a.1 == b.1 && input.message(a.2).id == input.message(b.2).id
@@ -177,6 +191,7 @@ impl MetricsEngine {
                 format!("duplicate message in chat {}", chat.id)
             });
         }
+        let messages = ev.len();
         if self.reply_by_call {
             for (i, c) in input.calls.iter().enumerate() {
                 let t = us(c.started_at);
@@ -220,7 +235,10 @@ impl MetricsEngine {
                 }
             }
         }
-        ev.sort_unstable();
+        if ev.len() > messages {
+            // Calls and CRM events into place; stable, so messages keep their C5 order.
+            ev.sort_by_key(|e| (e.0, e.1));
+        }
 
         let mut touches = Vec::with_capacity(input.messages.len() / 2);
         // Message counts of this chat by key, added to the accumulator's cells in one go.
