@@ -23,8 +23,10 @@ fn closed_lead(id: &str, owner: &str, closed: &str, to: &str, price: i64) -> Dia
     d
 }
 
+/// `d` deleted in the CRM on 11 Nov at 08:00, before the cut-off A of every report here (a
+/// deletion after A is not known at A, C3).
 fn deleted(mut d: Dialog) -> Dialog {
-    d.deal.deleted_at = Some(msk("2025-11-20 12:00:00"));
+    d.deal.deleted_at = Some(msk("2025-11-11 08:00:00"));
     d
 }
 
@@ -256,4 +258,34 @@ fn a_call_held_by_a_deleted_and_a_live_lead_has_the_live_one() {
     assert_eq!((r.totals.calls.missed, r.totals.calls.episodes), (1, 1));
     let u = r.dq("dq.calls_unmatched").expect("counted");
     assert_eq!((u.count, u.denominator), (0, 1), "{:?}", u.samples);
+}
+
+#[test]
+fn a_lead_deleted_after_the_cut_off_was_live_then_and_counts() {
+    // C3: A is 20 Nov 12:00; the won lead was deleted an hour after it. A re-run at the same A
+    // must give the numbers known at A, so the lead counts.
+    let won = || closed_lead("W", "anna", "2025-11-05 12:00:00", "142", 100_000);
+    let mut later = won();
+    later.deal.deleted_at = Some(msk("2025-11-20 13:00:00"));
+    let mut before = won();
+    before.deal.deleted_at = Some(msk("2025-11-20 11:00:00"));
+    let reference = ReferenceData {
+        pipelines: vec![pipeline()],
+        ..ReferenceData::default()
+    };
+    let at_a = |d: Dialog| {
+        let r = run_with(
+            fixture_config(),
+            reference.clone(),
+            &[d],
+            msk("2025-11-01 00:00:00"),
+            msk("2025-11-20 12:00:00"),
+            msk("2025-11-20 12:00:00"),
+            MSK,
+        );
+        (r.totals.leads.won, r.totals.leads.stl_items)
+    };
+    assert_eq!(at_a(won()), (1, 1));
+    assert_eq!(at_a(later), (1, 1), "deleted after A: live at A");
+    assert_eq!(at_a(before), (0, 0), "deleted before A: no lead");
 }

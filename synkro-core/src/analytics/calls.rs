@@ -107,7 +107,7 @@ impl MetricsEngine {
                         }
                         a.talk += talk;
                     });
-                    let unmatched = !has_phone || leads.iter().all(|l| l.deal.is_deleted());
+                    let unmatched = !has_phone || leads.iter().all(|l| l.deleted);
                     self.dq_add("dq.calls_unmatched", unmatched, || c.id.to_string());
                     self.dq_unassigned("dq.unassigned_items.call.volume", who, c.id.as_str());
                 }

@@ -100,6 +100,10 @@ pub struct LeadView<'a> {
     pub created: Micros,
     /// Close instant, if closed.
     pub closed: Option<Micros>,
+    /// Whether the lead counts as deleted in the CRM (L3, K19): [`new`](Self::new) takes it
+    /// from the deal; [`compute`](crate::analytics::compute) clears it for a deal deleted after
+    /// A, which was live at A (C3).
+    pub deleted: bool,
 }
 
 impl<'a> LeadView<'a> {
@@ -120,6 +124,7 @@ impl<'a> LeadView<'a> {
             responsible,
             created: us(deal.created_at),
             closed: deal.closed_at.map(us),
+            deleted: deal.is_deleted(),
         }
     }
 
@@ -218,9 +223,9 @@ impl<'a> ContactView<'a> {
     }
 }
 
-/// L3: the lead of a chat at t among candidate leads. Deleted leads are never chosen (L3:
-/// "deleted leads excluded"); [`compute`](crate::analytics::compute) leaves them out of the
-/// candidates already.
+/// L3: the lead of a chat at t among candidate leads. Deleted leads
+/// ([`LeadView::deleted`]) are never chosen (L3: "deleted leads excluded");
+/// [`compute`](crate::analytics::compute) leaves them out of the candidates already.
 #[must_use]
 pub fn lead_at<'l, 'a>(
     leads: &'l [LeadView<'a>],
@@ -233,9 +238,9 @@ pub fn lead_at<'l, 'a>(
         let ok = l.open_at(t)
             || (l.created > t && l.created <= t + ahead)
             || l.closed.is_some_and(|c| c <= t && c >= t - behind);
-        return (ok && !l.deal.is_deleted()).then_some(l);
+        return (ok && !l.deleted).then_some(l);
     }
-    let live = || leads.iter().filter(|l| !l.deal.is_deleted());
+    let live = || leads.iter().filter(|l| !l.deleted);
     live()
         .filter(|l| l.open_at(t))
         .max_by_key(|l| (l.created, l.deal.id.as_str()))

@@ -247,10 +247,10 @@ impl MetricsEngine {
     }
 
     /// Processes one lead: speed to lead, win/loss, cycle, funnel passes, stays, follow-up, and
-    /// `dq.leads_without_phone`. A lead deleted in the CRM counts in none of them (K19) and is
-    /// ignored.
+    /// `dq.leads_without_phone`. A lead deleted in the CRM ([`LeadView::deleted`]) counts in none
+    /// of them (K19) and is ignored.
     pub fn add_lead(&mut self, input: &LeadInput<'_, '_>) {
-        if input.lead.deal.is_deleted() {
+        if input.lead.deleted {
             return;
         }
         let touches = self.lead_touches(input);

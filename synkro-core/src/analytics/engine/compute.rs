@@ -86,7 +86,8 @@ fn live_views<'v, 'a>(
 /// A synthetic deal (the stand-in of a chat in `radist_only`, [`Deal::synthetic`]) is no CRM lead
 /// (L3): its chat is a chat without a lead, as below, and no lead metric counts it.
 ///
-/// A deal deleted in the CRM ([`Deal::is_deleted`](crate::model::Deal::is_deleted)) is no lead:
+/// A deal deleted in the CRM at or before A ([`Deal::is_deleted_at`](crate::model::Deal::is_deleted_at);
+/// one deleted after A was live at A, C3) is no lead:
 /// it is no candidate of its chat or its calls (L3) and counts in no lead metric (K19). Its
 /// dialog's chat, messages, calls and activities still count as communication: a chat whose only
 /// deals are deleted is a chat without a lead (its messages in `dq.msg_without_lead` and the
@@ -160,12 +161,16 @@ pub fn compute_with_phones(
             .iter()
             .chain(&d.stage_changes)
             .chain(&d.after.stage_changes);
-        LeadView::new(&d.deal, stages, changes)
+        // Built only for deals not deleted at A: one deleted after A was live then (C3).
+        LeadView {
+            deleted: false,
+            ..LeadView::new(&d.deal, stages, changes)
+        }
     }
     // Each live lead's view, built once: its chat, its calls and the lead metrics share it.
     let views: Vec<Option<LeadView<'_>>> = dialogs
         .iter()
-        .map(|d| (!d.deal.is_deleted() && !d.deal.synthetic).then(|| make(d, &resp)))
+        .map(|d| (!engine.known_deleted(&d.deal) && !d.deal.synthetic).then(|| make(d, &resp)))
         .collect();
     let mut phones = Phones {
         seen: FxHashMap::default(),

@@ -51,6 +51,13 @@ impl Deal {
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
     }
+
+    /// Whether the deal was deleted at or before `t`: what was known of it at `t` (a report with
+    /// the knowledge cut-off A treats a deal deleted after A as live, metrics.md C3).
+    #[must_use]
+    pub fn is_deleted_at(&self, t: chrono::DateTime<chrono::Utc>) -> bool {
+        self.deleted_at.is_some_and(|d| d <= t)
+    }
 }
 
 /// A deal the CRM reports deleted (amoCRM: `GET /api/v4/leads?with=only_deleted`, deleted but
