@@ -469,3 +469,54 @@ fn e18_which_leads_are_stale_and_from_when() {
     check_stale_from(c, "L21", "2025-11-21 10:00:00");
     check_stale_from(c, "L22", "2025-11-17 16:00:00");
 }
+
+#[test]
+fn loss_reasons_are_counted_by_the_stage_the_lead_was_lost_from() {
+    // §3.14 "also by stage at loss": two leads lost from S2 and S4 for the same reason, and one
+    // whose close the stage history misses (it stood in S3; the deal says lost).
+    let (a, _) = lead17(
+        "A",
+        "anna",
+        &[("2025-11-05 12:00:00", "s2", "143")],
+        None,
+        None,
+        Some("Дорого"),
+    );
+    let (b, _) = lead17(
+        "B",
+        "anna",
+        &[("2025-11-06 12:00:00", "s4", "143")],
+        None,
+        None,
+        Some("Дорого"),
+    );
+    let (mut c, _) = lead17(
+        "C",
+        "anna",
+        &[("2025-11-03 12:00:00", "s1", "s3")],
+        None,
+        None,
+        Some("Дорого"),
+    );
+    c.deal.stage = Some(StageId::new("143"));
+    c.deal.closed_at = Some(msk("2025-11-07 12:00:00"));
+    let reference = ReferenceData {
+        pipelines: vec![pipeline()],
+        ..ReferenceData::default()
+    };
+    let r = run_ref(
+        fixture_config(),
+        reference,
+        &[a, b, c],
+        "2025-11-01",
+        "2025-12-01",
+    );
+    let dorogo = reason(&r, "Дорого");
+    assert_eq!(dorogo.count, 3);
+    let by_stage: Vec<(&str, u64)> = dorogo
+        .by_stage
+        .iter()
+        .map(|(s, n)| (s.as_str(), *n))
+        .collect();
+    assert_eq!(by_stage, [("s2", 1), ("s3", 1), ("s4", 1)]);
+}

@@ -509,6 +509,7 @@ async fn hostile_names_are_escaped_in_the_markdown() {
         count: 1,
         share: Some(1.0),
         by_manager: Default::default(),
+        by_stage: Default::default(),
     }];
     let s = doc
         .sections

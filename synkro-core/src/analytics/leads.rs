@@ -23,8 +23,30 @@ pub(crate) struct LeadsState {
     passes: BTreeMap<String, Vec<Vec<Option<Micros>>>>,
     /// pipeline → stage → (completed stays, open stays).
     stays: BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
-    /// reason → (count, by manager).
-    losses: BTreeMap<String, (u64, BTreeMap<String, u64>)>,
+    /// reason → its lost items.
+    losses: BTreeMap<String, LossTally>,
+}
+
+/// The lost items of one reason (§3.14): how many, by attributed manager and by stage at loss.
+#[derive(Debug, Clone, Default)]
+struct LossTally {
+    count: u64,
+    by_manager: BTreeMap<String, u64>,
+    by_stage: BTreeMap<String, u64>,
+}
+
+impl LossTally {
+    fn add(&mut self, o: &Self) {
+        self.count += o.count;
+        for (map, other) in [
+            (&mut self.by_manager, &o.by_manager),
+            (&mut self.by_stage, &o.by_stage),
+        ] {
+            for (k, n) in other {
+                *entry(map, k) += n;
+            }
+        }
+    }
 }
 
 /// The value of `key` in `map`, added (default) on first use; a key already there is found
@@ -55,12 +77,8 @@ impl LeadsState {
                 e.1.bus.merge(&op.bus);
             }
         }
-        for (k, (n, by)) in o.losses {
-            let e = self.losses.entry(k).or_default();
-            e.0 += n;
-            for (m, c) in by {
-                *e.1.entry(m).or_insert(0) += c;
-            }
+        for (k, t) in o.losses {
+            self.losses.entry(k).or_default().add(&t);
         }
     }
 
@@ -137,15 +155,16 @@ impl LeadsState {
                 },
             })
             .collect();
-        let lost: u64 = self.losses.values().map(|v| v.0).sum();
+        let lost: u64 = self.losses.values().map(|t| t.count).sum();
         let loss_reasons = self
             .losses
             .iter()
-            .map(|(r, (n, by))| LossReason {
+            .map(|(r, t)| LossReason {
                 reason: r.clone(),
-                count: *n,
-                share: (lost > 0).then(|| *n as f64 / lost as f64),
-                by_manager: by.clone(),
+                count: t.count,
+                share: (lost > 0).then(|| t.count as f64 / lost as f64),
+                by_manager: t.by_manager.clone(),
+                by_stage: t.by_stage.clone(),
             })
             .collect();
         (funnels, stage_times, loss_reasons)
@@ -366,7 +385,7 @@ impl MetricsEngine {
                 last = Some((c, k, None));
             }
         }
-        let Some((at, kind, _from)) = last else {
+        let Some((at, kind, from)) = last else {
             return;
         };
         let who = match self.cfg.win_attribution {
@@ -401,10 +420,16 @@ impl MetricsEngine {
                 .clone()
                 .filter(|r| !r.trim().is_empty())
                 .unwrap_or_else(|| "(none)".to_owned());
+            // The stage it was lost from: the close's `from`, else where the lead stood just
+            // before the close.
+            let stage = from
+                .or_else(|| l.stage_at(at - 1).1.map(str::to_owned))
+                .unwrap_or_else(|| "(none)".to_owned());
             let name = self.managers.name(mgr).to_owned();
-            let e = self.leads.losses.entry(reason).or_default();
-            e.0 += 1;
-            *e.1.entry(name).or_insert(0) += 1;
+            let t = self.leads.losses.entry(reason).or_default();
+            t.count += 1;
+            *t.by_manager.entry(name).or_insert(0) += 1;
+            *t.by_stage.entry(stage).or_insert(0) += 1;
         }
     }
 

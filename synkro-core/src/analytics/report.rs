@@ -278,6 +278,9 @@ pub struct LossReason {
     pub share: Option<f64>,
     /// Count per attributed manager.
     pub by_manager: BTreeMap<String, u64>,
+    /// Count per stage at loss (the stage id the lead was lost from; `(none)` when unknown).
+    #[serde(default)]
+    pub by_stage: BTreeMap<String, u64>,
 }
 
 /// One data-quality counter (§3.15).
