@@ -6,6 +6,7 @@ mod analytics_support;
 use analytics_support::leads::*;
 use analytics_support::*;
 use synkro_core::analytics::*;
+use synkro_core::pipeline::Dialog;
 
 fn steps(r: &MetricsReport) -> Vec<(String, String, u64, u64)> {
     let f = r.funnel("p1").unwrap();
@@ -107,4 +108,67 @@ fn stage_time_per_lead_sums_a_leads_stays_in_a_stage() {
     let r = run_e16(fixture_config());
     let s1 = r.stage_times.iter().find(|s| s.stage == "s1").unwrap();
     assert_eq!(s1.completed.business.n, 5);
+}
+
+/// (cohort, converted) of a funnel step of `steps`.
+fn step_of(steps: &[FunnelStep], from: &str, to: &str) -> (u64, u64) {
+    steps
+        .iter()
+        .find(|s| s.from == from && s.to == to)
+        .map(|s| (s.cohort, s.converted))
+        .unwrap_or_else(|| panic!("no step {from} → {to}"))
+}
+
+#[test]
+fn funnels_and_stage_times_are_attributed_to_the_responsible_at_the_pass_and_at_entry() {
+    // §5.5: a funnel cohort of stage X goes to the responsible at the lead's pass of X; a stay
+    // to the responsible at its entry. L1 is Anna's throughout and reaches S2; L2 is Boris's and
+    // stays in S1; L3 is created by Anna and handed to Boris before it reaches S2.
+    let lead = |id: &str, owner: &str, moves: &[(&str, &str, &str)]| {
+        let mut d = Dialog::new(deal(id, owner, msk("2025-11-03 10:00:00")));
+        d.stage_changes = stage_moves(id, moves);
+        d
+    };
+    let l1 = lead("L1", "anna", &[("2025-11-04 10:00:00", "s1", "s2")]);
+    let l2 = lead("L2", "boris", &[]);
+    let l3 = lead("L3", "anna", &[("2025-11-06 10:00:00", "s1", "s2")]);
+    let reference = ReferenceData {
+        pipelines: vec![pipeline()],
+        responsible_changes: vec![owner_change(
+            "rc",
+            &l3.deal.id,
+            msk("2025-11-05 10:00:00"),
+            "anna",
+            "boris",
+        )],
+        ..ReferenceData::default()
+    };
+    let r = run_ref(
+        fixture_config(),
+        reference,
+        &[l1, l2, l3],
+        "2025-11-01",
+        "2025-12-01",
+    );
+    let f = r.funnel("p1").expect("the funnel");
+    assert_eq!(step_of(&f.steps, "s1", "s2"), (3, 2));
+    let of = |who: &str| &f.by_manager[who];
+    // S1 cohorts: L1 and L3 passed S1 at creation, with Anna; L2 with Boris.
+    assert_eq!(step_of(of("anna"), "s1", "s2"), (2, 2));
+    assert_eq!(step_of(of("boris"), "s1", "s2"), (1, 0));
+    // The S2 cohort: L1 with Anna, L3 with Boris (the owner when it passed S2).
+    assert_eq!(step_of(of("anna"), "s2", "s3"), (1, 0));
+    assert_eq!(step_of(of("boris"), "s2", "s3"), (1, 0));
+    // Stays in S1: L1's and L3's entered with Anna (completed), L2's with Boris (open at A).
+    let s1 = r
+        .stage_times
+        .iter()
+        .find(|s| s.pipeline == "p1" && s.stage == "s1")
+        .expect("stays in S1");
+    let counts = |who: &str| {
+        let v = &s1.by_manager[who];
+        (v.completed.calendar.n, v.open.calendar.n)
+    };
+    assert_eq!((counts("anna"), counts("boris")), ((2, 0), (0, 1)));
+    assert_eq!((s1.completed.calendar.n, s1.open.calendar.n), (2, 1));
 }

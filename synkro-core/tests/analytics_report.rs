@@ -503,6 +503,7 @@ async fn hostile_names_are_escaped_in_the_markdown() {
             converted: 1,
             rate: Some(0.5),
         }],
+        by_manager: Default::default(),
     }];
     m.loss_reasons = vec![LossReason {
         reason: "<script>x</script>".into(),

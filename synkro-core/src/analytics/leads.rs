@@ -1,7 +1,7 @@
 //! Lead metrics: speed to lead (§3.6), follow-up discipline (§3.11), funnel conversion (§3.12),
 //! time in stage and sales cycle (§3.13), win rate and loss reasons (§3.14).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 
@@ -11,7 +11,9 @@ use crate::analytics::config::{
     Basis, CallRule, FunnelMode, StageTimeUnit, StlAttribution, WinAttribution,
 };
 use crate::analytics::engine::{LeadInput, MetricsEngine, SEC};
-use crate::analytics::report::{DurationMetric, Funnel, FunnelStep, LossReason, StageTime};
+use crate::analytics::report::{
+    DurationMetric, Funnel, FunnelStep, LossReason, StageStays, StageTime,
+};
 use crate::analytics::stats::{ItemState, classify};
 use crate::model::{ActivityKind, ChatKind, Direction, StageKind};
 
@@ -19,10 +21,13 @@ use crate::model::{ActivityKind, ChatKind, Direction, StageKind};
 /// from items).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LeadsState {
-    /// pipeline → per lead: first pass instant of every open stage (in order), then won.
-    passes: BTreeMap<String, Vec<Vec<Option<Micros>>>>,
+    /// pipeline → per lead: first pass of every open stage (in order), then won: its instant and
+    /// the responsible then (interned), to whom a cohort of that stage is attributed (§5.5).
+    passes: BTreeMap<String, Vec<Vec<Option<(Micros, u32)>>>>,
     /// pipeline → stage → (completed stays, open stays).
     stays: BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
+    /// The same per responsible at entry (§5.5): manager name → pipeline → stage → stays.
+    stays_by_manager: BTreeMap<String, BTreeMap<String, BTreeMap<String, (Pair, Pair)>>>,
     /// reason → its lost items.
     losses: BTreeMap<String, LossTally>,
 }
@@ -49,6 +54,22 @@ impl LossTally {
     }
 }
 
+/// Adds the stays of `o` (pipeline → stage → stays) to `into`.
+fn merge_stays(
+    into: &mut BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
+    o: BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
+) {
+    for (p, stages) in o {
+        for (st, (c, op)) in stages {
+            let e = entry(entry(into, &p), &st);
+            e.0.cal.merge(&c.cal);
+            e.0.bus.merge(&c.bus);
+            e.1.cal.merge(&op.cal);
+            e.1.bus.merge(&op.bus);
+        }
+    }
+}
+
 /// The value of `key` in `map`, added (default) on first use; a key already there is found
 /// without allocating its `String`.
 fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
@@ -59,23 +80,29 @@ fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut
 }
 
 impl LeadsState {
-    /// The stays of a (pipeline, stage), added on first use.
-    fn stay(&mut self, (pipeline, stage): (&str, &str)) -> &mut (Pair, Pair) {
-        entry(entry(&mut self.stays, pipeline), stage)
+    /// Records a stay of (pipeline, stage) with its manager: `open` when it has not ended by A.
+    fn add_stay(&mut self, stage: (&str, &str), manager: &str, open: bool, cal: i64, bus: i64) {
+        let all = entry(entry(&mut self.stays, stage.0), stage.1);
+        let by = entry(
+            entry(entry(&mut self.stays_by_manager, manager), stage.0),
+            stage.1,
+        );
+        for e in [all, by] {
+            if open {
+                e.1.push(cal, bus);
+            } else {
+                e.0.push(cal, bus);
+            }
+        }
     }
 
     pub(crate) fn merge(&mut self, o: Self) {
         for (k, v) in o.passes {
             self.passes.entry(k).or_default().extend(v);
         }
-        for (p, stages) in o.stays {
-            for (st, (c, op)) in stages {
-                let e = self.stay((&p, &st));
-                e.0.cal.merge(&c.cal);
-                e.0.bus.merge(&c.bus);
-                e.1.cal.merge(&op.cal);
-                e.1.bus.merge(&op.bus);
-            }
+        merge_stays(&mut self.stays, o.stays);
+        for (m, stays) in o.stays_by_manager {
+            merge_stays(entry(&mut self.stays_by_manager, &m), stays);
         }
         for (k, t) in o.losses {
             self.losses.entry(k).or_default().add(&t);
@@ -105,15 +132,21 @@ impl LeadsState {
                 .collect();
             // §3.12 `funnel_horizon`: Y counts only if passed within that many seconds of X.
             let horizon = eng.cfg.funnel_horizon.map(|h| h * SEC);
-            let step = |x: usize, y: usize| {
+            // A cohort of stage X, of one manager (the responsible at the pass of X) or of all.
+            let step = |x: usize, y: usize, who: Option<u32>| {
                 let cohort: Vec<_> = leads
                     .iter()
-                    .filter_map(|l| l[x].filter(|t| eng.in_period(*t)).map(|tx| (l, tx)))
+                    .filter_map(|l| {
+                        l[x].filter(|(t, m)| eng.in_period(*t) && who.is_none_or(|w| w == *m))
+                            .map(|(tx, _)| (l, tx))
+                    })
                     .collect();
                 let converted = cohort
                     .iter()
                     .filter(|(l, tx)| {
-                        l[y].is_some_and(|ty| ty <= eng.a && horizon.is_none_or(|h| ty - tx <= h))
+                        l[y].is_some_and(|(ty, _)| {
+                            ty <= eng.a && horizon.is_none_or(|h| ty - tx <= h)
+                        })
                     })
                     .count() as u64;
                 let n = cohort.len() as u64;
@@ -125,34 +158,64 @@ impl LeadsState {
                     rate: (n > 0).then(|| converted as f64 / n as f64),
                 }
             };
-            let mut steps = Vec::new();
-            for i in 0..names.len().saturating_sub(1) {
-                steps.push(step(i, i + 1));
-            }
-            for j in 2..names.len() {
-                steps.push(step(0, j));
-            }
+            let steps_of = |who: Option<u32>| {
+                let mut steps = Vec::new();
+                for i in 0..names.len().saturating_sub(1) {
+                    steps.push(step(i, i + 1, who));
+                }
+                for j in 2..names.len() {
+                    steps.push(step(0, j, who));
+                }
+                steps
+            };
+            // The managers some cohort in the period is attributed to.
+            let managers: BTreeSet<u32> = leads
+                .iter()
+                .flatten()
+                .flatten()
+                .filter(|(t, _)| eng.in_period(*t))
+                .map(|(_, m)| *m)
+                .collect();
             funnels.push(Funnel {
                 pipeline: p.id.0.clone(),
                 name: p.name.clone(),
-                steps,
+                steps: steps_of(None),
+                by_manager: managers
+                    .into_iter()
+                    .map(|m| (eng.managers.name(m).to_owned(), steps_of(Some(m))))
+                    .collect(),
             });
         }
+        let stays_of = |(c, o): &(Pair, Pair)| StageStays {
+            completed: DurationMetric {
+                calendar: c.cal.summary(levels),
+                business: c.bus.summary(levels),
+            },
+            open: DurationMetric {
+                calendar: o.cal.summary(levels),
+                business: o.bus.summary(levels),
+            },
+        };
         let stage_times = self
             .stays
             .iter()
             .flat_map(|(p, m)| m.iter().map(move |(s, v)| (p, s, v)))
-            .map(|(p, s, (c, o))| StageTime {
-                pipeline: p.clone(),
-                stage: s.clone(),
-                completed: DurationMetric {
-                    calendar: c.cal.summary(levels),
-                    business: c.bus.summary(levels),
-                },
-                open: DurationMetric {
-                    calendar: o.cal.summary(levels),
-                    business: o.bus.summary(levels),
-                },
+            .map(|(p, s, v)| {
+                let StageStays { completed, open } = stays_of(v);
+                StageTime {
+                    pipeline: p.clone(),
+                    stage: s.clone(),
+                    completed,
+                    open,
+                    by_manager: self
+                        .stays_by_manager
+                        .iter()
+                        .filter_map(|(m, pipes)| {
+                            let v = pipes.get(p)?.get(s)?;
+                            Some((m.clone(), stays_of(v)))
+                        })
+                        .collect(),
+                }
             })
             .collect();
         let lost: u64 = self.losses.values().map(|t| t.count).sum();
@@ -476,9 +539,10 @@ impl MetricsEngine {
         }
         let pos = self.positions(input);
         // Funnel passes per pipeline.
-        let mut per_pipeline: BTreeMap<&str, Vec<Option<Micros>>> = BTreeMap::new();
+        let mut per_pipeline: BTreeMap<&str, Vec<Option<(Micros, u32)>>> = BTreeMap::new();
         for (t, p, s) in &pos {
             let (Some(p), Some(s)) = (p, s) else { continue };
+            let who = self.manager_id(l.responsible_at(*t));
             let Some(pipe) = self
                 .reference
                 .pipelines
@@ -498,7 +562,7 @@ impl MetricsEngine {
             let kind = self.reference.stage_kind_of(s);
             let mut mark = |i: usize| {
                 if passes[i].is_none() {
-                    passes[i] = Some(*t);
+                    passes[i] = Some((*t, who));
                 }
             };
             match kind {
@@ -554,21 +618,13 @@ impl MetricsEngine {
                 continue;
             }
             self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
-            let e = self.leads.stay(stage);
-            if exit.is_some() {
-                e.0.push(cal, bus)
-            } else {
-                e.1.push(cal, bus)
-            }
+            let name = self.managers.name(mgr).to_owned();
+            self.leads.add_stay(stage, &name, exit.is_none(), cal, bus);
         }
         for (stage, cal, bus, open, mgr) in summed {
             self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
-            let e = self.leads.stay(stage);
-            if open {
-                e.1.push(cal, bus)
-            } else {
-                e.0.push(cal, bus)
-            }
+            let name = self.managers.name(mgr).to_owned();
+            self.leads.add_stay(stage, &name, open, cal, bus);
         }
     }
 

@@ -252,6 +252,10 @@ pub struct Funnel {
     pub name: String,
     /// Consecutive steps, then first stage → every stage and → won.
     pub steps: Vec<FunnelStep>,
+    /// The same steps per manager: each cohort of stage X goes to the responsible at the lead's
+    /// pass of X (§5.5).
+    #[serde(default)]
+    pub by_manager: BTreeMap<String, Vec<FunnelStep>>,
 }
 
 /// Time in one stage (§3.13).
@@ -261,6 +265,18 @@ pub struct StageTime {
     pub pipeline: String,
     /// Stage id.
     pub stage: String,
+    /// Completed stays.
+    pub completed: DurationMetric,
+    /// Stays open at A: count and ages.
+    pub open: DurationMetric,
+    /// The same per responsible at entry (§5.5).
+    #[serde(default)]
+    pub by_manager: BTreeMap<String, StageStays>,
+}
+
+/// The stays of one stage attributed to one manager.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageStays {
     /// Completed stays.
     pub completed: DurationMetric,
     /// Stays open at A: count and ages.
