@@ -17,17 +17,24 @@ use crate::analytics::report::{
 use crate::analytics::stats::{ItemState, classify};
 use crate::model::{ActivityKind, ChatKind, Direction, StageKind};
 
+/// One lead's first pass of each open stage of a pipeline, then of won: (instant, interned
+/// responsible then).
+type LeadPasses = Vec<Option<(Micros, u32)>>;
+
+/// pipeline → stage → (completed stays, open stays).
+type Stays = BTreeMap<String, BTreeMap<String, (Pair, Pair)>>;
+
 /// Lead-level state kept until the report is published (pipeline metrics are always computed
 /// from items).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LeadsState {
     /// pipeline → per lead: first pass of every open stage (in order), then won: its instant and
     /// the responsible then (interned), to whom a cohort of that stage is attributed (§5.5).
-    passes: BTreeMap<String, Vec<Vec<Option<(Micros, u32)>>>>,
+    passes: BTreeMap<String, Vec<LeadPasses>>,
     /// pipeline → stage → (completed stays, open stays).
-    stays: BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
-    /// The same per responsible at entry (§5.5): manager name → pipeline → stage → stays.
-    stays_by_manager: BTreeMap<String, BTreeMap<String, BTreeMap<String, (Pair, Pair)>>>,
+    stays: Stays,
+    /// The same per responsible at entry (§5.5): manager name → stays.
+    stays_by_manager: BTreeMap<String, Stays>,
     /// reason → its lost items.
     losses: BTreeMap<String, LossTally>,
 }
@@ -55,10 +62,7 @@ impl LossTally {
 }
 
 /// Adds the stays of `o` (pipeline → stage → stays) to `into`.
-fn merge_stays(
-    into: &mut BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
-    o: BTreeMap<String, BTreeMap<String, (Pair, Pair)>>,
-) {
+fn merge_stays(into: &mut Stays, o: Stays) {
     for (p, stages) in o {
         for (st, (c, op)) in stages {
             let e = entry(entry(into, &p), &st);
@@ -539,7 +543,7 @@ impl MetricsEngine {
         }
         let pos = self.positions(input);
         // Funnel passes per pipeline.
-        let mut per_pipeline: BTreeMap<&str, Vec<Option<(Micros, u32)>>> = BTreeMap::new();
+        let mut per_pipeline: BTreeMap<&str, LeadPasses> = BTreeMap::new();
         for (t, p, s) in &pos {
             let (Some(p), Some(s)) = (p, s) else { continue };
             let who = self.manager_id(l.responsible_at(*t));
