@@ -254,6 +254,26 @@ impl MetricsEngine {
             let answer = reply.filter(|_| outcome == Outcome::Answered);
             let secs = |us: Micros| us as f64 / 1e6;
             let end_owner = owner_at(self, timeline, end_at);
+            // §3.3 `due_at`: where the SLA measure (from the measured start, in the attributed
+            // manager's calendar on business time) reaches each target.
+            let cal_ix = {
+                let p = self.cal_pos(mgr);
+                self.cals.at(p)
+            };
+            let due_at = self
+                .cfg
+                .sla_targets
+                .iter()
+                .map(|t| {
+                    let due = if self.cfg.sla_basis == Basis::Business {
+                        cal_ix.add_business(mstart, t * SEC)
+                    } else {
+                        Some(mstart + t * SEC)
+                    };
+                    (*t, due.map(from_micros))
+                })
+                .collect();
+            let calendar = cal_ix.calendar().id().to_owned();
             self.wait_rows.push(WaitRow {
                 chat: chat.id.0.clone(),
                 session_no: s.no,
@@ -276,6 +296,7 @@ impl MetricsEngine {
                     .map(str::to_owned),
                 calendar_s: secs(cal),
                 business_s: secs(bus),
+                calendar,
                 in_hours,
                 manager: self.managers.name(mgr).to_owned(),
                 owner_at_start: self.manager_name(at_start.responsible_id),
@@ -286,6 +307,7 @@ impl MetricsEngine {
                     .iter()
                     .map(|t| (*t, classify(measure, *t, state)))
                     .collect(),
+                due_at,
                 lead: lead.map(|l| l.deal.id.0.clone()),
                 pipeline: (at_start.pipeline_id != 0)
                     .then(|| self.pipelines.name(at_start.pipeline_id).to_owned()),
