@@ -20,6 +20,9 @@ pub(super) enum Outcome {
 #[derive(Debug)]
 pub(super) struct WaitState {
     pub(super) start: Micros,
+    /// The opening message (its index in [`ChatInput::message`]): the wait's id in data-quality
+    /// samples.
+    pub(super) opening: u32,
     pub(super) last_sub: Micros,
     pub(super) first: bool,
     /// With `wait_anchor = last`, every substantive client message after the opening one (ages
@@ -29,10 +32,11 @@ pub(super) struct WaitState {
 }
 
 impl WaitState {
-    /// A wait opened at `t`.
-    pub(super) fn new(t: Micros, first: bool) -> Self {
+    /// A wait opened at `t` by message `opening`.
+    pub(super) fn new(t: Micros, opening: u32, first: bool) -> Self {
         Self {
             start: t,
+            opening,
             last_sub: t,
             first,
             later: Vec::new(),
@@ -214,6 +218,9 @@ impl MetricsEngine {
         if !in_period {
             return;
         }
+        // §3.15: a wait of the period attributed to no one (§5.5), sampled by its opening message.
+        let opening = input.message(w.opening);
+        self.dq_unassigned("dq.unassigned_items.wait", mgr, opening.id.as_str());
         // The SLA status per target, once for the totals and every breakdown row.
         let mut statuses = std::mem::take(&mut self.sla_scratch);
         statuses.clear();
