@@ -5,7 +5,7 @@
 mod analytics_support;
 
 use analytics_support::*;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Utc, Weekday::*};
 use synkro_core::analytics::*;
 use synkro_core::pipeline::Dialog;
 
@@ -150,8 +150,8 @@ fn sla_900(r: &MetricsReport, chat: &str) -> SlaStatus {
 }
 
 /// Asserts `chat`'s due_at (start + 900 business seconds): its wait, still unanswered, is pending
-/// at A = `due` and a miss 1 µs later. (The report has no due_at field; this is where the
-/// public output shows it.)
+/// at A = `due` and a miss 1 µs later (the wait rows' `due_at` field names the same instant:
+/// see `e11_wait_rows_carry_due_at_and_the_calendar_used`).
 #[track_caller]
 fn check_due_at(chat: &str, due: &str) {
     let mut ds = e11_dialogs(false);
@@ -255,6 +255,87 @@ fn e11_open_waits_at_period_end() {
     );
     assert_eq!(wed.totals.waits.total, 0, "Wednesday: waits");
     assert!(wed.waits.is_empty(), "Wednesday: exported waits");
+}
+
+/// Asserts the exported wait of `chat` (§2.4): the calendar that measured it and its SLA 900
+/// `due_at` (§3.3), exactly.
+#[track_caller]
+fn check_due_row(what: &str, r: &MetricsReport, chat: &str, calendar: &str, due: &str) {
+    let w = waits_of(r, chat);
+    assert_eq!(w.len(), 1, "{what}: {chat} has one wait");
+    assert_eq!(
+        (w[0].calendar.as_str(), w[0].due_at.clone()),
+        (calendar, vec![(900, Some(msk(due)))]),
+        "{what}: {chat} calendar and due_at"
+    );
+}
+
+#[test]
+fn e11_wait_rows_carry_due_at_and_the_calendar_used() {
+    // E11's due_at column: a Tue 12:15, b Tue 17:45, c Wed 09:10 (900 business seconds from the
+    // client message in MSK-9-18), whether the wait is answered or still open.
+    for (run, a, replies) in [
+        ("run 1", "2025-11-12 00:00:00", false),
+        ("run 2", "2025-11-12 12:00:00", true),
+    ] {
+        let r = e11(a, replies);
+        check_due_row(run, &r, "a", "MSK-9-18", "2025-11-11 12:15:00");
+        check_due_row(run, &r, "b", "MSK-9-18", "2025-11-11 17:45:00");
+        check_due_row(run, &r, "c", "MSK-9-18", "2025-11-12 09:10:00");
+    }
+
+    // §4.2: Anna, to whom every wait is attributed, works 10–19 in her own calendar: it measures
+    // the waits and is named; c's 900 s now fit before 19:00.
+    let mut cfg = fixture_config_with_waits();
+    cfg.calendars.push(CalendarSpec::weekly(
+        "MSK-10-19",
+        "Europe/Moscow",
+        &[Mon, Tue, Wed, Thu, Fri],
+        &["10:00-19:00"],
+    ));
+    cfg.manager_calendars
+        .insert("anna".into(), "MSK-10-19".into());
+    let (from, to) = (msk("2025-11-11 00:00:00"), msk("2025-11-12 00:00:00"));
+    let r = run_with(
+        cfg,
+        ReferenceData::default(),
+        &e11_dialogs(false),
+        from,
+        to,
+        to,
+        MSK,
+    );
+    check_due_row(
+        "anna's calendar",
+        &r,
+        "a",
+        "MSK-10-19",
+        "2025-11-11 12:15:00",
+    );
+    check_due_row(
+        "anna's calendar",
+        &r,
+        "c",
+        "MSK-10-19",
+        "2025-11-11 18:10:00",
+    );
+
+    // sla_basis = calendar: due_at is the start plus 900 elapsed seconds, overnight included.
+    let cfg = MetricsConfig {
+        sla_basis: Basis::Calendar,
+        ..fixture_config_with_waits()
+    };
+    let r = run_with(
+        cfg,
+        ReferenceData::default(),
+        &e11_dialogs(false),
+        from,
+        to,
+        to,
+        MSK,
+    );
+    check_due_row("calendar basis", &r, "b", "MSK-9-18", "2025-11-11 17:45:00");
+    check_due_row("calendar basis", &r, "c", "MSK-9-18", "2025-11-11 18:10:00");
 }
 
 fn e19_dialog() -> Dialog {

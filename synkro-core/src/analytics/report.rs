@@ -449,6 +449,11 @@ pub struct WaitRow {
     pub calendar_s: f64,
     /// The same in business seconds, in the attributed manager's calendar.
     pub business_s: f64,
+    /// Id of the calendar that measured `business_s`, `in_hours` and the business `due_at`: the
+    /// attributed manager's, else their team's, else the tenant calendar (§4.2). Empty in rows
+    /// written before it was recorded.
+    #[serde(default)]
+    pub calendar: String,
     /// The start fell in the attributed manager's working hours.
     pub in_hours: bool,
     /// The manager the wait is attributed to under the configured `attribution`.
@@ -459,6 +464,14 @@ pub struct WaitRow {
     pub owner_at_end: Option<String>,
     /// SLA status per target: (target_s, status).
     pub sla: Vec<(i64, crate::analytics::SlaStatus)>,
+    /// `due_at` per SLA target (§3.3): (target_s, the earliest instant at which the SLA measure
+    /// reaches the target). On business time (`sla_basis = business`) the target's working time
+    /// is added to the measured start in [`calendar`](Self::calendar); otherwise calendar time.
+    /// The wait is a miss once its age exceeds the target, i.e. only after this instant. `None`
+    /// when the calendar has no working time within reach (`dq.calendar_empty`). Empty in rows
+    /// written before it was recorded.
+    #[serde(default)]
+    pub due_at: Vec<(i64, Option<DateTime<Utc>>)>,
     /// Lead at the start.
     pub lead: Option<String>,
     /// Pipeline at the start.

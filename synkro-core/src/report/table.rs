@@ -174,8 +174,8 @@ pub const DIALOG_COLUMNS: &[DialogCol] = &[
     }),
 ];
 
-/// The fixed columns of the per-wait export (§2.4); a column `sla_<target>` per SLA target
-/// follows them.
+/// The fixed columns of the per-wait export (§2.4); a column `sla_<target>` per SLA target,
+/// then a column `due_<target>` per SLA target follow them.
 pub const WAIT_COLUMNS: &[WaitCol] = &[
     ("chat", |w| t(&w.chat)),
     ("session_no", |w| n(u64::from(w.session_no))),
@@ -195,6 +195,7 @@ pub const WAIT_COLUMNS: &[WaitCol] = &[
     }),
     ("calendar_s", |w| Cell::Num(Some(w.calendar_s))),
     ("business_s", |w| Cell::Num(Some(w.business_s))),
+    ("calendar", |w| t(&w.calendar)),
     ("in_hours", |w| t(if w.in_hours { "yes" } else { "no" })),
     ("manager", |w| t(&w.manager)),
     ("owner_at_start", |w| {
@@ -287,13 +288,15 @@ pub(crate) fn dialog_table(r: &MetricsReport) -> (Vec<&'static str>, Vec<Vec<Cel
 }
 
 /// The per-wait table: [`WAIT_COLUMNS`], then `sla_<target>` (the wait's status) per reply-SLA
-/// target of the report; empty where a row has no status for a target.
+/// target of the report, then `due_<target>` (its `due_at`, §3.3, RFC 3339) per target; empty
+/// where a row has no status or no `due_at` for a target.
 pub(crate) fn wait_table(r: &MetricsReport) -> (Vec<String>, Vec<Vec<Cell>>) {
     let targets = sla_targets(r);
     let header = WAIT_COLUMNS
         .iter()
         .map(|c| c.0.to_owned())
         .chain(targets.iter().map(|t| format!("sla_{t}")))
+        .chain(targets.iter().map(|t| format!("due_{t}")))
         .collect();
     let rows = r
         .waits
@@ -307,6 +310,14 @@ pub(crate) fn wait_table(r: &MetricsReport) -> (Vec<String>, Vec<Vec<Cell>>) {
                         .iter()
                         .find(|(ts, _)| ts == target)
                         .map_or_else(|| t(""), |(_, st)| t(sla_text(*st)))
+                }))
+                .chain(targets.iter().map(|target| {
+                    opt_time(
+                        w.due_at
+                            .iter()
+                            .find(|(ts, _)| ts == target)
+                            .and_then(|(_, due)| *due),
+                    )
                 }))
                 .collect()
         })

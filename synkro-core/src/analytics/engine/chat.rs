@@ -22,7 +22,14 @@ struct SamplesFull {
     lead: bool,
     author: bool,
     undelivered: bool,
+    unassigned_in: bool,
+    unassigned_out: bool,
 }
+
+/// `dq.unassigned_items` of the message volumes (§3.15): client messages (`msg.in`) and
+/// outbound ones (`msg.out.*`: human, bot, unknown) attributed to no manager (§5.5).
+const UNASSIGNED_MSG_IN: &str = "dq.unassigned_items.msg.in";
+const UNASSIGNED_MSG_OUT: &str = "dq.unassigned_items.msg.out";
 
 /// How a message counts (§1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,7 +422,7 @@ impl MetricsEngine {
                                     }
                                     None => {
                                         s.waits += 1;
-                                        wait = Some(WaitState::new(t, s.waits == 1));
+                                        wait = Some(WaitState::new(t, idx, s.waits == 1));
                                     }
                                 }
                             }
@@ -534,6 +541,18 @@ impl MetricsEngine {
                         c.human_delivered += 1;
                         c.chars_human += chars;
                     }
+                    // §3.15 `dq.unassigned_items.msg.*`: counted by cell (`add_message_cells`);
+                    // only the samples are taken here.
+                    if mgr == 0 {
+                        let (id, full) = if matches!(cls, Class::Client { .. }) {
+                            (UNASSIGNED_MSG_IN, &mut samples_full.unassigned_in)
+                        } else {
+                            (UNASSIGNED_MSG_OUT, &mut samples_full.unassigned_out)
+                        };
+                        if !*full {
+                            *full = !self.dq_sample(id, || m.id.0.clone());
+                        }
+                    }
                     dq_lead.1 += 1;
                     if lead.is_none() {
                         dq_lead.0 += 1;
@@ -632,8 +651,12 @@ impl MetricsEngine {
         &mut cells.last_mut().unwrap_or_else(|| unreachable!()).1
     }
 
+    /// Adds message cells to the accumulator, and their messages to
+    /// `dq.unassigned_items.msg.in` / `.msg.out` (§3.15: those of a cell of no manager count).
     fn add_message_cells(&mut self, cells: &mut Vec<(Key, MsgCounts)>) {
         cells.sort_unstable_by_key(|c| c.0);
+        // (count, denominator) of msg.in and of msg.out (human, bot and unknown outbound).
+        let (mut dq_in, mut dq_out) = ((0u64, 0u64), (0u64, 0u64));
         let mut i = 0;
         while i < cells.len() {
             let key = cells[i].0;
@@ -644,9 +667,20 @@ impl MetricsEngine {
                 j += 1;
             }
             self.acc.apply(&key, |x| x.msg.merge(&sum));
+            let out = sum.human + sum.bot.iter().sum::<u64>() + sum.unknown;
+            let unassigned = u64::from(key.manager == 0);
+            dq_in = (dq_in.0 + unassigned * sum.inbound, dq_in.1 + sum.inbound);
+            dq_out = (dq_out.0 + unassigned * out, dq_out.1 + out);
             i = j;
         }
         cells.clear();
+        for (id, (count, den)) in [(UNASSIGNED_MSG_IN, dq_in), (UNASSIGNED_MSG_OUT, dq_out)] {
+            if den > 0 {
+                let e = self.dq.entry(id).or_default();
+                e.count += count;
+                e.denominator += den;
+            }
+        }
     }
 
     /// K8: whether the session rebuilt from the messages the source returned before

@@ -105,6 +105,11 @@ impl MetricsEngine {
             }
         });
         if is_dialog {
+            // §3.15: a dialog of the period whose responsible at its start is no one (§5.5),
+            // sampled as `<chat>#<session_no>` (its row in the dialog export).
+            self.dq_add("dq.unassigned_items.dialog.new", s.responsible == 0, || {
+                format!("{}#{}", input.chat.id, s.no)
+            });
             self.dialog_rows.push(DialogRow {
                 chat: input.chat.id.0.clone(),
                 session_no: s.no,

@@ -20,6 +20,9 @@ pub(super) enum Outcome {
 #[derive(Debug)]
 pub(super) struct WaitState {
     pub(super) start: Micros,
+    /// The opening message (its index in [`ChatInput::message`]): the wait's id in data-quality
+    /// samples.
+    pub(super) opening: u32,
     pub(super) last_sub: Micros,
     pub(super) first: bool,
     /// With `wait_anchor = last`, every substantive client message after the opening one (ages
@@ -29,10 +32,11 @@ pub(super) struct WaitState {
 }
 
 impl WaitState {
-    /// A wait opened at `t`.
-    pub(super) fn new(t: Micros, first: bool) -> Self {
+    /// A wait opened at `t` by message `opening`.
+    pub(super) fn new(t: Micros, opening: u32, first: bool) -> Self {
         Self {
             start: t,
+            opening,
             last_sub: t,
             first,
             later: Vec::new(),
@@ -214,6 +218,9 @@ impl MetricsEngine {
         if !in_period {
             return;
         }
+        // §3.15: a wait of the period attributed to no one (§5.5), sampled by its opening message.
+        let opening = input.message(w.opening);
+        self.dq_unassigned("dq.unassigned_items.wait", mgr, opening.id.as_str());
         // The SLA status per target, once for the totals and every breakdown row.
         let mut statuses = std::mem::take(&mut self.sla_scratch);
         statuses.clear();
@@ -254,6 +261,26 @@ impl MetricsEngine {
             let answer = reply.filter(|_| outcome == Outcome::Answered);
             let secs = |us: Micros| us as f64 / 1e6;
             let end_owner = owner_at(self, timeline, end_at);
+            // §3.3 `due_at`: where the SLA measure (from the measured start, in the attributed
+            // manager's calendar on business time) reaches each target.
+            let cal_ix = {
+                let p = self.cal_pos(mgr);
+                self.cals.at(p)
+            };
+            let due_at = self
+                .cfg
+                .sla_targets
+                .iter()
+                .map(|t| {
+                    let due = if self.cfg.sla_basis == Basis::Business {
+                        cal_ix.add_business(mstart, t * SEC)
+                    } else {
+                        Some(mstart + t * SEC)
+                    };
+                    (*t, due.map(from_micros))
+                })
+                .collect();
+            let calendar = cal_ix.calendar().id().to_owned();
             self.wait_rows.push(WaitRow {
                 chat: chat.id.0.clone(),
                 session_no: s.no,
@@ -276,6 +303,7 @@ impl MetricsEngine {
                     .map(str::to_owned),
                 calendar_s: secs(cal),
                 business_s: secs(bus),
+                calendar,
                 in_hours,
                 manager: self.managers.name(mgr).to_owned(),
                 owner_at_start: self.manager_name(at_start.responsible_id),
@@ -286,6 +314,7 @@ impl MetricsEngine {
                     .iter()
                     .map(|t| (*t, classify(measure, *t, state)))
                     .collect(),
+                due_at,
                 lead: lead.map(|l| l.deal.id.0.clone()),
                 pipeline: (at_start.pipeline_id != 0)
                     .then(|| self.pipelines.name(at_start.pipeline_id).to_owned()),
