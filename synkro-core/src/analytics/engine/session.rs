@@ -104,7 +104,7 @@ impl MetricsEngine {
                 }
             }
         });
-        if is_dialog {
+        if is_dialog && self.acc.selects(&s.key) {
             self.dialog_rows.push(DialogRow {
                 chat: input.chat.id.0.clone(),
                 session_no: s.no,
