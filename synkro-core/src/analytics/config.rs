@@ -288,6 +288,111 @@ pub struct MetricsConfig {
     pub manager_names: BTreeMap<String, String>,
     /// Breakdowns to publish, each a list of dimensions combined.
     pub breakdowns: Vec<Vec<Dimension>>,
+    /// Report filters (§6): dimension (as in `breakdowns`) → the values it keeps, written as
+    /// the breakdown rows label them. Dimensions combine with AND, the values of one dimension
+    /// with OR: `{"manager": ["anna", "boris"], "channel": ["whatsapp"], "pipeline": ["p1"]}`.
+    /// Empty (the default): no filter.
+    ///
+    /// Values: `manager` a manager id or `unassigned`; `team` a team id or `(no team)`;
+    /// `channel` one of `whatsapp`, `waba`, `telegram`, `telegram_bot`, `max`, `other`,
+    /// `phone` (calls), `unknown`; `connection` a connection or `unknown`; `pipeline` a
+    /// pipeline id or `(no lead)`; `day` `YYYY-MM-DD` (the day bucket, P1); `hour` `0`–`23`
+    /// (`09` as rows show it is accepted too); `weekday` `mon`–`sun`; `chat_kind` `direct` or
+    /// `group`; `initiator` `client`, `manager`, `bot`, `unknown` or `-` (none); `in_hours`
+    /// `in_hours`/`out_of_hours` (or `true`/`false`).
+    ///
+    /// An item is kept when the values its breakdown rows would get (under `attribution` and
+    /// the other attribution settings) pass the filter, and is then added to the totals, every
+    /// breakdown and the manager rows; other items are added nowhere. A distinct or
+    /// multi-credit measure (`dialog.active`, `dialog.participation`) counts an item once in
+    /// the totals when any of its keys (any credited manager, any active hour) passes, and
+    /// only in the rows of the keys that pass. The row exports follow the filter: a dialog row
+    /// (§2.4) is kept when its session passes (the key of `dialog.new`), a wait row when its
+    /// wait passes (the key of the wait metrics). Not filtered: `data_quality` (it describes
+    /// the input data, not the selected items), `funnels`, `stage_times`, `loss_reasons` and
+    /// `open_at_end_by_day`.
+    pub filters: BTreeMap<String, Vec<String>>,
+}
+
+/// A filter value of a dimension whose values the engine interns (manager, team, channel,
+/// connection, pipeline), or the code of one it does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FilterValue {
+    /// A label as the breakdown rows show it.
+    Name(String),
+    /// The value a key holds (day number, hour, weekday, 0/1 flags, initiator code).
+    Code(i64),
+}
+
+/// Every dimension by its configuration name.
+const DIMENSIONS: [(&str, Dimension); 11] = [
+    ("manager", Dimension::Manager),
+    ("team", Dimension::Team),
+    ("channel", Dimension::Channel),
+    ("connection", Dimension::Connection),
+    ("pipeline", Dimension::Pipeline),
+    ("day", Dimension::Day),
+    ("hour", Dimension::Hour),
+    ("weekday", Dimension::Weekday),
+    ("chat_kind", Dimension::ChatKind),
+    ("initiator", Dimension::Initiator),
+    ("in_hours", Dimension::InHours),
+];
+
+/// The channel labels a key can hold: the messengers, `phone` for calls, `unknown`.
+const CHANNEL_LABELS: &[&str] = &[
+    "whatsapp",
+    "waba",
+    "telegram",
+    "telegram_bot",
+    "max",
+    "other",
+    "phone",
+    "unknown",
+];
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// One filter value of `dim` read from its configuration text.
+fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
+    use Dimension as D;
+    let pos = |list: &[&str]| list.iter().position(|x| *x == v).map(|i| i as i64);
+    let code = match dim {
+        D::Manager | D::Team | D::Connection | D::Pipeline => {
+            return if v.trim().is_empty() {
+                Err("an empty value matches nothing; write the id as rows show it".into())
+            } else {
+                Ok(FilterValue::Name(v.to_owned()))
+            };
+        }
+        D::Channel => {
+            return if CHANNEL_LABELS.contains(&v) {
+                Ok(FilterValue::Name(v.to_owned()))
+            } else {
+                Err(format!("use {}", CHANNEL_LABELS.join(", ")))
+            };
+        }
+        D::Day => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .ok()
+            .filter(|_| v.len() == 10)
+            .map(|d| i64::from(chrono::Datelike::num_days_from_ce(&d)))
+            .ok_or("use a date YYYY-MM-DD")?,
+        D::Hour => v
+            .parse::<i64>()
+            .ok()
+            .filter(|h| (0..24).contains(h) && v.len() <= 2)
+            .ok_or("use an hour 0 to 23")?,
+        D::Weekday => pos(&WEEKDAYS).ok_or_else(|| format!("use {}", WEEKDAYS.join(", ")))?,
+        D::ChatKind => pos(&["direct", "group"]).ok_or("use direct, group")?,
+        D::Initiator => pos(&crate::analytics::engine::INITIATORS)
+            .ok_or("use client, manager, bot, unknown, - (none)")?,
+        D::InHours => match v {
+            "in_hours" | "true" => 1,
+            "out_of_hours" | "false" => 0,
+            _ => return Err("use in_hours, out_of_hours (or true, false)".into()),
+        },
+    };
+    Ok(FilterValue::Code(code))
 }
 
 /// §7 keys that tenant-level settings of the runtime config already hold: (key, where it lives).
@@ -420,6 +525,7 @@ impl Default for MetricsConfig {
                 vec![Dimension::Hour],
                 vec![Dimension::Weekday, Dimension::Hour],
             ],
+            filters: BTreeMap::new(),
         }
     }
 }
@@ -595,7 +701,50 @@ impl MetricsConfig {
         for c in &self.calendars {
             Calendar::new(c)?;
         }
+        self.parsed_filters()?;
         Ok(())
+    }
+
+    /// The `filters`, each dimension with its values read (§6).
+    ///
+    /// # Errors
+    /// [`MetricsError::Config`] naming `filters.<dimension>` for an unknown dimension, a
+    /// dimension without values, or a value the dimension cannot take (with the accepted
+    /// forms).
+    pub(crate) fn parsed_filters(
+        &self,
+    ) -> Result<Vec<(Dimension, Vec<FilterValue>)>, MetricsError> {
+        let mut out = Vec::with_capacity(self.filters.len());
+        for (name, values) in &self.filters {
+            let key = format!("filters.{name}");
+            let dim = DIMENSIONS
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| *d)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = DIMENSIONS.iter().map(|(n, _)| *n).collect();
+                    MetricsError::config(
+                        &key,
+                        format!("`{name}` is no dimension; use {}", names.join(", ")),
+                    )
+                })?;
+            if values.is_empty() {
+                return Err(MetricsError::config(
+                    &key,
+                    "no values: a filter keeps the items with one of its values; list at least \
+                     one or leave the dimension out",
+                ));
+            }
+            let parsed = values
+                .iter()
+                .map(|v| {
+                    filter_value(dim, v)
+                        .map_err(|why| MetricsError::config(&key, format!("`{v}`: {why}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((dim, parsed));
+        }
+        Ok(out)
     }
 }
 

@@ -27,7 +27,9 @@ mod stats;
 use std::fmt;
 
 pub use ack::{AckMemo, AckRules};
-pub use agg::{Accumulator, Agg, BOT_REASONS, Key, MAX_DIMS, MsgCounts, Pair, RowKey, Targets};
+pub use agg::{
+    Accumulator, Agg, BOT_REASONS, Filter, Key, MAX_DIMS, MsgCounts, Pair, RowKey, Targets,
+};
 pub use broadcast::Broadcasts;
 pub use calendar::{
     Calendar, CalendarIndex, CalendarSet, CalendarSpec, CalendarVersionSpec, ExtraWorkingDate,

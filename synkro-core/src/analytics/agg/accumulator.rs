@@ -14,6 +14,32 @@ struct Derived {
     at: [usize; MAX_DIMS],
 }
 
+/// The report filter (metrics.md §6) on key values: per filtered dimension (by its
+/// discriminant, as [`Key::values`] indexes them), the values it keeps. Dimensions combine with
+/// AND, values of one dimension with OR.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    dims: Vec<(usize, Vec<i64>)>,
+}
+
+impl Filter {
+    /// A filter keeping, for each `(dimension, values)`, the keys with one of those values.
+    #[must_use]
+    pub fn new(dims: impl IntoIterator<Item = (Dimension, Vec<i64>)>) -> Self {
+        Self {
+            dims: dims.into_iter().map(|(d, v)| (d as usize, v)).collect(),
+        }
+    }
+
+    /// Whether a key passes.
+    #[inline]
+    #[must_use]
+    pub fn matches(&self, key: &Key) -> bool {
+        let values = key.values();
+        self.dims.iter().all(|(d, vs)| vs.contains(&values[*d]))
+    }
+}
+
 /// Totals plus one table per configured breakdown.
 ///
 /// Every item reaches the totals and one row of every table, so the totals and a table whose
@@ -51,6 +77,11 @@ pub struct Accumulator {
     /// The configured breakdowns come first in `dims` and `rows`; the combined tables after
     /// them, until [`fold`](Self::fold) drops them.
     configured: usize,
+    /// The report filter; `None`: every item is added.
+    filter: Option<Filter>,
+    /// Reused buffer of [`apply_distinct`](Self::apply_distinct) under a filter: the keys that
+    /// pass.
+    kept: Vec<Key>,
 }
 
 /// The combined tables worth writing instead of the configured ones (see [`Accumulator`]): per
@@ -140,6 +171,8 @@ impl Accumulator {
                 .collect(),
             changes: Vec::new(),
             configured: n_configured,
+            filter: None,
+            kept: Vec::new(),
             dims,
             stamp: 0,
             derived,
@@ -222,9 +255,27 @@ impl Accumulator {
         out
     }
 
+    /// Sets the report filter: from then on [`apply`](Self::apply) and
+    /// [`apply_distinct`](Self::apply_distinct) add only the keys it passes.
+    pub fn set_filter(&mut self, filter: Filter) {
+        self.filter = Some(filter);
+    }
+
+    /// Whether the report filter passes `key` (always, without a filter).
+    #[must_use]
+    pub fn selects(&self, key: &Key) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(key))
+    }
+
     /// Applies `f` to the totals and to the row of `key` in every breakdown (the totals and
-    /// derived tables receive it at [`fold`](Self::fold)).
+    /// derived tables receive it at [`fold`](Self::fold)); nowhere when the filter rejects
+    /// `key`.
     pub fn apply(&mut self, key: &Key, f: impl Fn(&mut Agg)) {
+        if let Some(filter) = &self.filter
+            && !filter.matches(key)
+        {
+            return;
+        }
         if self.totals_from.is_none() {
             f(&mut self.totals);
         }
@@ -244,7 +295,19 @@ impl Accumulator {
     /// Where each key differs from the one before it is found once for all tables: a table over
     /// none of those dimensions projects the key like the one before, so its row is already
     /// counted (keys come in time order and mostly differ only in their hour).
+    ///
+    /// Under a filter only the keys it passes count: the item reaches the totals when one does,
+    /// and the rows of those that do.
     pub fn apply_distinct(&mut self, keys: &[Key], f: impl Fn(&mut Agg)) {
+        if let Some(filter) = self.filter.take() {
+            let mut kept = std::mem::take(&mut self.kept);
+            kept.clear();
+            kept.extend(keys.iter().filter(|k| filter.matches(k)));
+            self.apply_distinct(&kept, f);
+            self.filter = Some(filter);
+            self.kept = kept;
+            return;
+        }
         let Some(first) = keys.first() else { return };
         f(&mut self.totals);
         self.stamp += 1;
@@ -386,6 +449,48 @@ mod tests {
                 let got: HashMap<RowKey, u64> =
                     table.sorted().into_iter().map(|(k, a)| (*k, a.active)).collect();
                 prop_assert_eq!(&got, &expected[i], "breakdown {:?}", dims[i]);
+            }
+        }
+    }
+
+    proptest! {
+        /// Under a filter the accumulator holds what one without a filter holds when fed only
+        /// the keys the filter passes (a distinct item: its passing keys, if any).
+        #[test]
+        fn a_filter_adds_only_the_keys_it_passes(
+            items in proptest::collection::vec(item_strategy(), 0..40)
+        ) {
+            use Dimension as D;
+            let dims = vec![vec![D::Manager], vec![D::Hour], vec![D::Pipeline, D::ChatKind]];
+            let filter = Filter::new([(D::Manager, vec![0, 2]), (D::Hour, vec![1, 3])]);
+            let mut got = Accumulator::new(Targets::default(), dims.clone());
+            got.set_filter(filter.clone());
+            let mut want = Accumulator::new(Targets::default(), dims);
+            for item in &items {
+                match item {
+                    Item::Add(k, n, _) => {
+                        got.apply(k, |a| a.waits += n);
+                        if filter.matches(k) {
+                            want.apply(k, |a| a.waits += n);
+                        }
+                        prop_assert_eq!(got.selects(k), filter.matches(k));
+                    }
+                    Item::Distinct(keys) => {
+                        got.apply_distinct(keys, |a| a.active += 1);
+                        let kept: Vec<Key> =
+                            keys.iter().copied().filter(|k| filter.matches(k)).collect();
+                        want.apply_distinct(&kept, |a| a.active += 1);
+                    }
+                }
+            }
+            got.fold();
+            want.fold();
+            prop_assert_eq!(&got.totals, &want.totals);
+            for (g, w) in got.rows.iter().zip(&want.rows) {
+                let rows = |t: &RowTable| -> Vec<(RowKey, u64, u64)> {
+                    t.sorted().into_iter().map(|(k, a)| (*k, a.waits, a.active)).collect()
+                };
+                prop_assert_eq!(rows(g), rows(w));
             }
         }
     }

@@ -363,5 +363,5 @@ mod accumulator;
 mod key;
 mod rows;
 
-pub use accumulator::Accumulator;
+pub use accumulator::{Accumulator, Filter};
 pub use key::{Key, MAX_DIMS, RowKey};

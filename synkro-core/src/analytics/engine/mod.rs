@@ -12,8 +12,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analytics::MetricsError;
 use crate::analytics::ack::AckRules;
-use crate::analytics::agg::{Accumulator, Key, Targets};
+use crate::analytics::agg::{Accumulator, Filter, Key, Targets};
 use crate::analytics::calendar::{CalendarSet, CalendarSpec, Micros, from_micros};
+use crate::analytics::config::FilterValue;
 use crate::analytics::config::{Attribution, Basis, MetricsConfig, UnknownOutboundAs, WaitAnchor};
 use crate::analytics::lead::{LeadView, ReferenceData};
 use crate::analytics::leads::LeadsState;
@@ -229,6 +230,35 @@ impl MetricsEngine {
             }
             manager_team[mi] = ti;
         }
+        let mut connections = Interner::new("unknown");
+        let mut pipelines = Interner::new("(no lead)");
+        let mut channels = Interner::new("unknown");
+        let filters = cfg.parsed_filters()?;
+        // Keys need the calendar lookup when a breakdown or the filter has `in_hours`.
+        let in_hours_dim = cfg
+            .breakdowns
+            .iter()
+            .flatten()
+            .chain(filters.iter().map(|(d, _)| d))
+            .any(|d| *d == crate::analytics::Dimension::InHours);
+        let filter = (!filters.is_empty()).then(|| {
+            Filter::new(filters.into_iter().map(|(d, values)| {
+                use crate::analytics::Dimension as D;
+                let interner = match d {
+                    D::Manager => Some(&mut managers),
+                    D::Team => Some(&mut teams),
+                    D::Channel => Some(&mut channels),
+                    D::Connection => Some(&mut connections),
+                    D::Pipeline => Some(&mut pipelines),
+                    _ => None,
+                };
+                (d, filter_codes(interner, values))
+            }))
+        });
+        let mut acc = Accumulator::new(targets, cfg.breakdowns.clone());
+        if let Some(filter) = filter {
+            acc.set_filter(filter);
+        }
         let day_ends = day_ends(tz, day_end, from, e);
         let open_by_day = vec![(0, vec![0; cfg.sla_targets.len()]); day_ends.len()];
         let mut levels = cfg.percentiles.clone();
@@ -243,12 +273,12 @@ impl MetricsEngine {
             reply_by_call: cfg.reply_channels.iter().any(|c| c == "call"),
             reply_by_note: cfg.reply_channels.iter().any(|c| c == "note"),
             broadcasts: crate::analytics::Broadcasts::default(),
-            acc: Accumulator::new(targets, cfg.breakdowns.clone()),
+            acc,
             managers,
             teams,
-            connections: Interner::new("unknown"),
-            pipelines: Interner::new("(no lead)"),
-            channels: Interner::new("unknown"),
+            connections,
+            pipelines,
+            channels,
             manager_team,
             buckets: Buckets::new(
                 tz,
@@ -269,11 +299,7 @@ impl MetricsEngine {
             sla_scratch: Vec::new(),
             spare: Spare::default(),
             chat_dims: (0, 0),
-            in_hours_dim: cfg
-                .breakdowns
-                .iter()
-                .flatten()
-                .any(|d| *d == crate::analytics::Dimension::InHours),
+            in_hours_dim,
             cals,
             cfg,
             from,
@@ -424,6 +450,20 @@ impl MetricsEngine {
             in_hours: u8::from(in_hours),
         }
     }
+}
+
+/// The key values of filter values: labels interned by `interner` (its "none" label, such as
+/// `unassigned`, is 0), codes as they are.
+fn filter_codes(mut interner: Option<&mut Interner>, values: Vec<FilterValue>) -> Vec<i64> {
+    values
+        .into_iter()
+        .map(|v| match (v, interner.as_deref_mut()) {
+            (FilterValue::Code(c), _) => c,
+            (FilterValue::Name(n), Some(i)) if i.name(0) == n => 0,
+            (FilterValue::Name(n), Some(i)) => i64::from(i.id(Some(&n))),
+            (FilterValue::Name(_), None) => i64::MIN,
+        })
+        .collect()
 }
 
 fn parse_day_end(s: &str) -> Result<u32, MetricsError> {

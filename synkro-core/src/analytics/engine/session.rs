@@ -110,6 +110,8 @@ impl MetricsEngine {
             self.dq_add("dq.unassigned_items.dialog.new", s.responsible == 0, || {
                 format!("{}#{}", input.chat.id, s.no)
             });
+        }
+        if is_dialog && self.acc.selects(&s.key) {
             self.dialog_rows.push(DialogRow {
                 chat: input.chat.id.0.clone(),
                 session_no: s.no,

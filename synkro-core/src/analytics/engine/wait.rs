@@ -256,7 +256,7 @@ impl MetricsEngine {
             }
         });
         self.sla_scratch = statuses;
-        if self.cfg.export_waits {
+        if self.cfg.export_waits && self.acc.selects(&key) {
             // `reply` names the closer of a closed wait; only an answer is a reply.
             let answer = reply.filter(|_| outcome == Outcome::Answered);
             let secs = |us: Micros| us as f64 / 1e6;
