@@ -107,15 +107,39 @@ impl SectionBuilder for MetricsSection {
     }
 }
 
-/// Seconds as a short human duration (`450 s`, `12 min`, `3.5 h`, `2.1 d`).
+/// Seconds as a human duration, the one duration format of every report (Markdown, HTML).
+///
+/// The seconds are rounded to whole seconds first, so a value and its rounding read the same
+/// (59.6 s and 60 s are both `1 min`). Below an hour it is exact to the second (`45 s`,
+/// `1 min 5 s`, `59 min 59 s`); from an hour on it is rounded to the minute and names days,
+/// hours and minutes (`1 h`, `2 h 5 min`, `2 d 15 h 40 min`). Zero parts are left out, zero is
+/// `0 s`, and no value (or one that is not finite) is `—`.
 #[must_use]
 pub fn human(secs: Option<f64>) -> String {
-    match secs {
-        None => "—".to_owned(),
-        Some(s) if s < 120.0 => format!("{s:.0} s"),
-        Some(s) if s < 7200.0 => format!("{:.1} min", s / 60.0),
-        Some(s) if s < 172_800.0 => format!("{:.1} h", s / 3600.0),
-        Some(s) => format!("{:.1} d", s / 86_400.0),
+    let Some(s) = secs.filter(|s| s.is_finite()) else {
+        return "—".to_owned();
+    };
+    // Saturates far beyond any real duration.
+    let total = s.abs().round() as u64;
+    let parts = if total < 3600 {
+        [(0, "d"), (total / 60, "min"), (total % 60, "s")]
+    } else {
+        let minutes = (total + 30) / 60;
+        [
+            (minutes / 1440, "d"),
+            (minutes % 1440 / 60, "h"),
+            (minutes % 60, "min"),
+        ]
+    };
+    let text: Vec<String> = parts
+        .iter()
+        .filter(|(v, _)| *v > 0)
+        .map(|(v, unit)| format!("{v} {unit}"))
+        .collect();
+    match (text.is_empty(), s < 0.0) {
+        (true, _) => "0 s".to_owned(),
+        (false, true) => format!("-{}", text.join(" ")),
+        (false, false) => text.join(" "),
     }
 }
 
@@ -331,4 +355,43 @@ pub fn metrics_markdown(r: &MetricsReport) -> String {
         );
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_human(secs: f64, want: &str) {
+        assert_eq!(human(Some(secs)), want, "{secs} s");
+    }
+
+    #[test]
+    fn durations_are_consistent_at_unit_boundaries() {
+        check_human(0.0, "0 s");
+        check_human(0.4, "0 s");
+        check_human(45.0, "45 s");
+        check_human(59.4, "59 s");
+        // A value and its rounding read the same.
+        check_human(59.6, "1 min");
+        check_human(60.0, "1 min");
+        check_human(65.0, "1 min 5 s");
+        check_human(119.6, "2 min");
+        check_human(120.0, "2 min");
+        check_human(3_599.0, "59 min 59 s");
+        check_human(3_599.6, "1 h");
+        check_human(3_600.0, "1 h");
+        // From an hour on, to the minute (half a minute rounds up).
+        check_human(3_629.0, "1 h");
+        check_human(3_630.0, "1 h 1 min");
+        check_human(7_500.0, "2 h 5 min");
+        check_human(86_399.0, "1 d");
+        check_human(86_400.0, "1 d");
+        check_human(90_000.0, "1 d 1 h");
+        check_human(86_460.0, "1 d 1 min");
+        // E2: 2 d 15 h 40 min, not "2.7 d".
+        check_human(229_200.0, "2 d 15 h 40 min");
+        check_human(-90.0, "-1 min 30 s");
+        assert_eq!(human(None), "—");
+        assert_eq!(human(Some(f64::NAN)), "—");
+    }
 }

@@ -1,5 +1,6 @@
 use std::fmt::Write as _;
 
+use crate::analytics::human;
 use crate::report::{CountRow, ReportDocument, SourceState};
 
 /// The report as pretty-printed JSON (the versioned [`ReportDocument`] shape).
@@ -46,7 +47,7 @@ pub fn to_markdown(doc: &ReportDocument) -> String {
                     (Some(at), Some(secs)) => format!(
                         "this report uses its data from the last successful sync at {} UTC ({} old)",
                         at.format("%Y-%m-%d %H:%M"),
-                        human_duration(secs)
+                        human(Some(secs as f64))
                     ),
                     _ => "no earlier data was available".to_owned(),
                 };
@@ -147,16 +148,6 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-fn human_duration(secs: i64) -> String {
-    let secs = secs.max(0);
-    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
-    match (d, h) {
-        (0, 0) => format!("{m} min"),
-        (0, _) => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,12 +157,5 @@ mod tests {
         assert_eq!(escape_markdown("a|b *c*\nd"), "a\\|b \\*c\\* d");
         assert_eq!(escape_markdown("Ольга"), "Ольга");
         assert_eq!(escape_markdown("A\\|B <b>"), "A\\\\\\|B \\<b\\>");
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(human_duration(59), "0 min");
-        assert_eq!(human_duration(3 * 3600 + 120), "3 h 2 min");
-        assert_eq!(human_duration(2 * 86_400 + 3600), "2 d 1 h");
     }
 }
