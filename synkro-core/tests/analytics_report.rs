@@ -454,6 +454,35 @@ fn check_html_has_markdown_numbers(md: &str, html: &str) {
     }
 }
 
+#[tokio::test]
+async fn a_chart_whose_breakdown_is_not_configured_is_a_note() {
+    let mut doc = metrics_doc().await;
+    let mut m = metrics_of(&doc).unwrap().unwrap();
+    m.breakdowns
+        .retain(|b| b.dimensions != [Dimension::Day] && b.dimensions.len() < 2);
+    let s = doc
+        .sections
+        .iter_mut()
+        .find(|s| s.id == METRICS_SECTION_ID)
+        .unwrap();
+    s.data = serde_json::to_value(&m).unwrap();
+    let html = to_html(&doc);
+    assert!(html.contains("reply-time distribution"));
+    for (label, note) in [
+        (
+            "messages by day",
+            "<h3>Volumes by day</h3><p class=\"note\">Chart not shown: the metrics settings have no [&quot;day&quot;] breakdown",
+        ),
+        (
+            "hour-of-day heatmap",
+            "<h3>Client messages by weekday and hour</h3><p class=\"note\">Chart not shown: the metrics settings have no [&quot;weekday&quot;, &quot;hour&quot;] breakdown",
+        ),
+    ] {
+        assert!(!html.contains(label), "{label}");
+        assert!(html.contains(note), "{note}");
+    }
+}
+
 fn dialogs_of(data: &Dataset) -> Vec<Dialog> {
     data.deals
         .iter()

@@ -1,8 +1,8 @@
 //! A self-contained HTML page for a whole [`ReportDocument`]: summary, data freshness, the
-//! metrics with inline SVG charts (reply-time distribution, volumes by day, hour-of-day heatmap)
-//! and the per-manager table, every other section, and the narrative. No external assets. The
-//! numbers come from the same blocks as the Markdown's (`report::blocks`), so both formats show
-//! them alike.
+//! metrics with inline SVG charts (reply-time distribution, volumes by day, hour-of-day heatmap;
+//! a note instead of a chart whose breakdown is not configured) and the per-manager table, every
+//! other section, and the narrative. No external assets. The numbers come from the same blocks
+//! as the Markdown's (`report::blocks`), so both formats show them alike.
 
 use std::fmt::Write as _;
 
@@ -32,7 +32,7 @@ pub fn escape_html(s: &str) -> String {
 const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1d2430;max-width:1200px}\
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem}th,td{border:1px solid #d5d9e0;padding:.25rem .5rem;text-align:right}\
 th{background:#f2f4f7}td:first-child,th:first-child{text-align:left}.wrap{overflow-x:auto}.warn{background:#fff4e5;border:1px solid #f0b35b;padding:.5rem 1rem}\
-pre{white-space:pre-wrap;background:#f7f8fa;padding:.75rem}svg text{font-size:11px;fill:#1d2430}";
+pre{white-space:pre-wrap;background:#f7f8fa;padding:.75rem}.note{color:#5a6270;font-style:italic}svg text{font-size:11px;fill:#1d2430}";
 
 /// The document as one HTML page, with every number of the Markdown ([`to_markdown`]): the header,
 /// the data freshness, the summary and its tables, every section (the metrics from the same
@@ -135,6 +135,16 @@ fn metrics_html(h: &mut String, m: &MetricsReport) {
     let _ = write!(h, "</table></div>");
 }
 
+/// A chart left out, and why.
+fn chart_note(h: &mut String, title: &str, why: &str) {
+    let _ = write!(
+        h,
+        "<h3>{}</h3><p class=\"note\">Chart not shown: {}.</p>",
+        escape_html(title),
+        escape_html(why)
+    );
+}
+
 fn histogram_svg(h: &mut String, m: &MetricsReport) {
     let b = &m.reply_histogram;
     let max = b
@@ -182,12 +192,17 @@ fn histogram_svg(h: &mut String, m: &MetricsReport) {
 }
 
 fn by_day_svg(h: &mut String, m: &MetricsReport) {
+    const TITLE: &str = "Volumes by day";
     let Some(days) = m.breakdown(&[Dimension::Day]) else {
-        return;
+        return chart_note(
+            h,
+            TITLE,
+            "the metrics settings have no [\"day\"] breakdown (metadata.metrics.breakdowns)",
+        );
     };
     let rows: Vec<_> = days.rows.iter().collect();
     if rows.is_empty() {
-        return;
+        return chart_note(h, TITLE, "no messages in the period");
     }
     let max = rows
         .iter()
@@ -199,7 +214,7 @@ fn by_day_svg(h: &mut String, m: &MetricsReport) {
     let w = 60 + rows.len() * step;
     let _ = write!(
         h,
-        "<h3>Volumes by day</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"messages by day\" width=\"{w}\" height=\"230\">"
+        "<h3>{TITLE}</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"messages by day\" width=\"{w}\" height=\"230\">"
     );
     for (i, r) in rows.iter().enumerate() {
         let x0 = 40 + i * step;
@@ -233,8 +248,13 @@ fn by_day_svg(h: &mut String, m: &MetricsReport) {
 }
 
 fn heatmap_svg(h: &mut String, m: &MetricsReport) {
+    const TITLE: &str = "Client messages by weekday and hour";
     let Some(b) = m.breakdown(&[Dimension::Weekday, Dimension::Hour]) else {
-        return;
+        return chart_note(
+            h,
+            TITLE,
+            "the metrics settings have no [\"weekday\", \"hour\"] breakdown (metadata.metrics.breakdowns)",
+        );
     };
     let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let mut grid = [[0u64; 24]; 7];
@@ -252,7 +272,7 @@ fn heatmap_svg(h: &mut String, m: &MetricsReport) {
     let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
     let _ = write!(
         h,
-        "<h3>Client messages by weekday and hour</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"hour-of-day heatmap\" width=\"{}\" height=\"{}\">",
+        "<h3>{TITLE}</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"hour-of-day heatmap\" width=\"{}\" height=\"{}\">",
         40 + 24 * 22,
         30 + 7 * 22
     );
