@@ -297,9 +297,190 @@ async fn every_format_shows_the_same_numbers() {
             mgr.manager
         );
     }
+    // HTML: every line of the Markdown with a number in it is a line of the HTML with the same
+    // text (a table row cell by cell): the summary and its tables, the durations with the sales
+    // cycle, every SLA, the totals, both manager tables, funnels, loss reasons, data quality.
+    let doc = with_every_part(doc, m);
+    let md = to_markdown(&doc);
+    for line in [
+        "Stage changes",
+        "Deals deleted in the CRM (not counted above) | 3",
+        "By stage",
+        "By responsible manager",
+        "Sales cycle",
+        "Reply SLA: ",
+        "First-response SLA: ",
+        "Speed-to-lead SLA: ",
+        "Callback SLA: ",
+        "Messages: ",
+        "Calls: ",
+        "Dialogs: ",
+        "Step | Cohort | Converted | Rate",
+        "new → won | 4 | 1 | 25.0 %",
+        "Price: 2 (66.7 %)",
+        "radist failed in this run (unavailable); this report uses its data from the last successful sync at",
+        "(2 d 15 h 40 min old).",
+    ] {
+        assert!(
+            markdown_lines(&md).iter().any(|l| l.contains(line)),
+            "{line:?} in\n{md}"
+        );
+    }
+    check_html_has_markdown_numbers(&md, &to_html(&doc));
     // JSON round trip.
     let back: ReportDocument = serde_json::from_str(&to_json(&doc).unwrap()).unwrap();
     assert_eq!(metrics_of(&back).unwrap(), metrics_of(&doc).unwrap());
+}
+
+/// The document with every optional part of the report: a funnel, loss reasons, deals deleted in
+/// the CRM and a failed source (stale for E2's 229 200 s).
+fn with_every_part(mut doc: ReportDocument, mut m: MetricsReport) -> ReportDocument {
+    m.funnels.push(Funnel {
+        pipeline: "p".into(),
+        name: "Sales <main>".into(),
+        steps: vec![FunnelStep {
+            from: "new".into(),
+            to: "won".into(),
+            cohort: 4,
+            converted: 1,
+            rate: Some(0.25),
+        }],
+    });
+    for (reason, count, share) in [("Price", 2, 2.0 / 3.0), ("No | answer", 1, 1.0 / 3.0)] {
+        m.loss_reasons.push(LossReason {
+            reason: reason.into(),
+            count,
+            share: Some(share),
+            by_manager: Default::default(),
+        });
+    }
+    let s = doc
+        .sections
+        .iter_mut()
+        .find(|s| s.id == METRICS_SECTION_ID)
+        .unwrap();
+    s.markdown = metrics_markdown(&m);
+    s.data = serde_json::to_value(&m).unwrap();
+    doc.summary.deleted_deals = 3;
+    assert!(!doc.summary.by_stage.is_empty() && !doc.summary.by_manager.is_empty());
+    doc.sources.push(SourceStatus {
+        source: "radist".into(),
+        step: "sync.radist".into(),
+        state: SourceState::Failed {
+            error_kind: "unavailable".into(),
+            error: "unavailable".into(),
+        },
+        last_synced_at: Some(doc.window.start),
+        stale_for_s: Some(229_200),
+    });
+    doc
+}
+
+/// Markdown without its markup: the text of `\\`-escaped characters, no `` ` `` or `**`.
+fn markdown_text(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '`' => {}
+            _ => out.push(c),
+        }
+    }
+    out.replace("**", "").trim().to_owned()
+}
+
+/// The lines of the Markdown up to the narrative, as text: headings and list items without their
+/// markers, a table row as its cells joined by ` | `, separator rows and blank lines left out.
+fn markdown_lines(md: &str) -> Vec<String> {
+    let body = &md[..md.find("\n## Analysis").unwrap()];
+    body.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("|---"))
+        .map(|l| {
+            if l.starts_with('|') {
+                table_cells(l)
+                    .iter()
+                    .map(|c| markdown_text(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            } else {
+                markdown_text(l.trim_start_matches(['#', '-', ' ']))
+            }
+        })
+        .collect()
+}
+
+/// The lines of an HTML page as text: one per paragraph, heading, list item and table row (its
+/// cells joined by ` | `), tags left out and entities decoded; the page's body only.
+fn html_lines(html: &str) -> Vec<String> {
+    let body = &html[html.find("<body>").unwrap()..];
+    let mut s = body.replace("</td><td>", " | ").replace("</th><th>", " | ");
+    for end in [
+        "</tr>", "</li>", "</p>", "</h1>", "</h2>", "</h3>", "</pre>", "<ul", "</ul>", "<table",
+        "</table>", "<svg", "</svg>",
+    ] {
+        s = s.replace(end, &format!("\n{end}"));
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .lines()
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+/// Every line of the Markdown with a number in it (up to the narrative) is a line of the HTML.
+fn check_html_has_markdown_numbers(md: &str, html: &str) {
+    let html = html_lines(html);
+    let lines: Vec<String> = markdown_lines(md)
+        .into_iter()
+        .filter(|l| l.contains(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert!(lines.len() > 30, "{lines:#?}");
+    for l in lines {
+        assert!(html.contains(&l), "{l:?} not in the HTML:\n{html:#?}");
+    }
+}
+
+#[tokio::test]
+async fn a_chart_whose_breakdown_is_not_configured_is_a_note() {
+    let mut doc = metrics_doc().await;
+    let mut m = metrics_of(&doc).unwrap().unwrap();
+    m.breakdowns
+        .retain(|b| b.dimensions != [Dimension::Day] && b.dimensions.len() < 2);
+    let s = doc
+        .sections
+        .iter_mut()
+        .find(|s| s.id == METRICS_SECTION_ID)
+        .unwrap();
+    s.data = serde_json::to_value(&m).unwrap();
+    let html = to_html(&doc);
+    assert!(html.contains("reply-time distribution"));
+    for (label, note) in [
+        (
+            "messages by day",
+            "<h3>Volumes by day</h3><p class=\"note\">Chart not shown: the metrics settings have no [&quot;day&quot;] breakdown",
+        ),
+        (
+            "hour-of-day heatmap",
+            "<h3>Client messages by weekday and hour</h3><p class=\"note\">Chart not shown: the metrics settings have no [&quot;weekday&quot;, &quot;hour&quot;] breakdown",
+        ),
+    ] {
+        assert!(!html.contains(label), "{label}");
+        assert!(html.contains(note), "{note}");
+    }
 }
 
 fn dialogs_of(data: &Dataset) -> Vec<Dialog> {

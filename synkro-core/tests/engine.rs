@@ -172,7 +172,7 @@ async fn a_failing_source_with_stored_data_degrades_the_report_and_says_how_stal
     assert!(doc.summary.messages > 0);
     let md = synkro_core::report::to_markdown(&doc);
     assert!(md.contains("**radist** failed in this run"), "{md}");
-    assert!(md.contains("1 d 0 h old"), "{md}");
+    assert!(md.contains("(1 d old)"), "{md}");
     let events = e.events(&res).await;
     let warn = events
         .iter()

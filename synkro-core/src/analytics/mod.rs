@@ -49,6 +49,7 @@ pub use report::{
     ManagerRow, MessageMetrics, MetricValues, MetricsReport, OpenAtDayEnd, Sla, StageTime,
     WaitMetrics, WaitRow,
 };
+pub(crate) use section::metrics_blocks;
 pub use section::{METRICS_SECTION_ID, MetricsSection, human, metrics_markdown, pct};
 pub use sketch::{ALPHA, DdSketch, GAMMA, bucket_index, bucket_value};
 pub use stats::{Durations, ItemState, SlaCounts, SlaStatus, Stats, classify, percentile_sorted};

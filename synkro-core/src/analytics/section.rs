@@ -1,7 +1,5 @@
 //! [`MetricsSection`]: the metrics as a report section, and its Markdown.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
 
 use crate::analytics::config::MetricsConfig;
@@ -9,7 +7,8 @@ use crate::analytics::engine::{MetricsContext, compute_with_phones};
 use crate::analytics::lead::ReferenceData;
 use crate::analytics::report::{DurationMetric, MetricsReport, Sla};
 use crate::error::BoxError;
-use crate::report::{Section, SectionBuilder, SectionInput, escape_markdown as esc};
+use crate::report::blocks::{Block, Frag, Line, blocks_markdown, name, text};
+use crate::report::{Section, SectionBuilder, SectionInput};
 
 /// The section id.
 pub const METRICS_SECTION_ID: &str = "metrics.communication";
@@ -107,15 +106,39 @@ impl SectionBuilder for MetricsSection {
     }
 }
 
-/// Seconds as a short human duration (`450 s`, `12 min`, `3.5 h`, `2.1 d`).
+/// Seconds as a human duration, the one duration format of every report (Markdown, HTML).
+///
+/// The seconds are rounded to whole seconds first, so a value and its rounding read the same
+/// (59.6 s and 60 s are both `1 min`). Below an hour it is exact to the second (`45 s`,
+/// `1 min 5 s`, `59 min 59 s`); from an hour on it is rounded to the minute and names days,
+/// hours and minutes (`1 h`, `2 h 5 min`, `2 d 15 h 40 min`). Zero parts are left out, zero is
+/// `0 s`, and no value (or one that is not finite) is `—`.
 #[must_use]
 pub fn human(secs: Option<f64>) -> String {
-    match secs {
-        None => "—".to_owned(),
-        Some(s) if s < 120.0 => format!("{s:.0} s"),
-        Some(s) if s < 7200.0 => format!("{:.1} min", s / 60.0),
-        Some(s) if s < 172_800.0 => format!("{:.1} h", s / 3600.0),
-        Some(s) => format!("{:.1} d", s / 86_400.0),
+    let Some(s) = secs.filter(|s| s.is_finite()) else {
+        return "—".to_owned();
+    };
+    // Saturates far beyond any real duration.
+    let total = s.abs().round() as u64;
+    let parts = if total < 3600 {
+        [(0, "d"), (total / 60, "min"), (total % 60, "s")]
+    } else {
+        let minutes = (total + 30) / 60;
+        [
+            (minutes / 1440, "d"),
+            (minutes % 1440 / 60, "h"),
+            (minutes % 60, "min"),
+        ]
+    };
+    let text: Vec<String> = parts
+        .iter()
+        .filter(|(v, _)| *v > 0)
+        .map(|(v, unit)| format!("{v} {unit}"))
+        .collect();
+    match (text.is_empty(), s < 0.0) {
+        (true, _) => "0 s".to_owned(),
+        (false, true) => format!("-{}", text.join(" ")),
+        (false, false) => text.join(" "),
     }
 }
 
@@ -125,20 +148,21 @@ pub fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_owned(), |v| format!("{:.1} %", v * 100.0))
 }
 
-fn duration_row(md: &mut String, label: &str, d: &DurationMetric) {
-    let _ = writeln!(
-        md,
-        "| {label} | {} | {} / {} | {} / {} | {} / {} | {} / {} |",
-        d.business.n,
-        human(d.calendar.mean),
-        human(d.business.mean),
-        human(d.calendar.p50),
-        human(d.business.p50),
-        human(d.calendar.p90),
-        human(d.business.p90),
-        human(d.calendar.max),
-        human(d.business.max),
-    );
+/// A ratio with two decimals, or `—`.
+fn ratio(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
+}
+
+fn duration_row(label: &str, d: &DurationMetric) -> Vec<Line> {
+    let pair = |c: Option<f64>, b: Option<f64>| text(format!("{} / {}", human(c), human(b)));
+    vec![
+        text(label),
+        text(d.business.n.to_string()),
+        pair(d.calendar.mean, d.business.mean),
+        pair(d.calendar.p50, d.business.p50),
+        pair(d.calendar.p90, d.business.p90),
+        pair(d.calendar.max, d.business.max),
+    ]
 }
 
 fn sla_text(s: &[Sla]) -> String {
@@ -162,56 +186,75 @@ fn sla_text(s: &[Sla]) -> String {
 
 /// The Markdown of a metrics report (the section body, without its heading). Names from the
 /// CRM (managers, funnels, stages, loss reasons) are escaped with
-/// [`escape_markdown`](crate::report::escape_markdown), as in the report's own tables.
+/// [`escape_markdown`](crate::report::escape_markdown), as in the report's own tables. The HTML
+/// page renders the same blocks (`metrics_blocks`).
 #[must_use]
 pub fn metrics_markdown(r: &MetricsReport) -> String {
-    let t = &r.totals;
     let mut md = String::new();
-    let _ = writeln!(
-        md,
+    blocks_markdown(&mut md, &metrics_blocks(r));
+    md
+}
+
+/// The metrics report as blocks, the one source of its Markdown and of its part of the HTML page.
+pub(crate) fn metrics_blocks(r: &MetricsReport) -> Vec<Block> {
+    let t = &r.totals;
+    let mut out = vec![Block::Para(text(format!(
         "Period {} – {} UTC, as of {} UTC, buckets in {}.",
         r.period_from.format("%Y-%m-%d %H:%M"),
         r.period_to.format("%Y-%m-%d %H:%M"),
         r.as_of.format("%Y-%m-%d %H:%M"),
         r.report_tz
-    );
-    let _ = writeln!(md);
-    let _ = writeln!(
-        md,
-        "| Duration (calendar / business) | n | mean | p50 | p90 | max |"
-    );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
-    duration_row(&mut md, "First response", &t.waits.first_response);
-    duration_row(&mut md, "Reply time", &t.waits.reply);
-    duration_row(&mut md, "Speed to lead", &t.leads.speed_to_lead);
-    duration_row(&mut md, "Callback time", &t.calls.callback);
-    duration_row(&mut md, "Sales cycle", &t.leads.cycle);
-    let _ = writeln!(md);
-    let _ = writeln!(md, "- Reply SLA: {}", sla_text(&t.waits.sla));
-    let _ = writeln!(md, "- First-response SLA: {}", sla_text(&t.waits.sla_first));
-    let _ = writeln!(md, "- Speed-to-lead SLA: {}", sla_text(&t.leads.stl_sla));
-    let _ = writeln!(md, "- Callback SLA: {}", sla_text(&t.calls.callback_sla));
-    let _ = writeln!(
-        md,
-        "- Waits: {} ({} answered, {} open, {} closed unanswered, {} expired); unanswered at period end: {}",
-        t.waits.total,
-        t.waits.answered,
-        t.waits.open,
-        t.waits.closed,
-        t.waits.expired,
-        t.waits.open_at_end
-    );
+    )))];
+    out.push(Block::Table {
+        header: [
+            "Duration (calendar / business)",
+            "n",
+            "mean",
+            "p50",
+            "p90",
+            "max",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: vec![
+            duration_row("First response", &t.waits.first_response),
+            duration_row("Reply time", &t.waits.reply),
+            duration_row("Speed to lead", &t.leads.speed_to_lead),
+            duration_row("Callback time", &t.calls.callback),
+            duration_row("Sales cycle", &t.leads.cycle),
+        ],
+    });
+    let mut items = vec![
+        text(format!("Reply SLA: {}", sla_text(&t.waits.sla))),
+        text(format!(
+            "First-response SLA: {}",
+            sla_text(&t.waits.sla_first)
+        )),
+        text(format!("Speed-to-lead SLA: {}", sla_text(&t.leads.stl_sla))),
+        text(format!("Callback SLA: {}", sla_text(&t.calls.callback_sla))),
+        text(format!(
+            "Waits: {} ({} answered, {} open, {} closed unanswered, {} expired); unanswered at period end: {}",
+            t.waits.total,
+            t.waits.answered,
+            t.waits.open,
+            t.waits.closed,
+            t.waits.expired,
+            t.waits.open_at_end
+        )),
+    ];
     if r.open_at_end_by_day.len() > 1 {
         let days: Vec<String> = r
             .open_at_end_by_day
             .iter()
             .map(|d| format!("{} {}", d.day, d.open))
             .collect();
-        let _ = writeln!(md, "- Unanswered at each day's end: {}", days.join(", "));
+        items.push(text(format!(
+            "Unanswered at each day's end: {}",
+            days.join(", ")
+        )));
     }
-    let _ = writeln!(
-        md,
-        "- Dialogs: {} new, {} outreach, {} active; never answered: {} lost ({} expired, {} closed), {} awaiting, rate {}",
+    items.push(text(format!(
+        "Dialogs: {} new, {} outreach, {} active; never answered: {} lost ({} expired, {} closed), {} awaiting, rate {}",
         t.dialogs.new,
         t.dialogs.outreach,
         t.dialogs.active,
@@ -220,28 +263,23 @@ pub fn metrics_markdown(r: &MetricsReport) -> String {
         t.dialogs.never_answered_closed,
         t.dialogs.never_answered_awaiting,
         pct(t.dialogs.never_answered_rate)
-    );
-    let _ = writeln!(
-        md,
-        "- Messages: {} from clients ({} substantive, {} acks), {} from managers ({} undelivered), {} bot; manager/client ratio {}",
+    )));
+    items.push(text(format!(
+        "Messages: {} from clients ({} substantive, {} acks), {} from managers ({} undelivered), {} bot; manager/client ratio {}",
         t.messages.inbound,
         t.messages.inbound_substantive,
         t.messages.inbound_ack,
         t.messages.out_human,
         t.messages.out_undelivered,
         t.messages.out_bot,
-        t.messages
-            .ratio
-            .map_or("—".to_owned(), |x| format!("{x:.2}"))
-    );
-    let _ = writeln!(
-        md,
-        "- Calls: {} in, {} out, {} connected, {} missed in {} episodes",
+        ratio(t.messages.ratio)
+    )));
+    items.push(text(format!(
+        "Calls: {} in, {} out, {} connected, {} missed in {} episodes",
         t.calls.inbound, t.calls.outbound, t.calls.connected, t.calls.missed, t.calls.episodes
-    );
-    let _ = writeln!(
-        md,
-        "- Leads: win rate {} ({} won, {} lost, won amount {}); follow-up: {} of {} open leads stale ({} never touched)",
+    )));
+    items.push(text(format!(
+        "Leads: win rate {} ({} won, {} lost, won amount {}); follow-up: {} of {} open leads stale ({} never touched)",
         pct(t.leads.win_rate),
         t.leads.won,
         t.leads.lost,
@@ -249,86 +287,143 @@ pub fn metrics_markdown(r: &MetricsReport) -> String {
         t.leads.followup_stale,
         t.leads.followup_considered,
         t.leads.followup_never_touched
-    );
-    let _ = writeln!(md);
+    )));
+    out.push(Block::List(items));
     if !r.managers.is_empty() {
-        let _ = writeln!(md, "### By manager");
-        let _ = writeln!(md);
+        out.push(Block::Heading(text("By manager")));
         // One SLA column per reply-SLA target, named by it.
         let targets: Vec<i64> = t.waits.sla.iter().map(|s| s.target_s).collect();
-        let sla_head: String = targets
-            .iter()
-            .map(|x| format!(" SLA ≤ {} |", human(Some(*x as f64))))
-            .collect();
-        let _ = writeln!(
-            md,
-            "| Manager | Msgs out | Waits | Reply p50 (bus) | Reply p90 (bus) |{sla_head} Never answered | Win rate |"
-        );
-        let _ = writeln!(
-            md,
-            "|---|---:|---:|---:|---:|{}---:|---:|",
-            "---:|".repeat(targets.len())
-        );
-        for m in &r.managers {
-            let v = &m.values;
-            let sla: String = targets
+        let mut header: Vec<String> = ["Manager", "Msgs out", "Waits"].map(str::to_owned).to_vec();
+        header.extend(["Reply p50 (bus)", "Reply p90 (bus)"].map(str::to_owned));
+        header.extend(
+            targets
                 .iter()
-                .map(|x| {
+                .map(|x| format!("SLA ≤ {}", human(Some(*x as f64)))),
+        );
+        header.extend(["Never answered", "Win rate"].map(str::to_owned));
+        let rows = r
+            .managers
+            .iter()
+            .map(|m| {
+                let v = &m.values;
+                let mut row = vec![
+                    name(&m.name),
+                    text(v.messages.out_human.to_string()),
+                    text(v.waits.total.to_string()),
+                    text(human(v.waits.reply.business.p50)),
+                    text(human(v.waits.reply.business.p90)),
+                ];
+                row.extend(targets.iter().map(|x| {
                     let rate = v.waits.sla.iter().find(|s| s.target_s == *x);
-                    format!(" {} |", pct(rate.and_then(|s| s.hit_rate)))
-                })
-                .collect();
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} |{sla} {} | {} |",
-                esc(&m.name),
-                v.messages.out_human,
-                v.waits.total,
-                human(v.waits.reply.business.p50),
-                human(v.waits.reply.business.p90),
-                v.dialogs.never_answered_expired + v.dialogs.never_answered_closed,
-                pct(v.leads.win_rate)
-            );
-        }
-        let _ = writeln!(md);
+                    text(pct(rate.and_then(|s| s.hit_rate)))
+                }));
+                row.push(text(
+                    (v.dialogs.never_answered_expired + v.dialogs.never_answered_closed)
+                        .to_string(),
+                ));
+                row.push(text(pct(v.leads.win_rate)));
+                row
+            })
+            .collect();
+        out.push(Block::Table { header, rows });
     }
     for f in &r.funnels {
-        let _ = writeln!(md, "### Funnel {}", esc(&f.name));
-        let _ = writeln!(md);
-        let _ = writeln!(md, "| Step | Cohort | Converted | Rate |");
-        let _ = writeln!(md, "|---|---:|---:|---:|");
-        for s in &f.steps {
-            let _ = writeln!(
-                md,
-                "| {} → {} | {} | {} | {} |",
-                esc(&s.from),
-                esc(&s.to),
-                s.cohort,
-                s.converted,
-                pct(s.rate)
-            );
-        }
-        let _ = writeln!(md);
+        out.push(Block::Heading(vec![
+            Frag::Text("Funnel ".to_owned()),
+            Frag::Name(f.name.clone()),
+        ]));
+        let rows = f
+            .steps
+            .iter()
+            .map(|s| {
+                vec![
+                    vec![
+                        Frag::Name(s.from.clone()),
+                        Frag::Text(" → ".to_owned()),
+                        Frag::Name(s.to.clone()),
+                    ],
+                    text(s.cohort.to_string()),
+                    text(s.converted.to_string()),
+                    text(pct(s.rate)),
+                ]
+            })
+            .collect();
+        out.push(Block::Table {
+            header: ["Step", "Cohort", "Converted", "Rate"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows,
+        });
     }
     if !r.loss_reasons.is_empty() {
-        let _ = writeln!(md, "### Loss reasons");
-        let _ = writeln!(md);
-        for l in &r.loss_reasons {
-            let _ = writeln!(md, "- {}: {} ({})", esc(&l.reason), l.count, pct(l.share));
-        }
-        let _ = writeln!(md);
+        out.push(Block::Heading(text("Loss reasons")));
+        out.push(Block::List(
+            r.loss_reasons
+                .iter()
+                .map(|l| {
+                    vec![
+                        Frag::Name(l.reason.clone()),
+                        Frag::Text(format!(": {} ({})", l.count, pct(l.share))),
+                    ]
+                })
+                .collect(),
+        ));
     }
-    let _ = writeln!(md, "### Data quality");
-    let _ = writeln!(md);
-    for d in &r.data_quality {
-        let _ = writeln!(
-            md,
-            "- `{}`: {} of {} ({})",
-            d.id,
-            d.count,
-            d.denominator,
-            pct(d.share)
-        );
+    out.push(Block::Heading(text("Data quality")));
+    out.push(Block::List(
+        r.data_quality
+            .iter()
+            .map(|d| {
+                vec![
+                    Frag::Code(d.id.clone()),
+                    Frag::Text(format!(
+                        ": {} of {} ({})",
+                        d.count,
+                        d.denominator,
+                        pct(d.share)
+                    )),
+                ]
+            })
+            .collect(),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_human(secs: f64, want: &str) {
+        assert_eq!(human(Some(secs)), want, "{secs} s");
     }
-    md
+
+    #[test]
+    fn durations_are_consistent_at_unit_boundaries() {
+        check_human(0.0, "0 s");
+        check_human(0.4, "0 s");
+        check_human(45.0, "45 s");
+        check_human(59.4, "59 s");
+        // A value and its rounding read the same.
+        check_human(59.6, "1 min");
+        check_human(60.0, "1 min");
+        check_human(65.0, "1 min 5 s");
+        check_human(119.6, "2 min");
+        check_human(120.0, "2 min");
+        check_human(3_599.0, "59 min 59 s");
+        check_human(3_599.6, "1 h");
+        check_human(3_600.0, "1 h");
+        // From an hour on, to the minute (half a minute rounds up).
+        check_human(3_629.0, "1 h");
+        check_human(3_630.0, "1 h 1 min");
+        check_human(7_500.0, "2 h 5 min");
+        check_human(86_399.0, "1 d");
+        check_human(86_400.0, "1 d");
+        check_human(90_000.0, "1 d 1 h");
+        check_human(86_460.0, "1 d 1 min");
+        // E2: 2 d 15 h 40 min, not "2.7 d".
+        check_human(229_200.0, "2 d 15 h 40 min");
+        check_human(-90.0, "-1 min 30 s");
+        assert_eq!(human(None), "—");
+        assert_eq!(human(Some(f64::NAN)), "—");
+    }
 }

@@ -1,11 +1,15 @@
 //! A self-contained HTML page for a whole [`ReportDocument`]: summary, data freshness, the
-//! metrics with inline SVG charts (reply-time distribution, volumes by day, hour-of-day heatmap)
-//! and the per-manager table, every other section, and the narrative. No external assets.
+//! metrics with inline SVG charts (reply-time distribution, volumes by day, hour-of-day heatmap;
+//! a note instead of a chart whose breakdown is not configured) and the per-manager table, every
+//! other section, and the narrative. No external assets. The numbers come from the same blocks
+//! as the Markdown's (`report::blocks`), so both formats show them alike.
 
 use std::fmt::Write as _;
 
-use crate::analytics::{Dimension, MetricsReport, human, pct};
-use crate::report::table::{manager_table, metrics_of};
+use crate::analytics::{Dimension, MetricsReport, human, metrics_blocks};
+use crate::report::blocks::blocks_html;
+use crate::report::render::{period_text, stored_data_text, summary_blocks};
+use crate::report::table::manager_table;
 use crate::report::{ReportDocument, SourceState};
 
 /// Escapes text for HTML element content and attribute values.
@@ -28,17 +32,18 @@ pub fn escape_html(s: &str) -> String {
 const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1d2430;max-width:1200px}\
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem}th,td{border:1px solid #d5d9e0;padding:.25rem .5rem;text-align:right}\
 th{background:#f2f4f7}td:first-child,th:first-child{text-align:left}.wrap{overflow-x:auto}.warn{background:#fff4e5;border:1px solid #f0b35b;padding:.5rem 1rem}\
-pre{white-space:pre-wrap;background:#f7f8fa;padding:.75rem}svg text{font-size:11px;fill:#1d2430}";
+pre{white-space:pre-wrap;background:#f7f8fa;padding:.75rem}.note{color:#5a6270;font-style:italic}svg text{font-size:11px;fill:#1d2430}";
 
-/// The document as one HTML page. When the metrics section is missing or unreadable the page
-/// still renders, without the charts.
+/// The document as one HTML page, with every number of the Markdown ([`to_markdown`]): the header,
+/// the data freshness, the summary and its tables, every section (the metrics from the same
+/// blocks as their Markdown, with charts and the per-manager table of every column), and the
+/// narrative. When the metrics section is unreadable the page says so and shows its Markdown.
+///
+/// [`to_markdown`]: crate::report::to_markdown
 #[must_use]
 pub fn to_html(doc: &ReportDocument) -> String {
     let mut h = String::new();
-    let title = format!(
-        "Report for {}: {} – {}",
-        doc.tenant_name, doc.period_start, doc.period_end
-    );
+    let title = format!("Report for {}: {}", doc.tenant_name, period_text(doc));
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
@@ -53,57 +58,41 @@ pub fn to_html(doc: &ReportDocument) -> String {
         doc.window.end.format("%Y-%m-%d %H:%M"),
         escape_html(&doc.timezone)
     );
-    for s in doc.failed_sources() {
-        if let SourceState::Failed { error, .. } = &s.state {
-            let _ = write!(
-                h,
-                "<p class=\"warn\">⚠ <b>{}</b> failed in this run ({}); the report uses its stored data.</p>",
-                escape_html(&s.source),
-                escape_html(error)
-            );
+    let failed: Vec<_> = doc.failed_sources().collect();
+    if !failed.is_empty() {
+        let _ = write!(h, "<h2>⚠ Data freshness</h2><ul class=\"warn\">");
+        for s in failed {
+            if let SourceState::Failed { error, .. } = &s.state {
+                let _ = write!(
+                    h,
+                    "<li><b>{}</b> failed in this run ({}); {}.</li>",
+                    escape_html(&s.source),
+                    escape_html(error),
+                    escape_html(&stored_data_text(s))
+                );
+            }
         }
+        let _ = write!(h, "</ul>");
     }
-    let s = &doc.summary;
-    let _ = write!(
-        h,
-        "<h2>Summary</h2><table><tr><th>Deals</th><th>With dialogs</th><th>Messages</th><th>From clients</th><th>From the company</th><th>Calls</th><th>Missed</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
-        s.deals,
-        s.deals_with_dialogs,
-        s.messages,
-        s.messages_inbound,
-        s.messages_outbound,
-        s.calls,
-        s.missed_calls
-    );
-    if s.deleted_deals > 0 {
-        let _ = write!(
-            h,
-            "<p>Deals deleted in the CRM (not counted above): {}</p>",
-            s.deleted_deals
-        );
-    }
-    match metrics_of(doc) {
-        Ok(Some(m)) => metrics_html(&mut h, &m),
-        Ok(None) => {}
-        Err(e) => {
-            let _ = write!(
-                h,
-                "<p class=\"warn\">The metrics section could not be read: {}</p>",
-                escape_html(&e.to_string())
-            );
+    let _ = write!(h, "<h2>Summary</h2>");
+    blocks_html(&mut h, &summary_blocks(&doc.summary));
+    for sec in &doc.sections {
+        let _ = write!(h, "<h2>{}</h2>", escape_html(&sec.title));
+        if sec.id != crate::analytics::METRICS_SECTION_ID {
+            let _ = write!(h, "<pre>{}</pre>", escape_html(&sec.markdown));
+            continue;
         }
-    }
-    for sec in doc
-        .sections
-        .iter()
-        .filter(|s| s.id != crate::analytics::METRICS_SECTION_ID)
-    {
-        let _ = write!(
-            h,
-            "<h2>{}</h2><pre>{}</pre>",
-            escape_html(&sec.title),
-            escape_html(&sec.markdown)
-        );
+        match MetricsReport::from_section_data(&sec.data) {
+            Ok(m) => metrics_html(&mut h, &m),
+            Err(e) => {
+                let _ = write!(
+                    h,
+                    "<p class=\"warn\">The metrics section could not be read: {}</p><pre>{}</pre>",
+                    escape_html(&e.to_string()),
+                    escape_html(&sec.markdown)
+                );
+            }
+        }
     }
     let _ = write!(h, "<h2>Analysis</h2>");
     if doc.narrative.fallback {
@@ -120,70 +109,17 @@ pub fn to_html(doc: &ReportDocument) -> String {
     h
 }
 
+/// The metrics: the blocks of their Markdown, the charts, and the per-manager table of every
+/// exported column.
 fn metrics_html(h: &mut String, m: &MetricsReport) {
-    let t = &m.totals;
-    let _ = write!(
-        h,
-        "<h2>Communication metrics</h2><table><tr><th>Duration</th><th>n</th><th>mean cal / bus</th><th>p50 cal / bus</th><th>p90 cal / bus</th><th>max cal / bus</th></tr>"
-    );
-    for (label, d) in [
-        ("First response", &t.waits.first_response),
-        ("Reply time", &t.waits.reply),
-        ("Speed to lead", &t.leads.speed_to_lead),
-        ("Callback time", &t.calls.callback),
-    ] {
-        let _ = write!(
-            h,
-            "<tr><td>{label}</td><td>{}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td></tr>",
-            d.business.n,
-            human(d.calendar.mean),
-            human(d.business.mean),
-            human(d.calendar.p50),
-            human(d.business.p50),
-            human(d.calendar.p90),
-            human(d.business.p90),
-            human(d.calendar.max),
-            human(d.business.max)
-        );
-    }
-    let _ = write!(h, "</table>");
-    // One clause per reply-SLA target, each naming its target; none configured, none shown.
-    let sla = if t.waits.sla.is_empty() {
-        "Reply SLA: no targets configured".to_owned()
-    } else {
-        let per_target: Vec<String> = t
-            .waits
-            .sla
-            .iter()
-            .map(|s| {
-                format!(
-                    "within {}: {} ({} hits, {} misses, {} pending)",
-                    human(Some(s.target_s as f64)),
-                    pct(s.hit_rate),
-                    s.hits,
-                    s.misses,
-                    s.pending
-                )
-            })
-            .collect();
-        format!("Reply SLA {}", per_target.join("; "))
-    };
-    let _ = write!(
-        h,
-        "<p>{}. Unanswered at period end: {}. Never-answered dialogs: {} lost, {} awaiting. Win rate {}.</p>",
-        escape_html(&sla),
-        t.waits.open_at_end,
-        t.dialogs.never_answered_expired + t.dialogs.never_answered_closed,
-        t.dialogs.never_answered_awaiting,
-        pct(t.leads.win_rate)
-    );
+    blocks_html(h, &metrics_blocks(m));
     histogram_svg(h, m);
     by_day_svg(h, m);
     heatmap_svg(h, m);
     let (header, rows) = manager_table(m);
     let _ = write!(
         h,
-        "<h3>By manager</h3><div class=\"wrap\"><table id=\"managers\"><tr>"
+        "<h3>By manager, every column</h3><div class=\"wrap\"><table id=\"managers\"><tr>"
     );
     for c in &header {
         let _ = write!(h, "<th>{}</th>", escape_html(c));
@@ -196,21 +132,17 @@ fn metrics_html(h: &mut String, m: &MetricsReport) {
         }
         let _ = write!(h, "</tr>");
     }
+    let _ = write!(h, "</table></div>");
+}
+
+/// A chart left out, and why.
+fn chart_note(h: &mut String, title: &str, why: &str) {
     let _ = write!(
         h,
-        "</table></div><h3>Data quality</h3><table><tr><th>Check</th><th>Count</th><th>Of</th><th>Share</th></tr>"
+        "<h3>{}</h3><p class=\"note\">Chart not shown: {}.</p>",
+        escape_html(title),
+        escape_html(why)
     );
-    for d in &m.data_quality {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape_html(&d.id),
-            d.count,
-            d.denominator,
-            pct(d.share)
-        );
-    }
-    let _ = write!(h, "</table>");
 }
 
 fn histogram_svg(h: &mut String, m: &MetricsReport) {
@@ -260,12 +192,17 @@ fn histogram_svg(h: &mut String, m: &MetricsReport) {
 }
 
 fn by_day_svg(h: &mut String, m: &MetricsReport) {
+    const TITLE: &str = "Volumes by day";
     let Some(days) = m.breakdown(&[Dimension::Day]) else {
-        return;
+        return chart_note(
+            h,
+            TITLE,
+            "the metrics settings have no [\"day\"] breakdown (metadata.metrics.breakdowns)",
+        );
     };
     let rows: Vec<_> = days.rows.iter().collect();
     if rows.is_empty() {
-        return;
+        return chart_note(h, TITLE, "no messages in the period");
     }
     let max = rows
         .iter()
@@ -277,7 +214,7 @@ fn by_day_svg(h: &mut String, m: &MetricsReport) {
     let w = 60 + rows.len() * step;
     let _ = write!(
         h,
-        "<h3>Volumes by day</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"messages by day\" width=\"{w}\" height=\"230\">"
+        "<h3>{TITLE}</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"messages by day\" width=\"{w}\" height=\"230\">"
     );
     for (i, r) in rows.iter().enumerate() {
         let x0 = 40 + i * step;
@@ -311,8 +248,13 @@ fn by_day_svg(h: &mut String, m: &MetricsReport) {
 }
 
 fn heatmap_svg(h: &mut String, m: &MetricsReport) {
+    const TITLE: &str = "Client messages by weekday and hour";
     let Some(b) = m.breakdown(&[Dimension::Weekday, Dimension::Hour]) else {
-        return;
+        return chart_note(
+            h,
+            TITLE,
+            "the metrics settings have no [\"weekday\", \"hour\"] breakdown (metadata.metrics.breakdowns)",
+        );
     };
     let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let mut grid = [[0u64; 24]; 7];
@@ -330,7 +272,7 @@ fn heatmap_svg(h: &mut String, m: &MetricsReport) {
     let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
     let _ = write!(
         h,
-        "<h3>Client messages by weekday and hour</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"hour-of-day heatmap\" width=\"{}\" height=\"{}\">",
+        "<h3>{TITLE}</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"hour-of-day heatmap\" width=\"{}\" height=\"{}\">",
         40 + 24 * 22,
         30 + 7 * 22
     );

@@ -5,6 +5,7 @@
 //! and a narrative (from the analyzer, or a plain fallback). Communication metrics plug in as a
 //! section builder; nothing else changes.
 
+pub(crate) mod blocks;
 mod csv;
 mod document;
 mod html;

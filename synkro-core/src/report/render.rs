@@ -1,6 +1,8 @@
 use std::fmt::Write as _;
 
-use crate::report::{CountRow, ReportDocument, SourceState};
+use crate::analytics::human;
+use crate::report::blocks::{Block, Line, blocks_markdown, name, text};
+use crate::report::{CountRow, ReportDocument, SourceState, SourceStatus, SummaryNumbers};
 
 /// The report as pretty-printed JSON (the versioned [`ReportDocument`] shape).
 ///
@@ -15,11 +17,7 @@ pub fn to_json(doc: &ReportDocument) -> Result<String, serde_json::Error> {
 #[must_use]
 pub fn to_markdown(doc: &ReportDocument) -> String {
     let mut md = String::new();
-    let period = if doc.period_start == doc.period_end {
-        doc.period_start.to_string()
-    } else {
-        format!("{} – {}", doc.period_start, doc.period_end)
-    };
+    let period = period_text(doc);
     let _ = writeln!(
         md,
         "# Report for {}: {period}",
@@ -42,52 +40,21 @@ pub fn to_markdown(doc: &ReportDocument) -> String {
         let _ = writeln!(md);
         for s in failed {
             if let SourceState::Failed { error, .. } = &s.state {
-                let age = match (s.last_synced_at, s.stale_for_s) {
-                    (Some(at), Some(secs)) => format!(
-                        "this report uses its data from the last successful sync at {} UTC ({} old)",
-                        at.format("%Y-%m-%d %H:%M"),
-                        human_duration(secs)
-                    ),
-                    _ => "no earlier data was available".to_owned(),
-                };
                 let _ = writeln!(
                     md,
-                    "- **{}** failed in this run ({}); {age}.",
+                    "- **{}** failed in this run ({}); {}.",
                     s.source,
-                    escape_markdown(error)
+                    escape_markdown(error),
+                    stored_data_text(s)
                 );
             }
         }
         let _ = writeln!(md);
     }
 
-    let s = &doc.summary;
     let _ = writeln!(md, "## Summary");
     let _ = writeln!(md);
-    let _ = writeln!(md, "| | |");
-    let _ = writeln!(md, "|---|---:|");
-    for (label, value) in [
-        ("Deals", s.deals),
-        ("Deals with dialogs", s.deals_with_dialogs),
-        ("Messages", s.messages),
-        ("— from clients", s.messages_inbound),
-        ("— from the company", s.messages_outbound),
-        ("Calls", s.calls),
-        ("— missed", s.missed_calls),
-        ("Stage changes", s.stage_changes),
-    ] {
-        let _ = writeln!(md, "| {label} | {value} |");
-    }
-    if s.deleted_deals > 0 {
-        let _ = writeln!(
-            md,
-            "| Deals deleted in the CRM (not counted above) | {} |",
-            s.deleted_deals
-        );
-    }
-    let _ = writeln!(md);
-    count_table(&mut md, "By stage", "Stage", &s.by_stage);
-    count_table(&mut md, "By responsible manager", "Manager", &s.by_manager);
+    blocks_markdown(&mut md, &summary_blocks(&doc.summary));
 
     for section in &doc.sections {
         let _ = writeln!(md, "## {}", escape_markdown(&section.title));
@@ -106,24 +73,77 @@ pub fn to_markdown(doc: &ReportDocument) -> String {
     md
 }
 
-fn count_table(md: &mut String, title: &str, column: &str, rows: &[CountRow]) {
+/// What a failed source's report uses instead: its last synced data and its age, or none.
+pub(crate) fn stored_data_text(s: &SourceStatus) -> String {
+    match (s.last_synced_at, s.stale_for_s) {
+        (Some(at), Some(secs)) => format!(
+            "this report uses its data from the last successful sync at {} UTC ({} old)",
+            at.format("%Y-%m-%d %H:%M"),
+            human(Some(secs as f64))
+        ),
+        _ => "no earlier data was available".to_owned(),
+    }
+}
+
+/// The period of the report: one day, or `start – end`.
+pub(crate) fn period_text(doc: &ReportDocument) -> String {
+    if doc.period_start == doc.period_end {
+        doc.period_start.to_string()
+    } else {
+        format!("{} – {}", doc.period_start, doc.period_end)
+    }
+}
+
+/// The summary numbers as blocks, the one source of the summary in Markdown and in HTML: the
+/// counts (deals deleted in the CRM when there are any), then the tables per stage and per
+/// manager.
+pub(crate) fn summary_blocks(s: &SummaryNumbers) -> Vec<Block> {
+    let mut rows: Vec<Vec<Line>> = [
+        ("Deals", s.deals),
+        ("Deals with dialogs", s.deals_with_dialogs),
+        ("Messages", s.messages),
+        ("— from clients", s.messages_inbound),
+        ("— from the company", s.messages_outbound),
+        ("Calls", s.calls),
+        ("— missed", s.missed_calls),
+        ("Stage changes", s.stage_changes),
+    ]
+    .iter()
+    .map(|(label, value)| vec![text(*label), text(value.to_string())])
+    .collect();
+    if s.deleted_deals > 0 {
+        rows.push(vec![
+            text("Deals deleted in the CRM (not counted above)"),
+            text(s.deleted_deals.to_string()),
+        ]);
+    }
+    let mut out = vec![Block::Table {
+        header: vec![String::new(), String::new()],
+        rows,
+    }];
+    count_blocks(&mut out, "By stage", "Stage", &s.by_stage);
+    count_blocks(&mut out, "By responsible manager", "Manager", &s.by_manager);
+    out
+}
+
+fn count_blocks(out: &mut Vec<Block>, title: &str, column: &str, rows: &[CountRow]) {
     if rows.is_empty() {
         return;
     }
-    let _ = writeln!(md, "### {title}");
-    let _ = writeln!(md);
-    let _ = writeln!(md, "| {column} | Deals | Messages |");
-    let _ = writeln!(md, "|---|---:|---:|");
-    for r in rows {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            escape_markdown(&r.label),
-            r.deals,
-            r.messages
-        );
-    }
-    let _ = writeln!(md);
+    out.push(Block::Heading(text(title)));
+    out.push(Block::Table {
+        header: vec![column.to_owned(), "Deals".to_owned(), "Messages".to_owned()],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    name(&r.label),
+                    text(r.deals.to_string()),
+                    text(r.messages.to_string()),
+                ]
+            })
+            .collect(),
+    });
 }
 
 /// Escapes text from outside (names of tenants, managers, funnels, stages, loss reasons) for
@@ -147,16 +167,6 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-fn human_duration(secs: i64) -> String {
-    let secs = secs.max(0);
-    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
-    match (d, h) {
-        (0, 0) => format!("{m} min"),
-        (0, _) => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,12 +176,5 @@ mod tests {
         assert_eq!(escape_markdown("a|b *c*\nd"), "a\\|b \\*c\\* d");
         assert_eq!(escape_markdown("Ольга"), "Ольга");
         assert_eq!(escape_markdown("A\\|B <b>"), "A\\\\\\|B \\<b\\>");
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(human_duration(59), "0 min");
-        assert_eq!(human_duration(3 * 3600 + 120), "3 h 2 min");
-        assert_eq!(human_duration(2 * 86_400 + 3600), "2 d 1 h");
     }
 }
