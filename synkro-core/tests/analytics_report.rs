@@ -345,6 +345,7 @@ fn with_every_part(mut doc: ReportDocument, mut m: MetricsReport) -> ReportDocum
             converted: 1,
             rate: Some(0.25),
         }],
+        by_manager: Default::default(),
     });
     for (reason, count, share) in [("Price", 2, 2.0 / 3.0), ("No | answer", 1, 1.0 / 3.0)] {
         m.loss_reasons.push(LossReason {
@@ -352,6 +353,7 @@ fn with_every_part(mut doc: ReportDocument, mut m: MetricsReport) -> ReportDocum
             count,
             share: Some(share),
             by_manager: Default::default(),
+            by_stage: Default::default(),
         });
     }
     let s = doc
