@@ -78,7 +78,8 @@ pub struct MetricsEngine {
     /// Team per interned manager id (managers with a team are interned first; others: 0).
     manager_team: Vec<u32>,
     buckets: Buckets,
-    dq: BTreeMap<&'static str, DqEntry>,
+    /// Data-quality counters by id (hashed: some are added per item; published sorted by id).
+    dq: FxHashMap<&'static str, DqEntry>,
     dialog_rows: Vec<DialogRow>,
     /// §2.4 wait rows, when `export_waits` is on.
     pub(crate) wait_rows: Vec<crate::analytics::WaitRow>,
@@ -286,7 +287,7 @@ impl MetricsEngine {
                 history_start - 86_400 * SEC,
                 a.max(to) + 86_400 * SEC,
             ),
-            dq: BTreeMap::new(),
+            dq: FxHashMap::default(),
             dialog_rows: Vec::new(),
             wait_rows: Vec::new(),
             leads: LeadsState::default(),

@@ -161,6 +161,7 @@ impl MetricsEngine {
                 samples: e.samples.clone(),
             })
             .collect();
+        dq.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         dq.push(DqCounter {
             id: "dq.calendar_empty".into(),
             count: empties.len() as u64,
