@@ -230,17 +230,7 @@ fn a_close_missing_from_the_stage_history_is_read_from_the_deal_despite_earlier_
         "s1",
         "s2",
     )];
-    let reference = ReferenceData {
-        pipelines: vec![pipeline()],
-        ..ReferenceData::default()
-    };
-    let r = run_ref(
-        fixture_config(),
-        reference,
-        &[d],
-        "2025-11-11",
-        "2025-11-12",
-    );
+    let r = run_in_pipeline(fixture_config(), &[d], "2025-11-11", "2025-11-12");
     let l = &r.totals.leads;
     assert_eq!((l.won, l.lost), (1, 0));
 }

@@ -500,17 +500,7 @@ fn loss_reasons_are_counted_by_the_stage_the_lead_was_lost_from() {
     );
     c.deal.stage = Some(StageId::new("143"));
     c.deal.closed_at = Some(msk("2025-11-07 12:00:00"));
-    let reference = ReferenceData {
-        pipelines: vec![pipeline()],
-        ..ReferenceData::default()
-    };
-    let r = run_ref(
-        fixture_config(),
-        reference,
-        &[a, b, c],
-        "2025-11-01",
-        "2025-12-01",
-    );
+    let r = run_e16_leads(fixture_config(), &[a, b, c]);
     let dorogo = reason(&r, "Дорого");
     assert_eq!(dorogo.count, 3);
     let by_stage: Vec<(&str, u64)> = dorogo

@@ -418,23 +418,7 @@ fn e19_wait_expiry_and_a_never_answered_dialog() {
         second.first_response_business_s, None,
         "session 2 first response"
     );
-    let d = &r.totals.dialogs;
-    assert_eq!(
-        d.never_answered_expired, 1,
-        "dialog.never_answered lost_expired"
-    );
-    assert_eq!(d.new, 2, "dialog.new");
-    assert_eq!(
-        d.new_by_initiator.get("client"),
-        Some(&1),
-        "dialog.new client"
-    );
-    assert_eq!(
-        d.new_by_initiator.get("manager"),
-        Some(&1),
-        "dialog.new manager"
-    );
-    assert_eq!(d.outreach, 0, "dialog.outreach");
+    check_e19_dialogs("the minimal period", &r.totals.dialogs);
 
     // The example states the dialog counts "for November" too.
     let nov = run(
@@ -443,18 +427,23 @@ fn e19_wait_expiry_and_a_never_answered_dialog() {
         "2025-11-01",
         "2025-12-01",
     );
-    let d = &nov.totals.dialogs;
-    assert_eq!(d.new, 2, "November: dialog.new");
+    check_e19_dialogs("November", &nov.totals.dialogs);
+}
+
+/// Checks E19's dialog counts: two dialogs (one started by the client, one by the manager), no
+/// outreach, one lost by expiry.
+fn check_e19_dialogs(period: &str, d: &DialogMetrics) {
+    assert_eq!(d.new, 2, "{period}: dialog.new");
     assert_eq!(
         d.new_by_initiator.get("client"),
         Some(&1),
-        "November: client"
+        "{period}: client"
     );
     assert_eq!(
         d.new_by_initiator.get("manager"),
         Some(&1),
-        "November: manager"
+        "{period}: manager"
     );
-    assert_eq!(d.outreach, 0, "November: dialog.outreach");
-    assert_eq!(d.never_answered_expired, 1, "November: lost_expired");
+    assert_eq!(d.outreach, 0, "{period}: dialog.outreach");
+    assert_eq!(d.never_answered_expired, 1, "{period}: lost_expired");
 }

@@ -11,6 +11,23 @@ fn one_day(cfg: MetricsConfig, ds: &[synkro_core::pipeline::Dialog]) -> MetricsR
     run(cfg, ds, "2025-11-11", "2025-11-12")
 }
 
+/// Fixture F with group chats in waits and Boris as the staff participant +79990001122 (I2).
+fn group_waits_config() -> MetricsConfig {
+    let mut cfg = MetricsConfig {
+        group_chats_in_waits: true,
+        ..fixture_config()
+    };
+    cfg.staff_participants
+        .insert("+79990001122".into(), "boris".into());
+    cfg
+}
+
+/// `d` as a group chat.
+fn as_group(mut d: synkro_core::pipeline::Dialog) -> synkro_core::pipeline::Dialog {
+    d.chat.as_mut().unwrap().kind = ChatKind::Group;
+    d
+}
+
 #[test]
 fn group_chat_waits_are_left_out_unless_configured() {
     let mk = || {
@@ -44,7 +61,7 @@ fn group_chat_waits_are_left_out_unless_configured() {
 
 #[test]
 fn staff_in_a_group_chat_is_a_manager() {
-    let mut d = dialog(
+    let d = dialog(
         "g",
         vec![
             client("g", "m1", msk("2025-11-11 10:00:00"), "Когда поставка?"),
@@ -58,14 +75,7 @@ fn staff_in_a_group_chat_is_a_manager() {
             ),
         ],
     );
-    d.chat.as_mut().unwrap().kind = ChatKind::Group;
-    let mut cfg = MetricsConfig {
-        group_chats_in_waits: true,
-        ..fixture_config()
-    };
-    cfg.staff_participants
-        .insert("+79990001122".into(), "boris".into());
-    let r = one_day(cfg, &[d]);
+    let r = one_day(group_waits_config(), &[as_group(d)]);
     assert_eq!(
         (r.totals.messages.inbound, r.totals.messages.out_human),
         (1, 1)
@@ -363,7 +373,7 @@ fn messages_of_one_instant_are_ordered_by_id_whatever_order_they_come_in() {
     let group = |first: (&str, &str), second: (&str, &str)| {
         let t = msk("2025-11-11 10:00:00");
         let author = |who: &str| (who == "staff").then_some("+79990001122");
-        let mut d = dialog(
+        let d = dialog(
             "g",
             [first, second]
                 .iter()
@@ -379,14 +389,7 @@ fn messages_of_one_instant_are_ordered_by_id_whatever_order_they_come_in() {
                 })
                 .collect(),
         );
-        d.chat.as_mut().unwrap().kind = ChatKind::Group;
-        let mut cfg = MetricsConfig {
-            group_chats_in_waits: true,
-            ..fixture_config()
-        };
-        cfg.staff_participants
-            .insert("+79990001122".into(), "boris".into());
-        let r = one_day(cfg, &[d]);
+        let r = one_day(group_waits_config(), &[as_group(d)]);
         (r.totals.waits.answered, r.totals.waits.open)
     };
     // The client's m1 comes before Boris's m2 in either input order: answered at 0 s.

@@ -165,11 +165,21 @@ pub fn run_e16(cfg: MetricsConfig) -> MetricsReport {
 
 /// E16's period and reference data for `leads` (some of [`e16_leads`]).
 pub fn run_e16_leads(cfg: MetricsConfig, leads: &[Dialog]) -> MetricsReport {
+    run_in_pipeline(cfg, leads, "2025-11-01", "2025-12-01")
+}
+
+/// [`run_ref`] with [`pipeline`] as the only reference data.
+pub fn run_in_pipeline(
+    cfg: MetricsConfig,
+    leads: &[Dialog],
+    first: &str,
+    last_excl: &str,
+) -> MetricsReport {
     let rd = ReferenceData {
         pipelines: vec![pipeline()],
         ..ReferenceData::default()
     };
-    run_ref(cfg, rd, leads, "2025-11-01", "2025-12-01")
+    run_ref(cfg, rd, leads, first, last_excl)
 }
 
 /// E16's leads L1–L4.
