@@ -1,0 +1,130 @@
+//! Report filters (metrics.md §6): the dimensions by name and the values each accepts, read
+//! from `MetricsConfig::filters`.
+
+use crate::analytics::MetricsError;
+use crate::analytics::config::{Dimension, MetricsConfig};
+
+/// A filter value of a dimension whose values the engine interns (manager, team, channel,
+/// connection, pipeline), or the code of one it does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FilterValue {
+    /// A label as the breakdown rows show it.
+    Name(String),
+    /// The value a key holds (day number, hour, weekday, 0/1 flags, initiator code).
+    Code(i64),
+}
+
+/// Every dimension by its configuration name.
+const DIMENSIONS: [(&str, Dimension); 11] = [
+    ("manager", Dimension::Manager),
+    ("team", Dimension::Team),
+    ("channel", Dimension::Channel),
+    ("connection", Dimension::Connection),
+    ("pipeline", Dimension::Pipeline),
+    ("day", Dimension::Day),
+    ("hour", Dimension::Hour),
+    ("weekday", Dimension::Weekday),
+    ("chat_kind", Dimension::ChatKind),
+    ("initiator", Dimension::Initiator),
+    ("in_hours", Dimension::InHours),
+];
+
+/// The channel labels a key can hold: the messengers, `phone` for calls, `unknown`.
+const CHANNEL_LABELS: &[&str] = &[
+    "whatsapp",
+    "waba",
+    "telegram",
+    "telegram_bot",
+    "max",
+    "other",
+    "phone",
+    "unknown",
+];
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// One filter value of `dim` read from its configuration text.
+fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
+    use Dimension as D;
+    let pos = |list: &[&str]| list.iter().position(|x| *x == v).map(|i| i as i64);
+    let code = match dim {
+        D::Manager | D::Team | D::Connection | D::Pipeline => {
+            return if v.trim().is_empty() {
+                Err("an empty value matches nothing; write the id as rows show it".into())
+            } else {
+                Ok(FilterValue::Name(v.to_owned()))
+            };
+        }
+        D::Channel => {
+            return if CHANNEL_LABELS.contains(&v) {
+                Ok(FilterValue::Name(v.to_owned()))
+            } else {
+                Err(format!("use {}", CHANNEL_LABELS.join(", ")))
+            };
+        }
+        D::Day => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .ok()
+            .filter(|_| v.len() == 10)
+            .map(|d| i64::from(chrono::Datelike::num_days_from_ce(&d)))
+            .ok_or("use a date YYYY-MM-DD")?,
+        D::Hour => v
+            .parse::<i64>()
+            .ok()
+            .filter(|h| (0..24).contains(h) && v.len() <= 2)
+            .ok_or("use an hour 0 to 23")?,
+        D::Weekday => pos(&WEEKDAYS).ok_or_else(|| format!("use {}", WEEKDAYS.join(", ")))?,
+        D::ChatKind => pos(&["direct", "group"]).ok_or("use direct, group")?,
+        D::Initiator => pos(&crate::analytics::engine::INITIATORS)
+            .ok_or("use client, manager, bot, unknown, - (none)")?,
+        D::InHours => match v {
+            "in_hours" | "true" => 1,
+            "out_of_hours" | "false" => 0,
+            _ => return Err("use in_hours, out_of_hours (or true, false)".into()),
+        },
+    };
+    Ok(FilterValue::Code(code))
+}
+
+impl MetricsConfig {
+    /// The `filters`, each dimension with its values read (§6).
+    ///
+    /// # Errors
+    /// [`MetricsError::Config`] naming `filters.<dimension>` for an unknown dimension, a
+    /// dimension without values, or a value the dimension cannot take (with the accepted
+    /// forms).
+    pub(crate) fn parsed_filters(
+        &self,
+    ) -> Result<Vec<(Dimension, Vec<FilterValue>)>, MetricsError> {
+        let mut out = Vec::with_capacity(self.filters.len());
+        for (name, values) in &self.filters {
+            let key = format!("filters.{name}");
+            let dim = DIMENSIONS
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| *d)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = DIMENSIONS.iter().map(|(n, _)| *n).collect();
+                    MetricsError::config(
+                        &key,
+                        format!("`{name}` is no dimension; use {}", names.join(", ")),
+                    )
+                })?;
+            if values.is_empty() {
+                return Err(MetricsError::config(
+                    &key,
+                    "no values: a filter keeps the items with one of its values; list at least \
+                     one or leave the dimension out",
+                ));
+            }
+            let parsed = values
+                .iter()
+                .map(|v| {
+                    filter_value(dim, v)
+                        .map_err(|why| MetricsError::config(&key, format!("`{v}`: {why}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((dim, parsed));
+        }
+        Ok(out)
+    }
+}
