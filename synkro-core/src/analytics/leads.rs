@@ -172,11 +172,10 @@ impl LeadsState {
                 }
                 steps
             };
-            // The managers some cohort in the period is attributed to.
+            // The managers some cohort in the period is attributed to (won is no cohort stage).
             let managers: BTreeSet<u32> = leads
                 .iter()
-                .flatten()
-                .flatten()
+                .flat_map(|l| l[..names.len() - 1].iter().flatten())
                 .filter(|(t, _)| eng.in_period(*t))
                 .map(|(_, m)| *m)
                 .collect();

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{AuthorKind, Direction};
+use crate::model::{AuthorKind, Direction, Timestamp};
 use crate::pipeline::Dialog;
 use crate::report::ReportDocument;
 
@@ -12,9 +12,10 @@ below, write a structured report for the head of sales: results of the period, r
 replies, stalled deals), strengths of the team, and concrete recommendations per manager. Quote dialogs briefly \
 where it helps. Answer in the language of the dialogs.";
 
-/// The context of a report: its summary numbers and every dialog's transcript, in full.
+/// The context of a report: its summary numbers and every dialog's transcript, in full; a dialog
+/// whose deal was deleted in the CRM by the run's cut-off `as_of` is marked so.
 #[must_use]
-pub fn report_context(doc: &ReportDocument, dialogs: &[Dialog]) -> String {
+pub fn report_context(doc: &ReportDocument, dialogs: &[Dialog], as_of: Timestamp) -> String {
     let mut out = String::new();
     let s = &doc.summary;
     let _ = writeln!(
@@ -39,7 +40,7 @@ pub fn report_context(doc: &ReportDocument, dialogs: &[Dialog]) -> String {
         );
     }
     for d in dialogs {
-        let deleted = if d.deal.is_deleted() {
+        let deleted = if d.deal.is_deleted_at(as_of) {
             " (deleted in the CRM)"
         } else {
             ""

@@ -718,7 +718,7 @@ impl Engine {
         let tenant = cx.tenant.id;
         let pipelines = self.store.sales_pipelines(tenant).await?;
         let managers = self.store.managers(tenant).await?;
-        let summary = SummaryNumbers::from_dialogs(dialogs, &pipelines, &managers);
+        let summary = SummaryNumbers::from_dialogs(dialogs, &pipelines, &managers, cx.as_of);
         let mut sections = Vec::with_capacity(self.sections.len());
         {
             // Sections are pure and synchronous: the phone book's guard is dropped before the
@@ -784,7 +784,7 @@ impl Engine {
         };
         let req = SummaryRequest {
             prompt: self.prompt.clone(),
-            context: report_context(doc, dialogs),
+            context: report_context(doc, dialogs, cx.as_of),
         };
         let warning = match analyzer.summarize(&req).await {
             Ok(text) if !text.text.trim().is_empty() => {

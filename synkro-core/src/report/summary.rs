@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Manager, SalesPipeline};
+use crate::model::{Manager, SalesPipeline, Timestamp};
 use crate::pipeline::Dialog;
 
 /// A count per key (stage or manager), with a display label.
@@ -21,10 +21,12 @@ pub struct CountRow {
 /// The old service's summary numbers: deals, deals with dialogs, messages, and counts per stage and
 /// per responsible manager.
 ///
-/// A dialog whose deal was deleted in the CRM ([`Deal::is_deleted`](crate::model::Deal::is_deleted);
-/// the chat modes keep such a dialog so that its chat's messages still count in the metrics) is
-/// counted in [`deleted_deals`](Self::deleted_deals) only: the other fields count the live deals, as
-/// the old service, which never saw deleted deals, did.
+/// A dialog whose deal was deleted in the CRM by the run's knowledge cut-off A
+/// ([`Deal::is_deleted_at`](crate::model::Deal::is_deleted_at); the chat modes keep such a dialog
+/// so that its chat's messages still count in the metrics) is counted in
+/// [`deleted_deals`](Self::deleted_deals) only: the other fields count the live deals, as the old
+/// service, which never saw deleted deals, did. A deal deleted after A was live at A (C3), as the
+/// metrics count it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SummaryNumbers {
     /// Deals in the report (not deleted in the CRM).
@@ -55,7 +57,7 @@ pub struct SummaryNumbers {
 const NONE_KEY: &str = "none";
 
 impl SummaryNumbers {
-    /// Counts the dialogs (those of deals deleted in the CRM only in
+    /// Counts the dialogs (those of deals deleted in the CRM by `as_of` only in
     /// [`deleted_deals`](Self::deleted_deals)). Names come from `pipelines` and `managers`; an id
     /// without a name is shown as the id.
     #[must_use]
@@ -63,12 +65,13 @@ impl SummaryNumbers {
         dialogs: &[Dialog],
         pipelines: &[SalesPipeline],
         managers: &[Manager],
+        as_of: Timestamp,
     ) -> Self {
         let mut out = Self::default();
         let mut by_stage: BTreeMap<String, CountRow> = BTreeMap::new();
         let mut by_manager: BTreeMap<String, CountRow> = BTreeMap::new();
         for d in dialogs {
-            if d.deal.is_deleted() {
+            if d.deal.is_deleted_at(as_of) {
                 out.deleted_deals += 1;
                 continue;
             }
@@ -168,7 +171,7 @@ mod tests {
             dialog("2", 5, true),
             dialog("3", 0, false),
         ];
-        let s = SummaryNumbers::from_dialogs(&dialogs, &[], &[]);
+        let s = SummaryNumbers::from_dialogs(&dialogs, &[], &[], at("2026-03-11T00:00:00Z"));
         assert_eq!(
             (s.deals, s.deleted_deals, s.deals_with_dialogs, s.messages),
             (2, 1, 1, 2)
@@ -184,6 +187,22 @@ mod tests {
         };
         assert_eq!(row(&s.by_stage), (1, "1/10".to_owned(), 2, 2));
         assert_eq!(row(&s.by_manager), (1, "7".to_owned(), 2, 2));
+    }
+
+    #[test]
+    fn a_deal_deleted_after_the_cut_off_is_still_a_deal_of_the_report() {
+        // Deleted at 12:00 on 10 March; the run's A is 11:00 that day (C3).
+        let dialogs = [dialog("1", 2, true)];
+        let before = SummaryNumbers::from_dialogs(&dialogs, &[], &[], at("2026-03-10T11:00:00Z"));
+        assert_eq!(
+            (before.deals, before.deleted_deals, before.messages),
+            (1, 0, 2)
+        );
+        let after = SummaryNumbers::from_dialogs(&dialogs, &[], &[], at("2026-03-10T12:00:00Z"));
+        assert_eq!(
+            (after.deals, after.deleted_deals, after.messages),
+            (0, 1, 0)
+        );
     }
 
     #[test]

@@ -233,8 +233,8 @@ pub fn metrics_of(doc: &ReportDocument) -> Result<Option<MetricsReport>, serde_j
         .transpose()
 }
 
-/// The reply-SLA targets of the report (seconds), in configured order: the targets of the totals,
-/// which list every configured one.
+/// The reply-SLA targets of the report (seconds), in ascending order (the configuration sorts
+/// them): the targets of the totals, which list every configured one.
 fn sla_targets(r: &MetricsReport) -> Vec<i64> {
     r.totals.waits.sla.iter().map(|s| s.target_s).collect()
 }

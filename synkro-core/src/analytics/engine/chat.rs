@@ -175,7 +175,8 @@ impl MetricsEngine {
         }
         ev.sort_unstable();
         // C5: messages of one instant and class follow their ids, not the order they came in
-        // (which also puts copies of one message next to each other).
+        // (which also puts copies of one message next to each other). The sources give no
+        // sequence number, so C5's "source sequence" is skipped; ids compare as text.
         let mut i = 0;
         while i < ev.len() {
             let (t, class, _) = ev[i];

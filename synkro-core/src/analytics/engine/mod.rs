@@ -362,17 +362,16 @@ impl MetricsEngine {
     }
 
     /// The team of an interned manager id (0: none).
-    /// Whether a deal was deleted in the CRM at or before A (C3): such a deal is no lead.
-    pub(crate) fn known_deleted(&self, deal: &crate::model::Deal) -> bool {
-        deal.deleted_at
-            .is_some_and(|d| d.timestamp_micros() <= self.a)
-    }
-
     pub(crate) fn team_of(&self, manager: u32) -> u32 {
         self.manager_team
             .get(manager as usize)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Whether a deal was deleted in the CRM at or before A (C3): such a deal is no lead.
+    pub(crate) fn known_deleted(&self, deal: &crate::model::Deal) -> bool {
+        deal.is_deleted_at(from_micros(self.a))
     }
 
     /// The manager of an interned id (`None` for 0, no manager).

@@ -744,7 +744,7 @@ mod tests {
         assert_eq!(after, ["e4"], "e5 (12:30) is after A");
 
         // The report's counts are the window's; the metrics close m1's wait with m2.
-        let summary = crate::report::SummaryNumbers::from_dialogs(&dialogs, &[], &[]);
+        let summary = crate::report::SummaryNumbers::from_dialogs(&dialogs, &[], &[], cx.as_of());
         assert_eq!(
             (
                 summary.messages,
