@@ -91,18 +91,29 @@ impl<'l, 'a> Timeline<'l, 'a> {
             self.breaks[i - 1]
         };
         self.until = self.breaks.get(i).copied().unwrap_or(Micros::MAX);
+        let s = self.peek(t, managers, pipelines);
+        self.current = Some(s);
+        s
+    }
+
+    /// What holds at `t`, leaving the cached stretch as it is (for a look at another instant,
+    /// such as a snapshot's, between two messages).
+    pub(super) fn peek(
+        &self,
+        t: Micros,
+        managers: &mut Interner,
+        pipelines: &mut Interner,
+    ) -> Stretch<'l, 'a> {
         let lead = lead_at(self.leads, t, self.ahead, self.behind);
         // L4: the lead's responsible, else the first contact's (by id) that has one.
         let responsible = lead
             .and_then(|l| l.responsible_at(t))
             .or_else(|| self.contacts.iter().find_map(|c| c.responsible_at(t)));
-        let s = Stretch {
+        Stretch {
             lead,
             responsible_id: managers.id(responsible),
             pipeline_id: pipelines.id(lead.and_then(|l| l.stage_at(t).0)),
-        };
-        self.current = Some(s);
-        s
+        }
     }
 }
 

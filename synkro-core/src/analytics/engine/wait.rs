@@ -120,7 +120,12 @@ impl MetricsEngine {
         let snapshot_owner =
             |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| match e.cfg.attribution {
                 Attribution::OwnerAtStart => at_start.responsible_id,
-                _ => owner_at(e, timeline, t),
+                // A look back at a day's end must not move the chat's cursor off its message.
+                _ => {
+                    timeline
+                        .peek(t, &mut e.managers, &mut e.pipelines)
+                        .responsible_id
+                }
             };
         let mstart = self.moved_start(w, end_at);
         let cal_ix = {
