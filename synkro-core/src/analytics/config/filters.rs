@@ -41,7 +41,13 @@ const CHANNEL_LABELS: &[&str] = &[
     "unknown",
 ];
 
-const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// Row labels of the dimensions whose key holds a code (the code is the index), shared by the
+/// breakdown rows and the filters that select them.
+pub(crate) const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// `chat_kind` labels by code.
+pub(crate) const CHAT_KINDS: [&str; 2] = ["direct", "group"];
+/// `in_hours` labels by code.
+pub(crate) const IN_HOURS: [&str; 2] = ["out_of_hours", "in_hours"];
 
 /// One filter value of `dim` read from its configuration text.
 fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
@@ -73,13 +79,13 @@ fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
             .filter(|h| (0..24).contains(h) && v.len() <= 2)
             .ok_or("use an hour 0 to 23")?,
         D::Weekday => pos(&WEEKDAYS).ok_or_else(|| format!("use {}", WEEKDAYS.join(", ")))?,
-        D::ChatKind => pos(&["direct", "group"]).ok_or("use direct, group")?,
+        D::ChatKind => pos(&CHAT_KINDS).ok_or("use direct, group")?,
         D::Initiator => pos(&crate::analytics::engine::INITIATORS)
             .ok_or("use client, manager, bot, unknown, - (none)")?,
         D::InHours => match v {
-            "in_hours" | "true" => 1,
-            "out_of_hours" | "false" => 0,
-            _ => return Err("use in_hours, out_of_hours (or true, false)".into()),
+            "true" => 1,
+            "false" => 0,
+            _ => pos(&IN_HOURS).ok_or("use in_hours, out_of_hours (or true, false)")?,
         },
     };
     Ok(FilterValue::Code(code))

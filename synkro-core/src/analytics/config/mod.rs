@@ -11,7 +11,7 @@ use crate::analytics::calendar::CalendarSpec;
 mod filters;
 mod validate;
 
-pub(crate) use filters::FilterValue;
+pub(crate) use filters::{CHAT_KINDS, FilterValue, IN_HOURS, WEEKDAYS};
 use validate::reject_tenant_keys;
 
 /// Which client message anchors a wait's measured start (W2).

@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::analytics::config::{CHAT_KINDS, IN_HOURS, WEEKDAYS};
 
 impl MetricsEngine {
     /// Merges the aggregates of another engine built with the same context (for example one
@@ -80,18 +81,18 @@ impl MetricsEngine {
             D::Day => NaiveDate::from_num_days_from_ce_opt(v as i32)
                 .map_or_else(String::new, |d| d.to_string()),
             D::Hour => format!("{v:02}"),
-            D::Weekday => ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            D::Weekday => WEEKDAYS
                 .get(u(v) as usize)
                 .copied()
                 .unwrap_or("?")
                 .to_owned(),
-            D::ChatKind => if v == 1 { "group" } else { "direct" }.to_owned(),
+            D::ChatKind => CHAT_KINDS[usize::from(v == 1)].to_owned(),
             D::Initiator => INITIATORS
                 .get(u(v) as usize)
                 .copied()
                 .unwrap_or("-")
                 .to_owned(),
-            D::InHours => if v == 1 { "in_hours" } else { "out_of_hours" }.to_owned(),
+            D::InHours => IN_HOURS[usize::from(v == 1)].to_owned(),
         }
     }
 
