@@ -3,6 +3,7 @@
 
 mod analytics_support;
 
+use analytics_support::leads::stage_moves;
 use analytics_support::*;
 use chrono::{DateTime, Utc};
 use synkro_core::analytics::*;
@@ -208,4 +209,82 @@ fn close_events_that_reach_no_chat_are_counted_unmapped() {
         (u.count, u.denominator, u.samples.clone()),
         (1, 2, vec!["e2".to_owned()])
     );
+}
+
+#[test]
+fn a_note_closes_a_wait_only_when_it_is_on_the_chats_lead() {
+    // W7: "a CRM note on the chat's lead". A note on another deal of the client is no reply.
+    let cfg = MetricsConfig {
+        reply_channels: vec!["chat".into(), "note".into()],
+        ..fixture_config()
+    };
+    let with_note_on = |deal: &str| {
+        let mut d = dialog(
+            "c",
+            vec![client(
+                "c",
+                "m1",
+                msk("2025-11-11 10:00:00"),
+                "Пришлите счёт",
+            )],
+        );
+        let mut note = activity(
+            "n1",
+            ActivityKind::Note,
+            msk("2025-11-11 10:05:00"),
+            Some("boris"),
+        );
+        note.deal = Some(DealId::new(deal));
+        d.activities = vec![note];
+        let r = one_day(cfg.clone(), &[d]);
+        (r.totals.waits.answered, r.totals.waits.open)
+    };
+    assert_eq!(with_note_on("lead-c"), (1, 0));
+    assert_eq!(with_note_on("lead-other"), (0, 1));
+}
+
+/// (closed, answered) waits of `dialogs` with `close_on_lead_closed` on.
+fn closed_and_answered(dialogs: &[Dialog]) -> (u64, u64) {
+    let cfg = MetricsConfig {
+        close_on_lead_closed: true,
+        ..fixture_config()
+    };
+    let r = one_day(cfg, dialogs);
+    (r.totals.waits.closed, r.totals.waits.answered)
+}
+
+#[test]
+fn every_close_of_the_chats_lead_ends_the_session_and_no_other_leads_close_does() {
+    let talk = || {
+        dialog(
+            "c",
+            vec![
+                client("c", "m1", msk("2025-11-11 10:00:00"), "Когда отгрузка?"),
+                staff("c", "m2", msk("2025-11-11 12:00:00"), "anna", "Завтра"),
+            ],
+        )
+    };
+    // S3 a: the lead was lost at 10:30, reopened at 10:45 and won at 14:00; its first close ends
+    // the wait (the deal's own close time is only the last one).
+    let mut d = talk();
+    d.stage_changes = stage_moves(
+        "lead-c",
+        &[
+            ("2025-11-11 10:30:00", "s1", "143"),
+            ("2025-11-11 10:45:00", "143", "s1"),
+            ("2025-11-11 14:00:00", "s1", "142"),
+        ],
+    );
+    d.deal.closed_at = Some(msk("2025-11-11 14:00:00"));
+    assert_eq!(closed_and_answered(&[d]), (1, 0));
+    // An older lead of the same client, closed at 10:30, is not the chat's lead then (lead-c is
+    // open and newer): its close does not end the wait.
+    let mut old = talk();
+    old.deal = Deal {
+        id: DealId::new("lead-old"),
+        created_at: msk("2025-08-01 09:00:00"),
+        closed_at: Some(msk("2025-11-11 10:30:00")),
+        ..old.deal
+    };
+    assert_eq!(closed_and_answered(&[talk(), old]), (0, 1));
 }

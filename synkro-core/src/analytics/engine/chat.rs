@@ -7,7 +7,7 @@ use crate::analytics::agg::MsgCounts;
 use crate::analytics::engine::session::SessionState;
 use crate::analytics::engine::timeline::Timeline;
 use crate::analytics::engine::wait::{Outcome, WaitState};
-use crate::model::ActivityKind;
+use crate::model::{ActivityKind, StageKind};
 
 /// Message cells a chat collects before adding them to the accumulator (a key repeats when the
 /// chat returns to it; repeats are summed when they are added).
@@ -237,8 +237,23 @@ impl MetricsEngine {
         }
         o0_events.sort_unstable();
         if self.cfg.close_on_lead_closed {
+            // LeadClosed events: every move to a closed stage (a lead closed, reopened and closed
+            // again closes twice), else the deal's own close when its history records none.
             for (i, l) in input.leads.iter().enumerate() {
-                if let Some(c) = l.closed.filter(|c| *c <= self.a) {
+                let closes = l.stages.iter().filter(|c| {
+                    c.to_stage
+                        .as_ref()
+                        .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
+                });
+                let mut any = false;
+                for c in closes {
+                    any = true;
+                    let t = us(c.at);
+                    if t <= self.a {
+                        ev.push((t, 3, LEAD_CLOSE | i as u32));
+                    }
+                }
+                if !any && let Some(c) = l.closed.filter(|c| *c <= self.a) {
                     ev.push((c, 3, LEAD_CLOSE | i as u32));
                 }
             }
@@ -276,6 +291,17 @@ impl MetricsEngine {
             }
             match class {
                 3 => {
+                    // S3 a: a lead's close ends the chat's session only while it is the chat's
+                    // lead (L3) at that instant.
+                    if idx & LEAD_CLOSE != 0 {
+                        let closing = &input.leads[(idx & !LEAD_CLOSE) as usize];
+                        let lead = timeline
+                            .peek(t, &mut self.managers, &mut self.pipelines)
+                            .lead;
+                        if !lead.is_some_and(|l| std::ptr::eq(l, closing)) {
+                            continue;
+                        }
+                    }
                     // Who closed the conversation in the CRM (a lead's close names no one).
                     let by = (idx & LEAD_CLOSE == 0)
                         .then(|| input.activities[idx as usize].by.as_ref())
@@ -298,8 +324,16 @@ impl MetricsEngine {
                     }
                 }
                 4 => {
-                    // W7 `note`: a manager's note on the chat's lead after the wait start.
-                    if wait.as_ref().is_some_and(|w| t > w.start) {
+                    // W7 `note`: a manager's note on the chat's lead (L3, at the note's instant)
+                    // after the wait start.
+                    let note = &input.activities[idx as usize];
+                    let mut on_lead = || {
+                        let lead = timeline
+                            .peek(t, &mut self.managers, &mut self.pipelines)
+                            .lead;
+                        lead.is_some_and(|l| note.deal.as_ref() == Some(&l.deal.id))
+                    };
+                    if wait.as_ref().is_some_and(|w| t > w.start) && on_lead() {
                         let w = wait.take().unwrap_or_else(|| unreachable!());
                         let who = input.activities[idx as usize]
                             .by
