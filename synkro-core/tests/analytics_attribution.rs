@@ -309,3 +309,65 @@ fn without_a_lead_the_contacts_responsible_answers_for_the_chat() {
     assert_eq!(row("unassigned"), None);
     assert_eq!(r.dq("dq.msg_without_lead").map(|c| c.count), Some(1));
 }
+
+#[test]
+fn the_stage_dimension_puts_an_item_in_its_leads_stage_at_the_anchor() {
+    // §6 `stage`: the lead moves S1 → S2 at 11:00; the client's first question (10:00) is in S1,
+    // the second (12:00) in S2. A chat without a lead is "(no stage)".
+    let mut d = dialog(
+        "c",
+        vec![
+            client("c", "m1", msk("2025-11-11 10:00:00"), "Нужен счёт"),
+            staff("c", "m2", msk("2025-11-11 10:05:00"), "anna", "Готовлю"),
+            client("c", "m3", msk("2025-11-11 12:00:00"), "А доставка?"),
+        ],
+    );
+    d.stage_changes = vec![stage_change(
+        "sc",
+        "lead-c",
+        msk("2025-11-11 11:00:00"),
+        "s1",
+        "s2",
+    )];
+    let mut orphan = dialog(
+        "o",
+        vec![client(
+            "o",
+            "o1",
+            msk("2025-11-11 10:30:00"),
+            "Здравствуйте",
+        )],
+    );
+    orphan.deal.deleted_at = Some(msk("2025-11-01 00:00:00"));
+    let cfg = MetricsConfig {
+        breakdowns: vec![vec![Dimension::Stage]],
+        ..fixture_config()
+    };
+    let r = one_day(cfg.clone(), &[d.clone(), orphan.clone()]);
+    let rows: Vec<(String, u64, u64)> = r
+        .breakdown(&[Dimension::Stage])
+        .expect("the stage breakdown")
+        .rows
+        .iter()
+        .map(|row| {
+            (
+                row.key[0].clone(),
+                row.values.messages.inbound,
+                row.values.waits.total,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("(no stage)".to_owned(), 1, 1),
+            ("s1".to_owned(), 1, 1),
+            ("s2".to_owned(), 1, 1)
+        ]
+    );
+    // A filter on the stage keeps the items of that stage only.
+    let mut only_s2 = cfg;
+    only_s2.filters.insert("stage".into(), vec!["s2".into()]);
+    let r = one_day(only_s2, &[d, orphan]);
+    assert_eq!((r.totals.messages.inbound, r.totals.waits.total), (1, 1));
+}

@@ -51,7 +51,8 @@ impl MetricsEngine {
                 .and_then(|l| l.responsible_at(t))
                 .or_else(|| contacts.iter().find_map(|c| c.responsible_at(t)))
         };
-        let pipe = |t: Micros| lead_at(leads, t, ahead, behind).and_then(|l| l.stage_at(t).0);
+        let pipe =
+            |t: Micros| lead_at(leads, t, ahead, behind).map_or((None, None), |l| l.stage_at(t));
         let min_talk = self.cfg.reply_call_min_talk_s;
         let merge = self.cfg.missed_call_merge_window * SEC;
         let expiry = self.cfg.callback_expiry * SEC;

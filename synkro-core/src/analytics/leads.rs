@@ -356,7 +356,7 @@ impl MetricsEngine {
         if !self.in_period(created) || created > self.a {
             return;
         }
-        let pipeline = l.stage_at(created).0;
+        let place = l.stage_at(created);
         let manual = self
             .reference
             .created_by
@@ -364,7 +364,7 @@ impl MetricsEngine {
             .is_some_and(|by| self.is_staff(by));
         if manual && !self.cfg.stl_include_manual_leads {
             let mgr = self.manager_id(l.responsible_at(created));
-            let key = self.key(created, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+            let key = self.key(created, mgr, "-", None, place, ChatKind::Direct, 0);
             self.acc.apply(&key, |a| a.stl_excluded += 1);
             return;
         }
@@ -402,7 +402,7 @@ impl MetricsEngine {
             cal
         };
         let targets = self.cfg.stl_targets.clone();
-        let key = self.key(created, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+        let key = self.key(created, mgr, "-", None, place, ChatKind::Direct, 0);
         self.acc.apply(&key, |a| {
             a.stl_items += 1;
             *a.stl_outcomes.entry(outcome).or_insert(0) += 1;
@@ -467,8 +467,7 @@ impl MetricsEngine {
             self.cals.at(p)
         }
         .business_micros(l.created, at);
-        let pipeline = l.stage_at(at).0;
-        let key = self.key(at, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+        let key = self.key(at, mgr, "-", None, l.stage_at(at), ChatKind::Direct, 0);
         self.acc.apply(&key, |a| {
             if won {
                 a.won += 1;
@@ -679,7 +678,15 @@ impl MetricsEngine {
             }
         };
         let stale = e >= stale_from;
-        let key = self.key(e - 1, mgr, "-", None, pipeline, ChatKind::Direct, 0);
+        let key = self.key(
+            e - 1,
+            mgr,
+            "-",
+            None,
+            (pipeline, stage),
+            ChatKind::Direct,
+            0,
+        );
         self.acc.apply(&key, |a| {
             a.fu_considered += 1;
             if stale {

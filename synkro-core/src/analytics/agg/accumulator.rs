@@ -247,7 +247,7 @@ impl Accumulator {
     }
 
     /// The row key of `dims` from a key's [`values`](Key::values).
-    fn project(dims: &[Dimension], values: &[i64; 11]) -> RowKey {
+    fn project(dims: &[Dimension], values: &[i64; 12]) -> RowKey {
         let mut out = [i64::MIN; MAX_DIMS];
         for (o, d) in out.iter_mut().zip(dims) {
             *o = values[*d as usize];

@@ -15,6 +15,7 @@ pub struct Key {
     pub(crate) chat_kind: u8,
     pub(crate) initiator: u8,
     pub(crate) in_hours: u8,
+    pub(crate) stage: u32,
 }
 
 impl Key {
@@ -26,7 +27,7 @@ impl Key {
 
     /// Every dimension's value, indexed by the [`Dimension`](crate::analytics::Dimension)'s discriminant.
     #[inline]
-    pub(super) fn values(&self) -> [i64; 11] {
+    pub(super) fn values(&self) -> [i64; 12] {
         [
             i64::from(self.manager),
             i64::from(self.team),
@@ -39,6 +40,7 @@ impl Key {
             i64::from(self.chat_kind),
             i64::from(self.initiator),
             i64::from(self.in_hours),
+            i64::from(self.stage),
         ]
     }
 }
@@ -68,6 +70,7 @@ mod tests {
             chat_kind: 9,
             initiator: 10,
             in_hours: 11,
+            stage: 12,
         };
         let all = [
             D::Manager,
@@ -81,9 +84,10 @@ mod tests {
             D::ChatKind,
             D::Initiator,
             D::InHours,
+            D::Stage,
         ];
         let got: Vec<i64> = all.iter().map(|d| k.values()[*d as usize]).collect();
-        assert_eq!(got, (1..=11).collect::<Vec<i64>>());
+        assert_eq!(got, (1..=12).collect::<Vec<i64>>());
         let mut other = k;
         other.hour = 0;
         other.pipeline = 0;

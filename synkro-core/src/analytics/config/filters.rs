@@ -15,7 +15,7 @@ pub(crate) enum FilterValue {
 }
 
 /// Every dimension by its configuration name.
-const DIMENSIONS: [(&str, Dimension); 11] = [
+const DIMENSIONS: [(&str, Dimension); 12] = [
     ("manager", Dimension::Manager),
     ("team", Dimension::Team),
     ("channel", Dimension::Channel),
@@ -27,6 +27,7 @@ const DIMENSIONS: [(&str, Dimension); 11] = [
     ("chat_kind", Dimension::ChatKind),
     ("initiator", Dimension::Initiator),
     ("in_hours", Dimension::InHours),
+    ("stage", Dimension::Stage),
 ];
 
 /// The channel labels a key can hold: the messengers, `phone` for calls, `unknown`.
@@ -54,7 +55,7 @@ fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
     use Dimension as D;
     let pos = |list: &[&str]| list.iter().position(|x| *x == v).map(|i| i as i64);
     let code = match dim {
-        D::Manager | D::Team | D::Connection | D::Pipeline => {
+        D::Manager | D::Team | D::Connection | D::Pipeline | D::Stage => {
             return if v.trim().is_empty() {
                 Err("an empty value matches nothing; write the id as rows show it".into())
             } else {

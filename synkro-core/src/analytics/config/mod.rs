@@ -154,6 +154,8 @@ pub enum Dimension {
     Initiator,
     /// Anchor inside working time.
     InHours,
+    /// Stage of the lead at the anchor (L5), by stage id; `(no stage)` without a lead or stage.
+    Stage,
 }
 
 /// All metric settings of §7 (durations in seconds). Unknown keys are rejected so a typo never
@@ -302,7 +304,7 @@ pub struct MetricsConfig {
     /// Values: `manager` a manager id or `unassigned`; `team` a team id or `(no team)`;
     /// `channel` one of `whatsapp`, `waba`, `telegram`, `telegram_bot`, `max`, `other`,
     /// `phone` (calls), `unknown`; `connection` a connection or `unknown`; `pipeline` a
-    /// pipeline id or `(no lead)`; `day` `YYYY-MM-DD` (the day bucket, P1); `hour` `0`–`23`
+    /// pipeline id or `(no lead)`; `stage` a stage id or `(no stage)`; `day` `YYYY-MM-DD` (the day bucket, P1); `hour` `0`–`23`
     /// (`09` as rows show it is accepted too); `weekday` `mon`–`sun`; `chat_kind` `direct` or
     /// `group`; `initiator` `client`, `manager`, `bot`, `unknown` or `-` (none); `in_hours`
     /// `in_hours`/`out_of_hours` (or `true`/`false`).

@@ -296,7 +296,7 @@ impl MetricsEngine {
                     if idx & LEAD_CLOSE != 0 {
                         let closing = &input.leads[(idx & !LEAD_CLOSE) as usize];
                         let lead = timeline
-                            .peek(t, &mut self.managers, &mut self.pipelines)
+                            .peek(t, &mut self.managers, &mut self.pipelines, &mut self.stages)
                             .lead;
                         if !lead.is_some_and(|l| std::ptr::eq(l, closing)) {
                             continue;
@@ -329,7 +329,7 @@ impl MetricsEngine {
                     let note = &input.activities[idx as usize];
                     let mut on_lead = || {
                         let lead = timeline
-                            .peek(t, &mut self.managers, &mut self.pipelines)
+                            .peek(t, &mut self.managers, &mut self.pipelines, &mut self.stages)
                             .lead;
                         lead.is_some_and(|l| note.deal.as_ref() == Some(&l.deal.id))
                     };
@@ -385,7 +385,8 @@ impl MetricsEngine {
                     if cls == Class::System {
                         continue;
                     }
-                    let at = timeline.at(t, &mut self.managers, &mut self.pipelines);
+                    let at =
+                        timeline.at(t, &mut self.managers, &mut self.pipelines, &mut self.stages);
                     let lead = at.lead;
                     let in_period = self.in_period(t);
                     // S2/S3: session boundaries.
@@ -412,7 +413,7 @@ impl MetricsEngine {
                             resp,
                             channel_id,
                             connection_id,
-                            at.pipeline_id,
+                            at.place(),
                             chat.kind,
                             initiator,
                         );
@@ -499,15 +500,8 @@ impl MetricsEngine {
                     active_in_period = true;
                     // Message volumes.
                     let mgr = msg_manager;
-                    let key = self.key_ids(
-                        t,
-                        mgr,
-                        channel_id,
-                        connection_id,
-                        at.pipeline_id,
-                        chat.kind,
-                        0,
-                    );
+                    let key =
+                        self.key_ids(t, mgr, channel_id, connection_id, at.place(), chat.kind, 0);
                     if let Some(s) = sess.as_mut() {
                         let mut akey = key;
                         akey.manager = s.responsible;
@@ -568,7 +562,7 @@ impl MetricsEngine {
                             at.responsible_id,
                             channel_id,
                             connection_id,
-                            at.pipeline_id,
+                            at.place(),
                             chat.kind,
                             0,
                         );

@@ -74,6 +74,7 @@ pub struct MetricsEngine {
     teams: Interner,
     connections: Interner,
     pub(crate) pipelines: Interner,
+    pub(crate) stages: Interner,
     channels: Interner,
     /// Team per interned manager id (managers with a team are interned first; others: 0).
     manager_team: Vec<u32>,
@@ -233,6 +234,7 @@ impl MetricsEngine {
         }
         let mut connections = Interner::new("unknown");
         let mut pipelines = Interner::new("(no lead)");
+        let mut stages = Interner::new("(no stage)");
         let mut channels = Interner::new("unknown");
         let filters = cfg.parsed_filters()?;
         // Keys need the calendar lookup when a breakdown or the filter has `in_hours`.
@@ -251,6 +253,7 @@ impl MetricsEngine {
                     D::Channel => Some(&mut channels),
                     D::Connection => Some(&mut connections),
                     D::Pipeline => Some(&mut pipelines),
+                    D::Stage => Some(&mut stages),
                     _ => None,
                 };
                 (d, filter_codes(interner, values))
@@ -279,6 +282,7 @@ impl MetricsEngine {
             teams,
             connections,
             pipelines,
+            stages,
             channels,
             manager_team,
             buckets: Buckets::new(
@@ -406,16 +410,17 @@ impl MetricsEngine {
         manager: u32,
         channel: &str,
         connection: Option<&str>,
-        pipeline: Option<&str>,
+        (pipeline, stage): (Option<&str>, Option<&str>),
         kind: ChatKind,
         initiator: u8,
     ) -> Key {
-        let (c, o, p) = (
+        let (c, o, p, s) = (
             self.channels.id(Some(channel)),
             self.connections.id(connection),
             self.pipelines.id(pipeline),
+            self.stages.id(stage),
         );
-        self.key_ids(t, manager, c, o, p, kind, initiator)
+        self.key_ids(t, manager, c, o, (p, s), kind, initiator)
     }
 
     /// A key with the channel, connection and pipeline already interned.
@@ -426,7 +431,7 @@ impl MetricsEngine {
         manager: u32,
         channel: u32,
         connection: u32,
-        pipeline: u32,
+        (pipeline, stage): (u32, u32),
         kind: ChatKind,
         initiator: u8,
     ) -> Key {
@@ -448,6 +453,7 @@ impl MetricsEngine {
             chat_kind: u8::from(kind == ChatKind::Group),
             initiator,
             in_hours: u8::from(in_hours),
+            stage,
         }
     }
 }

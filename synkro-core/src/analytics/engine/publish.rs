@@ -93,6 +93,7 @@ impl MetricsEngine {
                 .unwrap_or("-")
                 .to_owned(),
             D::InHours => IN_HOURS[usize::from(v == 1)].to_owned(),
+            D::Stage => self.stages.name(u(v)).to_owned(),
         }
     }
 

@@ -16,6 +16,15 @@ pub(super) struct Stretch<'l, 'a> {
     pub(super) responsible_id: u32,
     /// L5: the lead's pipeline's interned id (0: no lead or no pipeline).
     pub(super) pipeline_id: u32,
+    /// L5: the lead's stage's interned id (0: no lead or no stage).
+    pub(super) stage_id: u32,
+}
+
+impl Stretch<'_, '_> {
+    /// The interned (pipeline, stage) of the lead.
+    pub(super) fn place(&self) -> (u32, u32) {
+        (self.pipeline_id, self.stage_id)
+    }
 }
 
 /// The stretches of one chat's candidate leads.
@@ -77,6 +86,7 @@ impl<'l, 'a> Timeline<'l, 'a> {
         t: Micros,
         managers: &mut Interner,
         pipelines: &mut Interner,
+        stages: &mut Interner,
     ) -> Stretch<'l, 'a> {
         if let Some(s) = self.current
             && self.from <= t
@@ -91,7 +101,7 @@ impl<'l, 'a> Timeline<'l, 'a> {
             self.breaks[i - 1]
         };
         self.until = self.breaks.get(i).copied().unwrap_or(Micros::MAX);
-        let s = self.peek(t, managers, pipelines);
+        let s = self.peek(t, managers, pipelines, stages);
         self.current = Some(s);
         s
     }
@@ -103,16 +113,19 @@ impl<'l, 'a> Timeline<'l, 'a> {
         t: Micros,
         managers: &mut Interner,
         pipelines: &mut Interner,
+        stages: &mut Interner,
     ) -> Stretch<'l, 'a> {
         let lead = lead_at(self.leads, t, self.ahead, self.behind);
         // L4: the lead's responsible, else the first contact's (by id) that has one.
         let responsible = lead
             .and_then(|l| l.responsible_at(t))
             .or_else(|| self.contacts.iter().find_map(|c| c.responsible_at(t)));
+        let (pipeline, stage) = lead.map_or((None, None), |l| l.stage_at(t));
         Stretch {
             lead,
             responsible_id: managers.id(responsible),
-            pipeline_id: pipelines.id(lead.and_then(|l| l.stage_at(t).0)),
+            pipeline_id: pipelines.id(pipeline),
+            stage_id: stages.id(stage),
         }
     }
 }
@@ -182,14 +195,15 @@ mod tests {
             LeadView::new(&b, moves.iter(), []),
         ];
         let (ahead, behind) = (1_800_000_000, 3_600_000_000);
-        let (mut managers, mut pipelines) = (Interner::new("-"), Interner::new("-"));
+        let (mut managers, mut pipelines, mut stages) =
+            (Interner::new("-"), Interner::new("-"), Interner::new("-"));
         let mut tl = Timeline::new(&leads, &[], ahead, behind);
         let start = at("2026-03-10T00:00:00Z");
         let mut stretches = 0;
         let mut last = None;
         for s in 0..86_400 {
             let t = (start + Duration::seconds(s)).timestamp_micros();
-            let got = tl.at(t, &mut managers, &mut pipelines);
+            let got = tl.at(t, &mut managers, &mut pipelines, &mut stages);
             let lead = lead_at(&leads, t, ahead, behind);
             assert_eq!(
                 got.lead.map(|l| l.deal.id.as_str()),
@@ -211,7 +225,9 @@ mod tests {
         assert!(stretches <= 10, "{stretches} stretches");
         // Out of order calls still answer right.
         let t = at("2026-03-10T09:00:00Z").timestamp_micros();
-        let got = tl.at(t, &mut managers, &mut pipelines).responsible_id;
+        let got = tl
+            .at(t, &mut managers, &mut pipelines, &mut stages)
+            .responsible_id;
         assert_eq!(managers.name(got), "m1");
     }
 }

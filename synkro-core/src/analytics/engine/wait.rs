@@ -100,10 +100,15 @@ impl MetricsEngine {
             return;
         }
         let end_at = end.unwrap_or(self.a);
-        let at_start = timeline.at(w.start, &mut self.managers, &mut self.pipelines);
+        let at_start = timeline.at(
+            w.start,
+            &mut self.managers,
+            &mut self.pipelines,
+            &mut self.stages,
+        );
         let owner_at = |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| {
             timeline
-                .at(t, &mut e.managers, &mut e.pipelines)
+                .at(t, &mut e.managers, &mut e.pipelines, &mut e.stages)
                 .responsible_id
         };
         let mgr = match (self.cfg.attribution, outcome) {
@@ -123,7 +128,7 @@ impl MetricsEngine {
                 // A look back at a day's end must not move the chat's cursor off its message.
                 _ => {
                     timeline
-                        .peek(t, &mut e.managers, &mut e.pipelines)
+                        .peek(t, &mut e.managers, &mut e.pipelines, &mut e.stages)
                         .responsible_id
                 }
             };
@@ -177,7 +182,7 @@ impl MetricsEngine {
             mgr,
             channel,
             connection,
-            at_start.pipeline_id,
+            at_start.place(),
             chat.kind,
             s.initiator,
         );
@@ -204,7 +209,7 @@ impl MetricsEngine {
                 owner,
                 channel,
                 connection,
-                at_start.pipeline_id,
+                at_start.place(),
                 chat.kind,
                 s.initiator,
             );
