@@ -557,15 +557,14 @@ impl MetricsEngine {
                         Class::System => {}
                     }
                     if let Some(chars) = owner_numerator {
-                        let owner = self.key_ids(
-                            t,
-                            at.responsible_id,
-                            channel_id,
-                            connection_id,
-                            at.place(),
-                            chat.kind,
-                            0,
-                        );
+                        // The message's key with the owner in place of the author.
+                        let mut owner = key;
+                        owner.manager = at.responsible_id;
+                        owner.team = self.team_of(owner.manager);
+                        if self.in_hours_dim {
+                            let p = self.cal_pos(owner.manager);
+                            owner.in_hours = u8::from(self.cals.at(p).in_hours(t));
+                        }
                         let c = self.cell(cells, owner);
                         c.human_delivered += 1;
                         c.chars_human += chars;
