@@ -3,7 +3,7 @@
 use crate::analytics::calendar::Micros;
 use crate::analytics::config::{Basis, CallbackAttribution};
 use crate::analytics::engine::{MetricsEngine, SEC, Touch};
-use crate::analytics::lead::{ContactView, LeadView, lead_at};
+use crate::analytics::lead::{ContactView, LeadView, lead_at, owner_at};
 use crate::analytics::stats::{ItemState, classify};
 use crate::model::{Call, ChatKind, Direction};
 
@@ -47,9 +47,11 @@ impl MetricsEngine {
         let mut contacts: Vec<&ContactView<'_>> = contacts.iter().collect();
         contacts.sort_by(|a, b| a.contact.id.cmp(&b.contact.id));
         let resp = |t: Micros| {
-            lead_at(leads, t, ahead, behind)
-                .and_then(|l| l.responsible_at(t))
-                .or_else(|| contacts.iter().find_map(|c| c.responsible_at(t)))
+            owner_at(
+                lead_at(leads, t, ahead, behind),
+                contacts.iter().copied(),
+                t,
+            )
         };
         let pipe =
             |t: Micros| lead_at(leads, t, ahead, behind).map_or((None, None), |l| l.stage_at(t));

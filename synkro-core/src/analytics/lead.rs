@@ -223,6 +223,20 @@ impl<'a> ContactView<'a> {
     }
 }
 
+/// L4: the responsible at t of a chat or a phone whose lead at t is `lead`: the lead's, else the
+/// first of `contacts` (in the order given; callers sort them by id) that has one.
+pub(crate) fn owner_at<'a, 'c>(
+    lead: Option<&LeadView<'a>>,
+    contacts: impl IntoIterator<Item = &'c ContactView<'a>>,
+    t: Micros,
+) -> Option<&'a str>
+where
+    'a: 'c,
+{
+    lead.and_then(|l| l.responsible_at(t))
+        .or_else(|| contacts.into_iter().find_map(|c| c.responsible_at(t)))
+}
+
 /// L3: the lead of a chat at t among candidate leads. Deleted leads
 /// ([`LeadView::deleted`]) are never chosen (L3: "deleted leads excluded");
 /// [`compute`](crate::analytics::compute) leaves them out of the candidates already.

@@ -5,7 +5,7 @@
 
 use crate::analytics::calendar::Micros;
 use crate::analytics::engine::keys::Interner;
-use crate::analytics::lead::{ContactView, LeadView, lead_at};
+use crate::analytics::lead::{ContactView, LeadView, lead_at, owner_at};
 
 /// What holds at an instant, with the managers' and pipelines' interned ids.
 #[derive(Debug, Clone, Copy)]
@@ -116,10 +116,7 @@ impl<'l, 'a> Timeline<'l, 'a> {
         stages: &mut Interner,
     ) -> Stretch<'l, 'a> {
         let lead = lead_at(self.leads, t, self.ahead, self.behind);
-        // L4: the lead's responsible, else the first contact's (by id) that has one.
-        let responsible = lead
-            .and_then(|l| l.responsible_at(t))
-            .or_else(|| self.contacts.iter().find_map(|c| c.responsible_at(t)));
+        let responsible = owner_at(lead, self.contacts, t);
         let (pipeline, stage) = lead.map_or((None, None), |l| l.stage_at(t));
         Stretch {
             lead,
