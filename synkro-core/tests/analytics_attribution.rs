@@ -371,3 +371,49 @@ fn the_stage_dimension_puts_an_item_in_its_leads_stage_at_the_anchor() {
     let r = one_day(only_s2, &[d, orphan]);
     assert_eq!((r.totals.messages.inbound, r.totals.waits.total), (1, 1));
 }
+
+#[test]
+fn a_day_row_counts_the_waits_open_at_that_days_end() {
+    // §3.4 "per day bucket's end", P2: a two-day report; the client asks on Monday at 17:30 and
+    // Anna answers on Tuesday at 09:05. Monday's row has the wait open at its end; Tuesday's and
+    // the totals (the snapshot at E, Wednesday 00:00) have none.
+    let d = dialog(
+        "c",
+        vec![
+            client("c", "m1", msk("2025-11-10 17:30:00"), "Вопрос"),
+            staff("c", "m2", msk("2025-11-11 09:05:00"), "anna", "Ответ"),
+        ],
+    );
+    let r = run(fixture_config(), &[d], "2025-11-10", "2025-11-12");
+    let days: Vec<(String, u64, Option<i64>, Option<i64>)> = r
+        .breakdown(&[Dimension::Day])
+        .expect("the day breakdown")
+        .rows
+        .iter()
+        .map(|row| {
+            let w = &row.values.waits;
+            (
+                row.key[0].clone(),
+                w.open_at_end,
+                secs(w.open_at_end_age.calendar.max),
+                secs(w.open_at_end_age.business.max),
+            )
+        })
+        .collect();
+    // 17:30 → 24:00 is 6 h 30 min, of which 30 min in MSK-9-18's hours.
+    assert_eq!(
+        days,
+        [
+            ("2025-11-10".to_owned(), 1, Some(23_400), Some(1_800)),
+            ("2025-11-11".to_owned(), 0, None, None),
+        ]
+    );
+    assert_eq!(r.totals.waits.open_at_end, 0);
+    assert_eq!(
+        r.open_at_end_by_day
+            .iter()
+            .map(|d| d.open)
+            .collect::<Vec<_>>(),
+        [1, 0]
+    );
+}

@@ -102,7 +102,8 @@ pub struct WaitMetrics {
     pub sla: Vec<Sla>,
     /// `wait.sla.first` per target.
     pub sla_first: Vec<Sla>,
-    /// `wait.open_at_end`: count.
+    /// `wait.open_at_end`: count. In a row of a breakdown over days, the snapshot at that day's
+    /// end (§3.4, P2); elsewhere the snapshot at E.
     pub open_at_end: u64,
     /// `wait.open_at_end`: ages at E.
     pub open_at_end_age: DurationMetric,

@@ -123,7 +123,7 @@ fn combined(dims: &[Vec<Dimension>]) -> Vec<Vec<Dimension>> {
 }
 
 /// Adds the duration counts of `agg` ([`Agg::lens`]) to `need`.
-fn add_lens(need: &mut [[usize; 2]; 7], agg: &Agg) {
+fn add_lens(need: &mut [[usize; 2]; 8], agg: &Agg) {
     for (n, [cal, bus]) in need.iter_mut().zip(agg.lens()) {
         n[0] += cal;
         n[1] += bus;
@@ -204,7 +204,7 @@ impl Accumulator {
             // Each source row's row here, and the values each of those receives: room is made
             // once, so every value is copied once.
             let mut to = Vec::with_capacity(source.keys.len());
-            let mut need: Vec<[[usize; 2]; 7]> = Vec::new();
+            let mut need: Vec<[[usize; 2]; 8]> = Vec::new();
             for (k, agg) in source.keys.iter().zip(&source.aggs) {
                 let mut key = [i64::MIN; MAX_DIMS];
                 for (slot, pos) in key.iter_mut().zip(&at).take(n) {
@@ -212,7 +212,7 @@ impl Accumulator {
                 }
                 let r = table.index(key, &self.targets) as usize;
                 if need.len() <= r {
-                    need.resize(r + 1, [[0; 2]; 7]);
+                    need.resize(r + 1, [[0; 2]; 8]);
                 }
                 add_lens(&mut need[r], agg);
                 to.push(r);
@@ -229,7 +229,7 @@ impl Accumulator {
         }
         if let Some(from) = self.totals_from.take() {
             let kept = (self.totals.active, self.totals.participation);
-            let mut need = [[0; 2]; 7];
+            let mut need = [[0; 2]; 8];
             for agg in &self.rows[from].aggs {
                 add_lens(&mut need, agg);
             }

@@ -104,9 +104,11 @@ pub struct Agg {
     pub(crate) next: Pair,
     pub(crate) sla: Vec<SlaCounts>,
     pub(crate) sla_first: Vec<SlaCounts>,
-    pub(crate) open_end: u64,
-    pub(crate) open_end_age: Pair,
-    pub(crate) overdue: Vec<u64>,
+    /// `wait.open_at_end`: the snapshot at E (§3.4).
+    pub(crate) at_end: Snapshots,
+    /// The snapshot at the end of the row's day bucket (P2): what a row of a breakdown over days
+    /// publishes as `wait.open_at_end`.
+    pub(crate) day_open: Snapshots,
     pub(crate) sessions: u64,
     pub(crate) new: u64,
     pub(crate) new_by: BTreeMap<&'static str, u64>,
@@ -141,6 +143,55 @@ pub struct Agg {
     pub(crate) fu_never: u64,
 }
 
+/// Waits open at a snapshot instant (§3.4): how many, their ages (calendar, business), and how
+/// many are overdue per SLA target.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Snapshots {
+    pub(crate) open: u64,
+    pub(crate) age: Pair,
+    pub(crate) overdue: Vec<u64>,
+}
+
+impl Snapshots {
+    fn new(targets: usize) -> Self {
+        Self {
+            overdue: vec![0; targets],
+            ..Self::default()
+        }
+    }
+
+    /// Adds a wait open at the snapshot: its age (calendar, business, the measure of
+    /// `sla_basis`), overdue against each of `sla`'s targets it exceeds.
+    pub(crate) fn add(&mut self, (cal, bus, measure): (i64, i64, i64), sla: &[SlaCounts]) {
+        self.open += 1;
+        self.age.push(cal, bus);
+        for (o, s) in self.overdue.iter_mut().zip(sla) {
+            if measure > s.target_s * 1_000_000 {
+                *o += 1;
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &Self) {
+        self.open += o.open;
+        self.age.merge(&o.age);
+        for (a, b) in self.overdue.iter_mut().zip(&o.overdue) {
+            *a += b;
+        }
+    }
+
+    /// Writes the snapshot into `w`'s open-at-end fields.
+    fn publish_into(&mut self, w: &mut WaitMetrics, sla: &[SlaCounts], levels: &[u32]) {
+        w.open_at_end = self.open;
+        w.open_at_end_age = self.age.publish(levels);
+        w.open_at_end_overdue = sla
+            .iter()
+            .map(|s| s.target_s)
+            .zip(self.overdue.iter().copied())
+            .collect();
+    }
+}
+
 /// The SLA targets an [`Agg`] is built for.
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
@@ -157,7 +208,8 @@ impl Agg {
         Self {
             sla: counts(&t.sla),
             sla_first: counts(&t.sla),
-            overdue: vec![0; t.sla.len()],
+            at_end: Snapshots::new(t.sla.len()),
+            day_open: Snapshots::new(t.sla.len()),
             cb_sla: counts(&t.callback),
             stl_sla: counts(&t.stl),
             ..Self::default()
@@ -174,7 +226,6 @@ impl Agg {
             (&mut self.closed, o.closed),
             (&mut self.expired, o.expired),
             (&mut self.group_excluded, o.group_excluded),
-            (&mut self.open_end, o.open_end),
             (&mut self.sessions, o.sessions),
             (&mut self.new, o.new),
             (&mut self.outreach, o.outreach),
@@ -202,13 +253,11 @@ impl Agg {
             *a += b;
         }
         self.won_amount += o.won_amount;
-        for (a, b) in self.overdue.iter_mut().zip(&o.overdue) {
-            *a += b;
-        }
+        self.at_end.merge(&o.at_end);
+        self.day_open.merge(&o.day_open);
         self.reply.merge(&o.reply);
         self.first.merge(&o.first);
         self.next.merge(&o.next);
-        self.open_end_age.merge(&o.open_end_age);
         self.callback.merge(&o.callback);
         self.stl.merge(&o.stl);
         self.cycle.merge(&o.cycle);
@@ -222,12 +271,13 @@ impl Agg {
     }
 
     /// Every duration pair of the row, in a fixed order.
-    fn pairs(&self) -> [&Pair; 7] {
+    fn pairs(&self) -> [&Pair; 8] {
         [
             &self.reply,
             &self.first,
             &self.next,
-            &self.open_end_age,
+            &self.at_end.age,
+            &self.day_open.age,
             &self.callback,
             &self.stl,
             &self.cycle,
@@ -235,18 +285,19 @@ impl Agg {
     }
 
     /// The number of (calendar, business) values of each of [`pairs`](Self::pairs).
-    pub(crate) fn lens(&self) -> [[usize; 2]; 7] {
+    pub(crate) fn lens(&self) -> [[usize; 2]; 8] {
         self.pairs().map(|p| [p.cal.len(), p.bus.len()])
     }
 
     /// Makes room for `lens` more values in each duration pair (as [`lens`](Self::lens) counts
     /// them), so that merging rows into this one copies each value once.
-    pub(crate) fn reserve(&mut self, lens: &[[usize; 2]; 7]) {
+    pub(crate) fn reserve(&mut self, lens: &[[usize; 2]; 8]) {
         let pairs = [
             &mut self.reply,
             &mut self.first,
             &mut self.next,
-            &mut self.open_end_age,
+            &mut self.at_end.age,
+            &mut self.day_open.age,
             &mut self.callback,
             &mut self.stl,
             &mut self.cycle,
@@ -261,6 +312,14 @@ impl Agg {
     #[must_use]
     pub fn publish(&self, levels: &[u32]) -> MetricValues {
         self.clone().publish_in_place(levels)
+    }
+
+    /// [`publish_in_place`](Self::publish_in_place) for a row of a breakdown over days: its
+    /// `wait.open_at_end` is the snapshot at the row's day end (§3.4, P2), not at E.
+    pub fn publish_day_row_in_place(&mut self, levels: &[u32]) -> MetricValues {
+        let mut v = self.publish_in_place(levels);
+        self.day_open.publish_into(&mut v.waits, &self.sla, levels);
+        v
     }
 
     /// [`publish`](Self::publish) without copying the duration values (the percentile selection
@@ -305,13 +364,13 @@ impl Agg {
                 next_reply: self.next.publish(levels),
                 sla: slas(&self.sla),
                 sla_first: slas(&self.sla_first),
-                open_at_end: self.open_end,
-                open_at_end_age: self.open_end_age.publish(levels),
+                open_at_end: self.at_end.open,
+                open_at_end_age: self.at_end.age.publish(levels),
                 open_at_end_overdue: self
                     .sla
                     .iter()
                     .map(|s| s.target_s)
-                    .zip(self.overdue.iter().copied())
+                    .zip(self.at_end.overdue.iter().copied())
                     .collect(),
             },
             dialogs: DialogMetrics {

@@ -108,6 +108,8 @@ impl MetricsEngine {
         let mut breakdowns = Vec::new();
         let mut tables = std::mem::take(&mut self.acc.rows);
         for (table, dims) in tables.iter_mut().zip(&self.acc.dims) {
+            // A row of a day is its own bucket: its open waits are those at the day's end (P2).
+            let by_day = dims.contains(&crate::analytics::Dimension::Day);
             let rows = table
                 .sorted_mut()
                 .into_iter()
@@ -117,7 +119,11 @@ impl MetricsEngine {
                         .zip(dims)
                         .map(|(x, d)| self.label(*d, *x))
                         .collect(),
-                    values: v.publish_in_place(&levels),
+                    values: if by_day {
+                        v.publish_day_row_in_place(&levels)
+                    } else {
+                        v.publish_in_place(&levels)
+                    },
                 })
                 .collect();
             breakdowns.push(crate::analytics::Breakdown {

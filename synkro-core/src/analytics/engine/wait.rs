@@ -60,6 +60,35 @@ impl MetricsEngine {
         }
     }
 
+    /// A wait's snapshot at `at` (§3.4): the wait's key with `owner` (and `owner`'s working time
+    /// at the wait's start) in the bucket of the instant before `at`, and its age then: calendar,
+    /// business on `owner`'s calendar, and the one `sla_basis` measures.
+    fn snapshot(
+        &mut self,
+        w: &WaitState,
+        at: Micros,
+        owner: u32,
+        key: Key,
+    ) -> (Key, (i64, i64, i64)) {
+        let from = self.moved_start(w, at);
+        let cal = self.cal_pos(owner);
+        let index = self.cals.at(cal);
+        let (age_cal, age_bus) = ((at - from).max(0), index.business_micros(from, at));
+        let mut k = key;
+        k.manager = owner;
+        k.team = self.team_of(owner);
+        if self.in_hours_dim {
+            k.in_hours = u8::from(self.cals.at(cal).in_hours(w.start));
+        }
+        (k.day, k.hour, k.weekday) = self.buckets.get(at - 1);
+        let measure = if self.cfg.sla_basis == Basis::Business {
+            age_bus
+        } else {
+            age_cal
+        };
+        (k, (age_cal, age_bus, measure))
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(super) fn end_wait(
         &mut self,
@@ -145,25 +174,30 @@ impl MetricsEngine {
         } else {
             cal
         };
-        // §3.4 per-day series: the snapshot at each day bucket's end.
+        let (channel, connection) = self.chat_dims;
+        let key = self.key_ids(
+            w.start,
+            mgr,
+            channel,
+            connection,
+            at_start.place(),
+            input.chat.kind,
+            s.initiator,
+        );
+        // §3.4 per-day series and the day rows (P2): the snapshot at each day bucket's end.
         if open_at_a_day_end {
             for i in open_days {
                 let de = self.day_ends[i].1;
-                let from = self.moved_start(w, de);
-                let age = if self.cfg.sla_basis == Basis::Business {
-                    let owner = snapshot_owner(self, timeline, de);
-                    let p = self.cal_pos(owner);
-                    self.cals.at(p).business_micros(from, de)
-                } else {
-                    (de - from).max(0)
-                };
+                let owner = snapshot_owner(self, timeline, de);
+                let (skey, age) = self.snapshot(w, de, owner, key);
                 let (open, overdue) = &mut self.open_by_day[i];
                 *open += 1;
                 for (o, t) in overdue.iter_mut().zip(&self.cfg.sla_targets) {
-                    if age > t * SEC {
+                    if age.2 > t * SEC {
                         *o += 1;
                     }
                 }
+                self.acc.apply(&skey, |a| a.day_open.add(age, &a.sla));
             }
         }
         if !in_period && !open_at_e {
@@ -176,52 +210,20 @@ impl MetricsEngine {
         };
         let lead = at_start.lead;
         let chat = input.chat;
-        let (channel, connection) = self.chat_dims;
-        let key = self.key_ids(
-            w.start,
-            mgr,
-            channel,
-            connection,
-            at_start.place(),
-            chat.kind,
-            s.initiator,
-        );
         let first_frt = w.first && self.frt[s.initiator as usize];
         if w.first && outcome == Outcome::Answered && self.frt[s.initiator as usize] {
             s.first_response = Some((cal, bus));
         }
-        // Snapshot at E (§3.4): aged from the anchor at or before E, on its owner's calendar.
+        // Snapshot at E (§3.4): aged from the anchor at or before E, on its owner's calendar. A
+        // last day that E cuts short has it as its day-end snapshot too.
         if open_at_e {
             let owner = snapshot_owner(self, timeline, self.e);
-            let from = self.moved_start(w, self.e);
-            let age_cal = (self.e - from).max(0);
-            let age_bus = {
-                let p = self.cal_pos(owner);
-                self.cals.at(p).business_micros(from, self.e)
-            };
-            let age_measure = if self.cfg.sla_basis == Basis::Business {
-                age_bus
-            } else {
-                age_cal
-            };
-            let mut ekey = self.key_ids(
-                w.start,
-                owner,
-                channel,
-                connection,
-                at_start.place(),
-                chat.kind,
-                s.initiator,
-            );
-            let (day, hour, weekday) = self.buckets.get(self.e - 1);
-            (ekey.day, ekey.hour, ekey.weekday) = (day, hour, weekday);
+            let (ekey, age) = self.snapshot(w, self.e, owner, key);
+            let partial_day = self.day_ends.last().is_none_or(|(_, de)| *de != self.e);
             self.acc.apply(&ekey, |a| {
-                a.open_end += 1;
-                a.open_end_age.push(age_cal, age_bus);
-                for i in 0..a.sla.len() {
-                    if age_measure > a.sla[i].target_s * SEC {
-                        a.overdue[i] += 1;
-                    }
+                a.at_end.add(age, &a.sla);
+                if partial_day {
+                    a.day_open.add(age, &a.sla);
                 }
             });
         }
