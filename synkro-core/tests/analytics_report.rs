@@ -332,6 +332,17 @@ async fn every_format_shows_the_same_numbers() {
     assert_eq!(metrics_of(&back).unwrap(), metrics_of(&doc).unwrap());
 }
 
+/// Puts `m` in `doc`'s metrics section, as data and as its Markdown.
+fn set_metrics(doc: &mut ReportDocument, m: &MetricsReport) {
+    let s = doc
+        .sections
+        .iter_mut()
+        .find(|s| s.id == METRICS_SECTION_ID)
+        .unwrap();
+    s.markdown = metrics_markdown(m);
+    s.data = serde_json::to_value(m).unwrap();
+}
+
 /// The document with every optional part of the report: a funnel, loss reasons, deals deleted in
 /// the CRM and a failed source (stale for E2's 229 200 s).
 fn with_every_part(mut doc: ReportDocument, mut m: MetricsReport) -> ReportDocument {
@@ -356,13 +367,7 @@ fn with_every_part(mut doc: ReportDocument, mut m: MetricsReport) -> ReportDocum
             by_stage: Default::default(),
         });
     }
-    let s = doc
-        .sections
-        .iter_mut()
-        .find(|s| s.id == METRICS_SECTION_ID)
-        .unwrap();
-    s.markdown = metrics_markdown(&m);
-    s.data = serde_json::to_value(&m).unwrap();
+    set_metrics(&mut doc, &m);
     doc.summary.deleted_deals = 3;
     assert!(!doc.summary.by_stage.is_empty() && !doc.summary.by_manager.is_empty());
     doc.sources.push(SourceStatus {
@@ -695,13 +700,7 @@ async fn hostile_names_are_escaped_in_the_markdown() {
         by_manager: Default::default(),
         by_stage: Default::default(),
     }];
-    let s = doc
-        .sections
-        .iter_mut()
-        .find(|s| s.id == METRICS_SECTION_ID)
-        .unwrap();
-    s.markdown = metrics_markdown(&m);
-    s.data = serde_json::to_value(&m).unwrap();
+    set_metrics(&mut doc, &m);
     doc.summary.by_manager[0].label = "C\\|D".into();
     let md = to_markdown(&doc);
     // No raw HTML gets through: every `<` is escaped.

@@ -124,6 +124,34 @@ impl Dialog {
         }
     }
 
+    /// Every call attached, oldest lists first: before the window ([`crm_history`](Self::crm_history)),
+    /// of the window, after it ([`after`](Self::after)).
+    pub fn known_calls(&self) -> impl Iterator<Item = &Call> {
+        self.crm_history
+            .calls
+            .iter()
+            .chain(&self.calls)
+            .chain(&self.after.calls)
+    }
+
+    /// Every stage change attached: before the window, of the window, after it.
+    pub fn known_stage_changes(&self) -> impl Iterator<Item = &StageChange> {
+        self.crm_history
+            .stage_changes
+            .iter()
+            .chain(&self.stage_changes)
+            .chain(&self.after.stage_changes)
+    }
+
+    /// Every CRM activity attached: before the window, of the window, after it.
+    pub fn known_activities(&self) -> impl Iterator<Item = &CrmActivity> {
+        self.crm_history
+            .activities
+            .iter()
+            .chain(&self.activities)
+            .chain(&self.after.activities)
+    }
+
     /// Whether the deal has at least one message.
     #[must_use]
     pub fn has_messages(&self) -> bool {

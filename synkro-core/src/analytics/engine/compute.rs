@@ -155,12 +155,7 @@ pub fn compute_with_phones(
         resp: &HashMap<&str, Vec<&'a crate::model::ResponsibleChange>>,
     ) -> LeadView<'a> {
         let changes = resp.get(d.deal.id.as_str()).cloned().unwrap_or_default();
-        let stages = d
-            .crm_history
-            .stage_changes
-            .iter()
-            .chain(&d.stage_changes)
-            .chain(&d.after.stage_changes);
+        let stages = d.known_stage_changes();
         // Built only for deals not deleted at A: one deleted after A was live then (C3).
         LeadView {
             deleted: false,
@@ -207,12 +202,7 @@ pub fn compute_with_phones(
             idx.iter()
                 .flat_map(|&i| {
                     let d = &dialogs[i];
-                    d.crm_history
-                        .calls
-                        .iter()
-                        .chain(&d.calls)
-                        .chain(&d.after.calls)
-                        .cloned()
+                    d.known_calls().cloned()
                 })
                 .collect()
         } else {
@@ -222,12 +212,7 @@ pub fn compute_with_phones(
             .iter()
             .flat_map(|&i| {
                 let d = &dialogs[i];
-                d.crm_history
-                    .activities
-                    .iter()
-                    .chain(&d.activities)
-                    .chain(&d.after.activities)
-                    .cloned()
+                d.known_activities().cloned()
             })
             .collect();
         let t = engine.add_chat(&ChatInput {
@@ -255,13 +240,7 @@ pub fn compute_with_phones(
     let mut groups: Vec<(CallKey<'_>, Vec<&Call>, Vec<usize>)> = Vec::new();
     let mut seen_calls: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, d) in dialogs.iter().enumerate() {
-        for c in d
-            .crm_history
-            .calls
-            .iter()
-            .chain(&d.calls)
-            .chain(&d.after.calls)
-        {
+        for c in d.known_calls() {
             let g = match seen_calls.get(c.id.as_str()) {
                 Some(g) => *g,
                 None => {
