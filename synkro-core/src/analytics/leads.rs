@@ -18,8 +18,8 @@ use crate::analytics::stats::{ItemState, classify};
 use crate::model::{ActivityKind, ChatKind, Direction, StageKind};
 
 /// One lead's first pass of each open stage of a pipeline, then of won: (instant, interned
-/// responsible then).
-type LeadPasses = Vec<Option<(Micros, u32)>>;
+/// responsible then, whether the report filter keeps the lead's cohort item of that stage).
+type LeadPasses = Vec<Option<(Micros, u32, bool)>>;
 
 /// pipeline → stage → (completed stays, open stays).
 type Stays = BTreeMap<String, BTreeMap<String, (Pair, Pair)>>;
@@ -33,8 +33,8 @@ pub(crate) struct LeadsState {
     passes: BTreeMap<String, Vec<LeadPasses>>,
     /// pipeline → stage → (completed stays, open stays).
     stays: Stays,
-    /// The same per responsible at entry (§5.5): manager name → stays.
-    stays_by_manager: BTreeMap<String, Stays>,
+    /// The same per responsible at entry (§5.5): interned manager → stays.
+    stays_by_manager: BTreeMap<u32, Stays>,
     /// reason → its lost items.
     losses: BTreeMap<String, LossTally>,
 }
@@ -85,10 +85,10 @@ fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut
 
 impl LeadsState {
     /// Records a stay of (pipeline, stage) with its manager: `open` when it has not ended by A.
-    fn add_stay(&mut self, stage: (&str, &str), manager: &str, open: bool, cal: i64, bus: i64) {
+    fn add_stay(&mut self, stage: (&str, &str), manager: u32, open: bool, cal: i64, bus: i64) {
         let all = entry(entry(&mut self.stays, stage.0), stage.1);
         let by = entry(
-            entry(entry(&mut self.stays_by_manager, manager), stage.0),
+            entry(self.stays_by_manager.entry(manager).or_default(), stage.0),
             stage.1,
         );
         for e in [all, by] {
@@ -100,13 +100,26 @@ impl LeadsState {
         }
     }
 
-    pub(crate) fn merge(&mut self, o: Self) {
+    /// Adds the state of another engine's leads; `managers` maps its interned manager ids to
+    /// this engine's.
+    pub(crate) fn merge(&mut self, o: Self, managers: &[u32]) {
         for (k, v) in o.passes {
-            self.passes.entry(k).or_default().extend(v);
+            let mine = self.passes.entry(k).or_default();
+            for mut lead in v {
+                for (_, m, _) in lead.iter_mut().flatten() {
+                    *m = managers[*m as usize];
+                }
+                mine.push(lead);
+            }
         }
         merge_stays(&mut self.stays, o.stays);
         for (m, stays) in o.stays_by_manager {
-            merge_stays(entry(&mut self.stays_by_manager, &m), stays);
+            merge_stays(
+                self.stays_by_manager
+                    .entry(managers[m as usize])
+                    .or_default(),
+                stays,
+            );
         }
         for (k, t) in o.losses {
             self.losses.entry(k).or_default().add(&t);
@@ -141,14 +154,16 @@ impl LeadsState {
                 let cohort: Vec<_> = leads
                     .iter()
                     .filter_map(|l| {
-                        l[x].filter(|(t, m)| eng.in_period(*t) && who.is_none_or(|w| w == *m))
-                            .map(|(tx, _)| (l, tx))
+                        l[x].filter(|(t, m, kept)| {
+                            *kept && eng.in_period(*t) && who.is_none_or(|w| w == *m)
+                        })
+                        .map(|(tx, _, _)| (l, tx))
                     })
                     .collect();
                 let converted = cohort
                     .iter()
                     .filter(|(l, tx)| {
-                        l[y].is_some_and(|(ty, _)| {
+                        l[y].is_some_and(|(ty, _, _)| {
                             ty <= eng.a && horizon.is_none_or(|h| ty - tx <= h)
                         })
                     })
@@ -172,12 +187,13 @@ impl LeadsState {
                 }
                 steps
             };
-            // The managers some cohort in the period is attributed to (won is no cohort stage).
+            // The managers some cohort in the period (kept by the filter) is attributed to (won is
+            // no cohort stage).
             let managers: BTreeSet<u32> = leads
                 .iter()
                 .flat_map(|l| l[..names.len() - 1].iter().flatten())
-                .filter(|(t, _)| eng.in_period(*t))
-                .map(|(_, m)| *m)
+                .filter(|(t, _, kept)| *kept && eng.in_period(*t))
+                .map(|(_, m, _)| *m)
                 .collect();
             funnels.push(Funnel {
                 pipeline: p.id.0.clone(),
@@ -215,7 +231,7 @@ impl LeadsState {
                         .iter()
                         .filter_map(|(m, pipes)| {
                             let v = pipes.get(p)?.get(s)?;
-                            Some((m.clone(), stays_of(v)))
+                            Some((eng.managers.name(*m).to_owned(), stays_of(v)))
                         })
                         .collect(),
                 }
@@ -238,8 +254,9 @@ impl LeadsState {
 }
 
 /// `stage_time_unit = lead`: a lead's stays in one (pipeline, stage) summed — calendar and
-/// business microseconds, whether one is still open, the responsible at the first entry.
-type SummedStays<'l> = ((&'l str, &'l str), i64, i64, bool, u32);
+/// business microseconds, whether one is still open, the responsible at the first entry and
+/// whether the report filter keeps the item (by its first stay in the period, its anchor).
+type SummedStays<'l> = ((&'l str, &'l str), i64, i64, bool, u32, bool);
 
 /// A touch of a lead (§3.6): instant, C5 class (1 message, 2 call, 3 CRM note) and the interned
 /// manager (0: unknown author).
@@ -248,6 +265,22 @@ type LeadTouch = (Micros, u8, u32);
 impl MetricsEngine {
     /// Whether a CRM user id is a known human manager (O2, O6): not a bot id and, when the
     /// `managers` list is set, on it.
+    /// Whether the report filter (§6) keeps a lead item anchored at `t`, attributed to
+    /// `manager`, with the lead at `place` (pipeline, stage) then; always without a filter (no
+    /// key is built then).
+    fn lead_item_kept(
+        &mut self,
+        t: Micros,
+        manager: u32,
+        place: (Option<&str>, Option<&str>),
+    ) -> bool {
+        if !self.acc.is_filtered() {
+            return true;
+        }
+        let key = self.key(t, manager, "-", None, place, ChatKind::Direct, 0);
+        self.acc.selects(&key)
+    }
+
     fn is_staff(&self, id: &str) -> bool {
         !self.cfg.bot_author_ids.iter().any(|b| b == id)
             && (self.cfg.managers.is_empty() || self.cfg.managers.iter().any(|m| m == id))
@@ -467,7 +500,11 @@ impl MetricsEngine {
             self.cals.at(p)
         }
         .business_micros(l.created, at);
-        let key = self.key(at, mgr, "-", None, l.stage_at(at), ChatKind::Direct, 0);
+        // The stage it closed from (§3.14 "by stage at loss"; the `stage` of a close item, §6):
+        // the close's `from`, else where the lead stood just before the close.
+        let stage = from.or_else(|| l.stage_at(at - 1).1.map(str::to_owned));
+        let place = (l.stage_at(at).0, stage.as_deref());
+        let key = self.key(at, mgr, "-", None, place, ChatKind::Direct, 0);
         self.acc.apply(&key, |a| {
             if won {
                 a.won += 1;
@@ -478,18 +515,14 @@ impl MetricsEngine {
             a.cycle.push(cal, bus);
         });
         self.dq_unassigned("dq.unassigned_items.lead.win_rate", mgr, l.deal.id.as_str());
-        if !won {
+        if !won && self.acc.selects(&key) {
             let reason = l
                 .deal
                 .loss_reason
                 .clone()
                 .filter(|r| !r.trim().is_empty())
                 .unwrap_or_else(|| "(none)".to_owned());
-            // The stage it was lost from: the close's `from`, else where the lead stood just
-            // before the close.
-            let stage = from
-                .or_else(|| l.stage_at(at - 1).1.map(str::to_owned))
-                .unwrap_or_else(|| "(none)".to_owned());
+            let stage = stage.unwrap_or_else(|| "(none)".to_owned());
             let name = self.managers.name(mgr).to_owned();
             let t = self.leads.losses.entry(reason).or_default();
             t.count += 1;
@@ -545,6 +578,8 @@ impl MetricsEngine {
         for (t, p, s) in &pos {
             let (Some(p), Some(s)) = (p, s) else { continue };
             let who = self.manager_id(l.responsible_at(*t));
+            // A cohort item of a stage passed here is anchored here: the lead's place at `t`.
+            let kept = self.lead_item_kept(*t, who, (Some(p), Some(s)));
             let Some(pipe) = self
                 .reference
                 .pipelines
@@ -564,7 +599,7 @@ impl MetricsEngine {
             let kind = self.reference.stage_kind_of(s);
             let mut mark = |i: usize| {
                 if passes[i].is_none() {
-                    passes[i] = Some((*t, who));
+                    passes[i] = Some((*t, who, kept));
                 }
             };
             match kind {
@@ -615,18 +650,23 @@ impl MetricsEngine {
                         x.2 += bus;
                         x.3 |= exit.is_none();
                     }
-                    None => summed.push((stage, cal, bus, exit.is_none(), mgr)),
+                    None => {
+                        let kept = self.lead_item_kept(*t, mgr, (*p, Some(*s)));
+                        summed.push((stage, cal, bus, exit.is_none(), mgr, kept));
+                    }
                 }
                 continue;
             }
             self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
-            let name = self.managers.name(mgr).to_owned();
-            self.leads.add_stay(stage, &name, exit.is_none(), cal, bus);
+            if self.lead_item_kept(*t, mgr, (*p, Some(*s))) {
+                self.leads.add_stay(stage, mgr, exit.is_none(), cal, bus);
+            }
         }
-        for (stage, cal, bus, open, mgr) in summed {
+        for (stage, cal, bus, open, mgr, kept) in summed {
             self.dq_unassigned("dq.unassigned_items.stage.time", mgr, l.deal.id.as_str());
-            let name = self.managers.name(mgr).to_owned();
-            self.leads.add_stay(stage, &name, open, cal, bus);
+            if kept {
+                self.leads.add_stay(stage, mgr, open, cal, bus);
+            }
         }
     }
 

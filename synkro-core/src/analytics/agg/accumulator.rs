@@ -261,6 +261,12 @@ impl Accumulator {
         self.filter = Some(filter);
     }
 
+    /// Whether a report filter is set (without one, [`selects`](Self::selects) passes every
+    /// key, so a caller can skip building a key only the filter would read).
+    pub fn is_filtered(&self) -> bool {
+        self.filter.is_some()
+    }
+
     /// Whether the report filter passes `key` (always, without a filter).
     #[must_use]
     pub fn selects(&self, key: &Key) -> bool {

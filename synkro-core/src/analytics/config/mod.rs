@@ -155,6 +155,8 @@ pub enum Dimension {
     /// Anchor inside working time.
     InHours,
     /// Stage of the lead at the anchor (L5), by stage id; `(no stage)` without a lead or stage.
+    /// A close (win rate, won amount, cycle, loss reasons) takes the stage it closed from
+    /// (§3.14 "stage at loss"), not the won/lost stage it entered.
     Stage,
 }
 
@@ -316,9 +318,13 @@ pub struct MetricsConfig {
     /// the totals when any of its keys (any credited manager, any active hour) passes, and
     /// only in the rows of the keys that pass. The row exports follow the filter: a dialog row
     /// (§2.4) is kept when its session passes (the key of `dialog.new`), a wait row when its
-    /// wait passes (the key of the wait metrics). Not filtered: `data_quality` (it describes
-    /// the input data, not the selected items), `funnels`, `stage_times`, `loss_reasons` and
-    /// `open_at_end_by_day`.
+    /// wait passes (the key of the wait metrics). The lead tables follow it too, each item by
+    /// its anchor and attribution (§3.12–§3.14): a funnel cohort of stage X by the lead's pass
+    /// of X (its responsible, pipeline and stage then; conversions count the kept cohorts'
+    /// leads), a stay by its entry, a loss by its close; `open_at_end_by_day` counts the waits
+    /// whose snapshot at that day's end passes. Lead items have no channel (`-`): a `channel`
+    /// filter keeps none of them. Not filtered: `data_quality` (it describes the input data,
+    /// not the selected items).
     pub filters: BTreeMap<String, Vec<String>>,
 }
 

@@ -22,6 +22,7 @@ impl MetricsEngine {
         let cm = remap(&mut self.channels, &other.channels);
         let om = remap(&mut self.connections, &other.connections);
         let pm = remap(&mut self.pipelines, &other.pipelines);
+        let sm = remap(&mut self.stages, &other.stages);
         let dims = other.acc.dims.clone();
         let mut theirs = other.acc;
         for (i, rows) in theirs.rows.iter_mut().enumerate() {
@@ -37,6 +38,7 @@ impl MetricsEngine {
                             crate::analytics::Dimension::Channel => m(&cm),
                             crate::analytics::Dimension::Connection => m(&om),
                             crate::analytics::Dimension::Pipeline => m(&pm),
+                            crate::analytics::Dimension::Stage => m(&sm),
                             _ => *x,
                         }
                     };
@@ -63,7 +65,7 @@ impl MetricsEngine {
                 *a += b;
             }
         }
-        self.leads.merge(other.leads);
+        self.leads.merge(other.leads, &mm);
     }
 
     fn label(&self, d: crate::analytics::Dimension, v: i64) -> String {

@@ -190,6 +190,9 @@ impl MetricsEngine {
                 let de = self.day_ends[i].1;
                 let owner = snapshot_owner(self, timeline, de);
                 let (skey, age) = self.snapshot(w, de, owner, key);
+                if !self.acc.selects(&skey) {
+                    continue;
+                }
                 let (open, overdue) = &mut self.open_by_day[i];
                 *open += 1;
                 for (o, t) in overdue.iter_mut().zip(&self.cfg.sla_targets) {
