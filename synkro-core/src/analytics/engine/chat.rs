@@ -176,7 +176,7 @@ impl MetricsEngine {
         ev.sort_unstable();
         // C5: messages of one instant and class follow their ids, not the order they came in
         // (which also puts copies of one message next to each other). The sources give no
-        // sequence number, so C5's "source sequence" is skipped; ids compare as text.
+        // sequence number, so C5's "source sequence" is skipped; ids compare by `c5_id_order`.
         let mut i = 0;
         while i < ev.len() {
             let (t, class, _) = ev[i];
@@ -185,7 +185,12 @@ impl MetricsEngine {
                 j += 1;
             }
             if j - i > 1 {
-                ev[i..j].sort_by(|a, b| input.message(a.2).id.cmp(&input.message(b.2).id));
+                ev[i..j].sort_by(|a, b| {
+                    c5_id_order(
+                        input.message(a.2).id.as_str(),
+                        input.message(b.2).id.as_str(),
+                    )
+                });
             }
             i = j;
         }
@@ -751,5 +756,35 @@ impl MetricsEngine {
         let by_gap = last_act.is_some_and(|l| l + self.cfg.session_gap * SEC > hs);
         let by_wait = wait.is_some_and(|w| w + expiry > hs);
         by_gap || by_wait
+    }
+}
+
+/// C5's order of message ids at one instant: numeric ids (Radist numbers its messages) by value,
+/// before any other id; other ids as text. A total order: "9" < "010" < "10" < "m1".
+fn c5_id_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    match (numeric(a), numeric(b)) {
+        (true, true) => {
+            let (x, y) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+            x.len()
+                .cmp(&y.len())
+                .then_with(|| x.cmp(y))
+                .then_with(|| a.cmp(b))
+        }
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::c5_id_order;
+
+    #[test]
+    fn numeric_ids_order_by_value_before_other_ids() {
+        let mut ids = vec!["m1", "10", "010", "9", "", "0", "a", "100", "m10"];
+        ids.sort_by(|a, b| c5_id_order(a, b));
+        assert_eq!(ids, ["0", "9", "010", "10", "100", "", "a", "m1", "m10"]);
     }
 }
