@@ -136,3 +136,66 @@ fn the_engine_takes_lead_phones_and_notes_directly() {
     let d = r.dq("dq.leads_without_phone").unwrap();
     assert_eq!((d.count, d.denominator), (1, 1));
 }
+
+#[test]
+fn stage_changes_and_closes_before_a_leads_creation_are_timestamp_anomalies() {
+    // L1 is created at 12:00 but lost at 11:00 (a close and its stage change: one event); L2
+    // moves S1 → S2 at 09:00, before its creation at 10:00, then normally at 15:00; L3 is
+    // fine; L4's early change is before the period (not counted, §3.15 anchors at the event).
+    let lead = |id: &str, created: &str, moves: &[(&str, &str, &str)]| {
+        let mut d = Dialog::new(deal(id, "anna", msk(created)));
+        d.stage_changes = moves
+            .iter()
+            .enumerate()
+            .map(|(i, (t, f, to))| stage_change(&format!("{id}-{i}"), id, msk(t), f, to))
+            .collect();
+        d
+    };
+    let mut l1 = lead(
+        "L1",
+        "2025-11-11 12:00:00",
+        &[("2025-11-11 11:00:00", "s1", "143")],
+    );
+    l1.deal.stage = Some(StageId::new("143"));
+    l1.deal.closed_at = Some(msk("2025-11-11 11:00:00"));
+    let l2 = lead(
+        "L2",
+        "2025-11-11 10:00:00",
+        &[
+            ("2025-11-11 09:00:00", "s1", "s2"),
+            ("2025-11-11 15:00:00", "s2", "s3"),
+        ],
+    );
+    let l3 = lead(
+        "L3",
+        "2025-11-11 10:00:00",
+        &[("2025-11-11 11:00:00", "s1", "s2")],
+    );
+    let l4 = lead(
+        "L4",
+        "2025-11-11 10:00:00",
+        &[("2025-11-10 23:00:00", "s1", "s2")],
+    );
+    let r = run(
+        fixture_config(),
+        &[l1, l2, l3, l4],
+        "2025-11-11",
+        "2025-11-12",
+    );
+    let d = r
+        .dq("dq.timestamp_anomalies")
+        .expect("the anomalies are counted");
+    assert_eq!(d.count, 2, "{d:?}");
+    assert_eq!(
+        d.samples,
+        [
+            "lead L1 changed at 2025-11-11T08:00:00+00:00 before its creation at \
+             2025-11-11T09:00:00+00:00",
+            "lead L2 changed at 2025-11-11T06:00:00+00:00 before its creation at \
+             2025-11-11T07:00:00+00:00",
+        ]
+    );
+    // L1's cycle is clamped to 0 s, not negative.
+    let cycle = &r.totals.leads.cycle;
+    assert_eq!((cycle.calendar.n, cycle.calendar.max), (1, Some(0.0)));
+}

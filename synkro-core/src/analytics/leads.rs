@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Duration;
 
 use crate::analytics::agg::Pair;
-use crate::analytics::calendar::Micros;
+use crate::analytics::calendar::{Micros, from_micros};
 use crate::analytics::config::{
     Basis, CallRule, FunnelMode, StageTimeUnit, StlAttribution, WinAttribution,
 };
 use crate::analytics::engine::{LeadInput, MetricsEngine, SEC};
+use crate::analytics::lead::LeadView;
 use crate::analytics::report::{
     DurationMetric, Funnel, FunnelStep, LossReason, StageStays, StageTime,
 };
@@ -371,6 +372,7 @@ impl MetricsEngine {
         if input.lead.deleted {
             return;
         }
+        self.lead_time_anomalies(input.lead);
         let touches = self.lead_touches(input);
         self.speed_to_lead(input, &touches);
         self.win_loss(input);
@@ -380,6 +382,38 @@ impl MetricsEngine {
         if !l.deal.synthetic && l.open_at(self.e) {
             let hit = input.phones.is_empty();
             self.dq_add("dq.leads_without_phone", hit, || l.deal.id.0.clone());
+        }
+    }
+
+    /// §3.15 `dq.timestamp_anomalies`: a stage change or a close of the period stamped before
+    /// the lead's creation (its span from creation is clamped to 0 s in the cycle, speed to lead
+    /// and the stay of the creation stage), each event once (a close with its stage change at
+    /// the same instant is one event). Synthetic deals carry no CRM history and are skipped.
+    fn lead_time_anomalies(&mut self, l: &LeadView<'_>) {
+        if l.deal.synthetic {
+            return;
+        }
+        let stamped = |t: &Micros| *t < l.created && self.in_period(*t);
+        let mut early: Vec<Micros> = l
+            .stages
+            .iter()
+            .map(|c| c.at.timestamp_micros())
+            .filter(stamped)
+            .collect();
+        if let Some(c) = l.closed.filter(stamped)
+            && !early.contains(&c)
+        {
+            early.push(c);
+        }
+        for t in early {
+            self.dq_add("dq.timestamp_anomalies", true, || {
+                format!(
+                    "lead {} changed at {} before its creation at {}",
+                    l.deal.id,
+                    from_micros(t).to_rfc3339(),
+                    l.deal.created_at.to_rfc3339()
+                )
+            });
         }
     }
 
