@@ -131,7 +131,7 @@ pub(crate) struct ContactWithChats {
     pub(crate) contact_name: Option<String>,
     #[serde(default)]
     pub(crate) is_group: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub(crate) last_chat_updated_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub(crate) chats: Vec<Chat>,
@@ -165,12 +165,13 @@ pub(crate) struct Message {
     pub(crate) message_type: Option<String>,
     #[serde(default)]
     pub(crate) author: Option<Author>,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub(crate) created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub(crate) delivered_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub(crate) read_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub(crate) error_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub(crate) error_type: Option<String>,

@@ -9,6 +9,7 @@ mod error;
 mod fetch;
 pub mod paging;
 mod source;
+mod time;
 mod webhook;
 
 pub use api::{ChatPage, ConnectionReport, REQUIRED_SCOPES};

@@ -55,3 +55,29 @@ fn other_events_are_kept_raw_and_bad_bodies_name_the_path() {
     let err = parse_webhook(br#"{"event_type": "messages.create", "event": {"connection_id": 1, "chat_id": 2, "message": {"message_id": "m", "created_at": "yesterday"}}}"#).unwrap_err();
     assert!(err.path.contains("created_at"), "{}", err.path);
 }
+
+#[test]
+fn a_timestamp_without_offset_is_read_as_utc() {
+    // radist-api.md: "parse RFC 3339 leniently, treat a missing offset as UTC".
+    let body = |at: &str| {
+        format!(
+            r#"{{"event_type": "messages.create", "event": {{"connection_id": 1, "chat_id": 2,
+                "message": {{"message_id": "m", "direction": "inbound", "message_type": "text",
+                             "text": {{"text": "Hi"}}, "created_at": "{at}"}}}}}}"#
+        )
+    };
+    let at = |raw: &str| {
+        let WebhookEvent::MessageCreated(ev) = parse_webhook(body(raw).as_bytes()).unwrap() else {
+            panic!("not a message event");
+        };
+        ev.message(Channel::Whatsapp).created_at
+    };
+    let utc = at("2026-01-01T09:00:00Z");
+    assert_eq!(utc.to_rfc3339(), "2026-01-01T09:00:00+00:00");
+    assert_eq!(at("2026-01-01T09:00:00"), utc);
+    assert_eq!(at("2026-01-01T12:00:00+03:00"), utc);
+    assert_eq!(
+        at("2026-01-01T09:00:00.250000").timestamp_micros(),
+        utc.timestamp_micros() + 250_000
+    );
+}

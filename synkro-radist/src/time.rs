@@ -1,0 +1,54 @@
+//! Radist's timestamps, read leniently (radist-api.md: "parse RFC 3339 leniently, treat a
+//! missing offset as UTC"): an RFC 3339 instant with its offset, or a date-time without one
+//! (`2026-01-01T09:00:00`, fractional seconds and a space instead of `T` accepted), read as UTC.
+//! Anything else is an error naming the text, so a bad payload fails at its field's path.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer, de::Error};
+
+/// The instant `s` stands for, or why it is none.
+fn parse(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("`{s}` is no RFC 3339 date-time (with or without an offset)"))
+}
+
+/// A required timestamp.
+pub(crate) fn instant<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse(&s).map_err(D::Error::custom)
+}
+
+/// An optional timestamp (`null` or absent: `None`).
+pub(crate) fn optional_instant<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| parse(&s).map_err(D::Error::custom))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn an_instant_without_offset_is_read_as_utc() {
+        let z = parse("2026-01-01T09:00:00Z").unwrap();
+        assert_eq!(parse("2026-01-01T09:00:00").unwrap(), z);
+        assert_eq!(parse("2026-01-01 09:00:00").unwrap(), z);
+        assert_eq!(parse("2026-01-01T12:00:00+03:00").unwrap(), z);
+        assert_eq!(
+            parse("2026-01-01T09:00:00.123456").unwrap(),
+            parse("2026-01-01T09:00:00.123456Z").unwrap()
+        );
+        let err = parse("yesterday").unwrap_err();
+        assert!(err.contains("`yesterday`"), "{err}");
+        assert!(parse("2026-01-01").is_err());
+    }
+}
