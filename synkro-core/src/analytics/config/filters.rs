@@ -5,12 +5,12 @@ use crate::analytics::MetricsError;
 use crate::analytics::config::{Dimension, MetricsConfig};
 
 /// A filter value of a dimension whose values the engine interns (manager, team, channel,
-/// connection, pipeline), or the code of one it does not.
+/// connection, pipeline, stage), or the code of one it does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FilterValue {
     /// A label as the breakdown rows show it.
     Name(String),
-    /// The value a key holds (day number, hour, weekday, 0/1 flags, initiator code).
+    /// The value a key holds (day number, hour, weekday, 0/1 flags, initiator or outcome code).
     Code(i64),
 }
 
@@ -89,6 +89,33 @@ pub(crate) const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat"
 pub(crate) const CHAT_KINDS: [&str; 2] = ["direct", "group"];
 /// `in_hours` labels by code.
 pub(crate) const IN_HOURS: [&str; 2] = ["out_of_hours", "in_hours"];
+/// `outcome` labels by code (§6, [`Dimension::Outcome`]): `-` (0) for items without an outcome,
+/// then the wait outcomes (W9, in the order of the engine's wait outcome), the never-answered
+/// statuses (§3.5), the episode outcomes of §3.7 not named already and speed to lead's `touched`
+/// (§3.6). Labels several kinds of item share (`answered`, `open`, `closed`, `expired`) have one
+/// code.
+pub(crate) const OUTCOMES: [&str; 12] = [
+    "-",
+    "answered",
+    "open",
+    "closed",
+    "expired",
+    "lost_expired",
+    "lost_closed",
+    "awaiting",
+    "called_back",
+    "client_recalled",
+    "not_called_back",
+    "touched",
+];
+
+/// The `outcome` code of a label of [`OUTCOMES`] (0, `-`, for any other).
+pub(crate) fn outcome_code(label: &str) -> u8 {
+    let code = OUTCOMES.iter().position(|o| *o == label);
+    debug_assert!(code.is_some(), "`{label}` is no outcome label");
+    code.map_or(0, |c| c as u8)
+}
+
 /// One filter value of `dim` read from its configuration text.
 fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
     use Dimension as D;
@@ -127,6 +154,9 @@ fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
             "false" => 0,
             _ => pos(&IN_HOURS).ok_or("use in_hours, out_of_hours (or true, false)")?,
         },
+        D::Outcome => {
+            pos(&OUTCOMES).ok_or_else(|| format!("use {} or - (none)", OUTCOMES[1..].join(", ")))?
+        }
     };
     Ok(FilterValue::Code(code))
 }
