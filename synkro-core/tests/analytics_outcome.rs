@@ -244,6 +244,29 @@ fn an_outcome_filter_keeps_its_waits_and_their_rows() {
 }
 
 #[test]
+fn a_group_wait_left_out_of_the_wait_metrics_has_its_outcome() {
+    // G4: a group chat's waits are only counted as excluded, in the row of their outcome; the
+    // group dialog has its status like any other.
+    let mut g = answered("g", "2025-11-11 10:00:00", "anna", "2025-11-11 10:05:00");
+    if let Some(c) = g.chat.as_mut() {
+        c.kind = ChatKind::Group;
+    }
+    let ds = [g];
+    let r = tuesday(by_outcome(wait_config(), &[]), &ds);
+    assert_eq!(
+        (r.totals.waits.total, r.totals.waits.group_excluded),
+        (0, 1)
+    );
+    assert_eq!(labels(&r), ["-", "answered"]);
+    let answered = row(&r, "answered");
+    assert_eq!(answered.waits.group_excluded, 1);
+    assert_eq!(dialog_counts(answered), (1, 1, 0, 0, 0));
+    let r = tuesday(by_outcome(wait_config(), &["open"]), &ds);
+    assert_eq!(r.totals.waits.group_excluded, 0);
+    assert_eq!(r.totals.dialogs.new, 0);
+}
+
+#[test]
 fn a_wait_open_at_e_and_answered_before_a_is_answered_in_its_snapshot_too() {
     // Asked Tue 23:30, answered Wed 09:00; the period is Tuesday, A = Wed 12:00 (P4: the
     // outcome is the one at A, the snapshot at E keeps it).
