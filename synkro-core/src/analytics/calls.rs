@@ -1,7 +1,7 @@
 //! Calls: volumes, missed calls, missed-call episodes and callback time (metrics.md §3.7).
 
 use crate::analytics::calendar::Micros;
-use crate::analytics::config::{Basis, CallbackAttribution};
+use crate::analytics::config::{Basis, CallbackAttribution, outcome_code};
 use crate::analytics::engine::{MetricsEngine, SEC, Touch};
 use crate::analytics::lead::{ContactView, LeadView, lead_at, owner_at};
 use crate::analytics::stats::{ItemState, classify};
@@ -183,7 +183,7 @@ impl MetricsEngine {
             }
             .business_micros(e.start, end);
             let measure = if basis == Basis::Business { bus } else { cal };
-            let key = self.key(
+            let mut key = self.key(
                 e.start,
                 mgr,
                 "phone",
@@ -192,6 +192,8 @@ impl MetricsEngine {
                 ChatKind::Direct,
                 0,
             );
+            // §6 `outcome`: the episode's (call volumes above have none).
+            key.outcome = outcome_code(outcome);
             self.acc.apply(&key, |a| {
                 a.episodes += 1;
                 *a.ep_outcomes.entry(outcome).or_insert(0) += 1;

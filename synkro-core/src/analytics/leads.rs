@@ -8,7 +8,7 @@ use chrono::Duration;
 use crate::analytics::agg::Pair;
 use crate::analytics::calendar::{Micros, from_micros};
 use crate::analytics::config::{
-    Basis, CallRule, FunnelMode, StageTimeUnit, StlAttribution, WinAttribution,
+    Basis, CallRule, FunnelMode, StageTimeUnit, StlAttribution, WinAttribution, outcome_code,
 };
 use crate::analytics::engine::{LeadInput, MetricsEngine, SEC};
 use crate::analytics::lead::LeadView;
@@ -469,7 +469,9 @@ impl MetricsEngine {
             cal
         };
         let targets = self.cfg.stl_targets.clone();
-        let key = self.key(created, mgr, "-", None, place, ChatKind::Direct, 0);
+        let mut key = self.key(created, mgr, "-", None, place, ChatKind::Direct, 0);
+        // §6 `outcome`: the item's (manual leads left out above have none).
+        key.outcome = outcome_code(outcome);
         self.acc.apply(&key, |a| {
             a.stl_items += 1;
             *a.stl_outcomes.entry(outcome).or_insert(0) += 1;

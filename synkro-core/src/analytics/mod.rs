@@ -3,7 +3,9 @@
 //! volumes, ratios, follow-up discipline, funnel conversion, time in stage, win rate and loss
 //! reasons, and data-quality diagnostics — each duration in calendar and business time, each
 //! aggregate with count, mean, p50, p90, max and share within target, broken down by combinable
-//! dimensions.
+//! dimensions (§6: manager, team, channel, connection, pipeline, stage, day, hour, weekday, chat
+//! kind, initiator, working time and the item's outcome as of A, see [`Dimension`]) and
+//! filtered by the same values.
 //!
 //! The [`MetricsEngine`] streams: it takes one chat (with its messages) at a time, then the calls
 //! grouped by phone, then the leads, and folds everything into mergeable aggregates; nothing

@@ -214,7 +214,8 @@ pub struct MetricValues {
 /// One breakdown row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BreakdownRow {
-    /// The row's value per dimension, in the table's dimension order.
+    /// The row's value per dimension, in the table's dimension order, labelled as `filters` take
+    /// them (see [`Dimension`]; `outcome` rows are `-` for the items without an outcome).
     pub key: Vec<String>,
     /// Its metrics.
     pub values: MetricValues,

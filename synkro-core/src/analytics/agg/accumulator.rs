@@ -1,6 +1,6 @@
 //! The totals and every breakdown's rows of a report ([`Accumulator`]).
 
-use super::key::{Key, MAX_DIMS, RowKey};
+use super::key::{Key, MAX_DIMS, N_DIMS, RowKey};
 use super::rows::RowTable;
 use super::{Agg, Targets};
 use crate::analytics::config::Dimension;
@@ -247,7 +247,7 @@ impl Accumulator {
     }
 
     /// The row key of `dims` from a key's [`values`](Key::values).
-    fn project(dims: &[Dimension], values: &[i64; 12]) -> RowKey {
+    fn project(dims: &[Dimension], values: &[i64; N_DIMS]) -> RowKey {
         let mut out = [i64::MIN; MAX_DIMS];
         for (o, d) in out.iter_mut().zip(dims) {
             *o = values[*d as usize];

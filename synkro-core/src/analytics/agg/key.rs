@@ -16,7 +16,12 @@ pub struct Key {
     pub(crate) initiator: u8,
     pub(crate) in_hours: u8,
     pub(crate) stage: u32,
+    /// The item's outcome as of A, an index of the outcome labels (0: none, `-`).
+    pub(crate) outcome: u8,
 }
+
+/// How many dimensions a key holds: one value per [`Dimension`](crate::analytics::Dimension).
+pub(crate) const N_DIMS: usize = 13;
 
 impl Key {
     /// A bit per [`Dimension`](crate::analytics::Dimension) (by its discriminant) where `self` and `o` differ.
@@ -27,7 +32,7 @@ impl Key {
 
     /// Every dimension's value, indexed by the [`Dimension`](crate::analytics::Dimension)'s discriminant.
     #[inline]
-    pub(super) fn values(&self) -> [i64; 12] {
+    pub(super) fn values(&self) -> [i64; N_DIMS] {
         [
             i64::from(self.manager),
             i64::from(self.team),
@@ -41,6 +46,7 @@ impl Key {
             i64::from(self.initiator),
             i64::from(self.in_hours),
             i64::from(self.stage),
+            i64::from(self.outcome),
         ]
     }
 }
@@ -71,6 +77,7 @@ mod tests {
             initiator: 10,
             in_hours: 11,
             stage: 12,
+            outcome: 13,
         };
         let all = [
             D::Manager,
@@ -85,9 +92,12 @@ mod tests {
             D::Initiator,
             D::InHours,
             D::Stage,
+            D::Outcome,
         ];
+        // Every dimension has its value.
+        assert_eq!(D::names().len(), N_DIMS);
         let got: Vec<i64> = all.iter().map(|d| k.values()[*d as usize]).collect();
-        assert_eq!(got, (1..=12).collect::<Vec<i64>>());
+        assert_eq!(got, (1..=13).collect::<Vec<i64>>());
         let mut other = k;
         other.hour = 0;
         other.pipeline = 0;

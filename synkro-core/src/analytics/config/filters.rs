@@ -5,30 +5,70 @@ use crate::analytics::MetricsError;
 use crate::analytics::config::{Dimension, MetricsConfig};
 
 /// A filter value of a dimension whose values the engine interns (manager, team, channel,
-/// connection, pipeline), or the code of one it does not.
+/// connection, pipeline, stage), or the code of one it does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FilterValue {
     /// A label as the breakdown rows show it.
     Name(String),
-    /// The value a key holds (day number, hour, weekday, 0/1 flags, initiator code).
+    /// The value a key holds (day number, hour, weekday, 0/1 flags, initiator or outcome code).
     Code(i64),
 }
 
-/// Every dimension by its configuration name.
-const DIMENSIONS: [(&str, Dimension); 12] = [
-    ("manager", Dimension::Manager),
-    ("team", Dimension::Team),
-    ("channel", Dimension::Channel),
-    ("connection", Dimension::Connection),
-    ("pipeline", Dimension::Pipeline),
-    ("day", Dimension::Day),
-    ("hour", Dimension::Hour),
-    ("weekday", Dimension::Weekday),
-    ("chat_kind", Dimension::ChatKind),
-    ("initiator", Dimension::Initiator),
-    ("in_hours", Dimension::InHours),
-    ("stage", Dimension::Stage),
-];
+/// Reads nothing: hands the variant names serde's derived `Deserialize` of an enum asks for
+/// (`deserialize_enum`'s `variants`) to its holder, then fails.
+struct VariantNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> serde::Deserializer<'de> for VariantNames<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("not an enum"))
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        variants: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = variants;
+        Err(serde::de::Error::custom("variant names only"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier
+        ignored_any
+    }
+}
+
+impl Dimension {
+    /// Every dimension's configuration name (as `breakdowns` and `filters` write it), in
+    /// declaration order, which is the discriminant order. The names are serde's own (the
+    /// derived `Deserialize` with `rename_all = "snake_case"`), so no second list can drift from
+    /// them.
+    #[must_use]
+    pub fn names() -> &'static [&'static str] {
+        let mut names: &'static [&'static str] = &[];
+        // The derive always asks for an enum; the error only ends the call.
+        let _ = <Dimension as serde::Deserialize>::deserialize(VariantNames(&mut names));
+        names
+    }
+
+    /// The dimension of a configuration name (`None` for no dimension), read by serde like
+    /// `breakdowns`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        use serde::de::value::{Error, StrDeserializer};
+        <Dimension as serde::Deserialize>::deserialize(StrDeserializer::<Error>::new(name)).ok()
+    }
+
+    /// The configuration name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        Self::names()[self as usize]
+    }
+}
 
 /// The channel labels a key can hold: the messengers, `phone` for calls, `unknown`.
 const CHANNEL_LABELS: &[&str] = &[
@@ -49,6 +89,32 @@ pub(crate) const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat"
 pub(crate) const CHAT_KINDS: [&str; 2] = ["direct", "group"];
 /// `in_hours` labels by code.
 pub(crate) const IN_HOURS: [&str; 2] = ["out_of_hours", "in_hours"];
+/// `outcome` labels by code (§6, [`Dimension::Outcome`]): `-` (0) for items without an outcome,
+/// then the wait outcomes (W9, in the order of the engine's wait outcome), the never-answered
+/// statuses (§3.5), the episode outcomes of §3.7 not named already and speed to lead's `touched`
+/// (§3.6). Labels several kinds of item share (`answered`, `open`, `closed`, `expired`) have one
+/// code.
+pub(crate) const OUTCOMES: [&str; 12] = [
+    "-",
+    "answered",
+    "open",
+    "closed",
+    "expired",
+    "lost_expired",
+    "lost_closed",
+    "awaiting",
+    "called_back",
+    "client_recalled",
+    "not_called_back",
+    "touched",
+];
+
+/// The `outcome` code of a label of [`OUTCOMES`] (0, `-`, for any other).
+pub(crate) fn outcome_code(label: &str) -> u8 {
+    let code = OUTCOMES.iter().position(|o| *o == label);
+    debug_assert!(code.is_some(), "`{label}` is no outcome label");
+    code.map_or(0, |c| c as u8)
+}
 
 /// One filter value of `dim` read from its configuration text.
 fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
@@ -88,6 +154,9 @@ fn filter_value(dim: Dimension, v: &str) -> Result<FilterValue, String> {
             "false" => 0,
             _ => pos(&IN_HOURS).ok_or("use in_hours, out_of_hours (or true, false)")?,
         },
+        D::Outcome => {
+            pos(&OUTCOMES).ok_or_else(|| format!("use {} or - (none)", OUTCOMES[1..].join(", ")))?
+        }
     };
     Ok(FilterValue::Code(code))
 }
@@ -105,17 +174,15 @@ impl MetricsConfig {
         let mut out = Vec::with_capacity(self.filters.len());
         for (name, values) in &self.filters {
             let key = format!("filters.{name}");
-            let dim = DIMENSIONS
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, d)| *d)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = DIMENSIONS.iter().map(|(n, _)| *n).collect();
-                    MetricsError::config(
-                        &key,
-                        format!("`{name}` is no dimension; use {}", names.join(", ")),
-                    )
-                })?;
+            let dim = Dimension::from_name(name).ok_or_else(|| {
+                MetricsError::config(
+                    &key,
+                    format!(
+                        "`{name}` is no dimension; use {}",
+                        Dimension::names().join(", ")
+                    ),
+                )
+            })?;
             if values.is_empty() {
                 return Err(MetricsError::config(
                     &key,
@@ -133,5 +200,24 @@ impl MetricsConfig {
             out.push((dim, parsed));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dimension_names_are_serdes_in_discriminant_order() {
+        let names = Dimension::names();
+        assert_eq!(names.first(), Some(&"manager"));
+        for (i, n) in names.iter().enumerate() {
+            let d = Dimension::from_name(n).expect("a serde name reads back");
+            assert_eq!(d as usize, i, "{n}");
+            assert_eq!(d.name(), *n);
+            assert_eq!(serde_json::to_value(d).unwrap(), serde_json::json!(n));
+        }
+        assert_eq!(Dimension::from_name("colour"), None);
+        assert_eq!(Dimension::from_name("Manager"), None);
     }
 }

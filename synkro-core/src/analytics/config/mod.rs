@@ -11,7 +11,7 @@ use crate::analytics::calendar::CalendarSpec;
 mod filters;
 mod validate;
 
-pub(crate) use filters::{CHAT_KINDS, FilterValue, IN_HOURS, WEEKDAYS};
+pub(crate) use filters::{CHAT_KINDS, FilterValue, IN_HOURS, OUTCOMES, WEEKDAYS, outcome_code};
 use validate::reject_tenant_keys;
 
 /// Which client message anchors a wait's measured start (W2).
@@ -158,6 +158,26 @@ pub enum Dimension {
     /// A close (win rate, won amount, cycle, loss reasons) takes the stage it closed from
     /// (§3.14 "stage at loss"), not the won/lost stage it entered.
     Stage,
+    /// The item's outcome as of A (P4: the anchor stays, only the outcome moves), one label set
+    /// for every kind of item:
+    /// - waits (§2.2 W9): `answered`, `open`, `closed`, `expired`; also their `wait.open_at_end`
+    ///   snapshots, at E and at each day's end: a snapshot carries its wait's outcome at A (an
+    ///   item has one outcome), so a wait open at E and answered before A is in the `answered`
+    ///   row (with A = E every wait open at E is `open`); group waits left out of the wait
+    ///   metrics (`wait.group_excluded`) too;
+    /// - sessions (§3.5): a dialog's never-answered status `lost_expired`, `lost_closed`,
+    ///   `awaiting`, or `answered` when one of its waits was answered; sessions that are no
+    ///   dialog (outreach, ack-only) and dialogs without a wait `-`. Every counter of the session
+    ///   (`dialog.sessions`, `dialog.new` and its initiators, `dialog.outreach`,
+    ///   `dialog.ack_only`, the never-answered counts and their rate's denominator) and the dialog
+    ///   row export carry it, so a row's never-answered rate is over the dialogs of that status;
+    /// - missed-call episodes (§3.7): `called_back`, `client_recalled`, `not_called_back`, `open`;
+    /// - speed to lead (§3.6): `touched`, `open`, `closed`, `expired`.
+    ///
+    /// Everything else has no outcome and takes `-`: messages, `msg.ratio`, `dialog.active`,
+    /// `dialog.participation`, call volumes and missed calls, manual leads left out of speed to
+    /// lead, win/loss, sales cycle and follow-up.
+    Outcome,
 }
 
 /// All metric settings of §7 (durations in seconds). Unknown keys are rejected so a typo never
@@ -306,10 +326,16 @@ pub struct MetricsConfig {
     /// Values: `manager` a manager id or `unassigned`; `team` a team id or `(no team)`;
     /// `channel` one of `whatsapp`, `waba`, `telegram`, `telegram_bot`, `max`, `other`,
     /// `phone` (calls), `unknown`; `connection` a connection or `unknown`; `pipeline` a
-    /// pipeline id or `(no lead)`; `stage` a stage id or `(no stage)`; `day` `YYYY-MM-DD` (the day bucket, P1); `hour` `0`–`23`
-    /// (`09` as rows show it is accepted too); `weekday` `mon`–`sun`; `chat_kind` `direct` or
-    /// `group`; `initiator` `client`, `manager`, `bot`, `unknown` or `-` (none); `in_hours`
-    /// `in_hours`/`out_of_hours` (or `true`/`false`).
+    /// pipeline id or `(no lead)`; `stage` a stage id or `(no stage)`; `day` `YYYY-MM-DD` (the
+    /// day bucket, P1); `hour` `0`–`23` (`09` as rows show it is accepted too); `weekday`
+    /// `mon`–`sun`; `chat_kind` `direct` or `group`; `initiator` `client`, `manager`, `bot`,
+    /// `unknown` or `-` (none); `in_hours` `in_hours`/`out_of_hours` (or `true`/`false`);
+    /// `outcome` `answered`, `open`, `closed`, `expired` (waits; `open`, `closed`, `expired`
+    /// also speed to lead), `lost_expired`, `lost_closed`, `awaiting` (dialogs, which also take
+    /// `answered`), `called_back`, `client_recalled`, `not_called_back` (missed-call episodes;
+    /// `open` too), `touched` (speed to lead) or `-` (items without an outcome), as of A (see
+    /// [`Dimension::Outcome`]): `outcome = ["open"]` keeps the open waits, episodes and
+    /// speed-to-lead items and nothing else.
     ///
     /// An item is kept when the values its breakdown rows would get (under `attribution` and
     /// the other attribution settings) pass the filter, and is then added to the totals, every

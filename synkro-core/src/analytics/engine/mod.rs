@@ -454,6 +454,7 @@ impl MetricsEngine {
             initiator,
             in_hours: u8::from(in_hours),
             stage,
+            outcome: 0,
         }
     }
 }

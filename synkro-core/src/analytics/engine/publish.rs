@@ -2,7 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
-use crate::analytics::config::{CHAT_KINDS, IN_HOURS, WEEKDAYS};
+use crate::analytics::config::{CHAT_KINDS, IN_HOURS, OUTCOMES, WEEKDAYS};
 
 impl MetricsEngine {
     /// Merges the aggregates of another engine built with the same context (for example one
@@ -96,6 +96,11 @@ impl MetricsEngine {
                 .to_owned(),
             D::InHours => IN_HOURS[usize::from(v == 1)].to_owned(),
             D::Stage => self.stages.name(u(v)).to_owned(),
+            D::Outcome => OUTCOMES
+                .get(u(v) as usize)
+                .copied()
+                .unwrap_or("-")
+                .to_owned(),
         }
     }
 

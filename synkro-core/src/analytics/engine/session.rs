@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::analytics::config::outcome_code;
 use crate::analytics::engine::wait::{Outcome, WaitState};
 
 /// A session being rebuilt.
@@ -71,6 +72,15 @@ impl MetricsEngine {
             Some(Outcome::Expired) => "lost_expired",
             Some(Outcome::Closed) => "lost_closed",
             _ => "awaiting",
+        });
+        // §6 `outcome`: the dialog's never-answered status, `answered` once a wait was answered,
+        // `-` for sessions that are no dialog or have no wait. Every counter below and the dialog
+        // row carry it (one session, one outcome); the session's messages and distinct counts
+        // (`dialog.active`, `dialog.participation`) have keys of their own, without one.
+        s.key.outcome = outcome_code(match never {
+            Some(status) => status,
+            None if is_dialog && s.answered > 0 => "answered",
+            None => "-",
         });
         let group = input.chat.kind == ChatKind::Group;
         let count_rate = is_dialog && (!group || self.cfg.group_chats_in_waits);

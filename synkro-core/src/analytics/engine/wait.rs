@@ -3,17 +3,31 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::analytics::config::OUTCOMES;
 use crate::analytics::engine::session::SessionState;
 use crate::analytics::engine::timeline::Timeline;
 use crate::analytics::report::WaitRow;
 
-/// How a wait ended.
+/// How a wait ended (W9); the discriminant is the `outcome` code (an index of [`OUTCOMES`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub(super) enum Outcome {
-    Answered,
-    Open,
-    Closed,
-    Expired,
+    Answered = 1,
+    Open = 2,
+    Closed = 3,
+    Expired = 4,
+}
+
+impl Outcome {
+    /// The `outcome` dimension's code.
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The label of the wait rows and the `outcome` rows.
+    fn label(self) -> &'static str {
+        OUTCOMES[usize::from(self.code())]
+    }
 }
 
 /// An open wait: its first and last substantive client message.
@@ -123,7 +137,9 @@ impl MetricsEngine {
         }
         if group && !self.cfg.group_chats_in_waits {
             if in_period {
-                let key = s.key;
+                // The session's key with the wait's outcome.
+                let mut key = s.key;
+                key.outcome = outcome.code();
                 self.acc.apply(&key, |a| a.group_excluded += 1);
             }
             return;
@@ -175,7 +191,7 @@ impl MetricsEngine {
             cal
         };
         let (channel, connection) = self.chat_dims;
-        let key = self.key_ids(
+        let mut key = self.key_ids(
             w.start,
             mgr,
             channel,
@@ -184,6 +200,9 @@ impl MetricsEngine {
             input.chat.kind,
             s.initiator,
         );
+        // The outcome at A (P4), kept by the snapshots below: one wait, one outcome, whichever
+        // of its counters a breakdown or filter looks at.
+        key.outcome = outcome.code();
         // §3.4 per-day series and the day rows (P2): the snapshot at each day bucket's end.
         if open_at_a_day_end {
             for i in open_days {
@@ -303,13 +322,7 @@ impl MetricsEngine {
                 start: from_micros(w.start),
                 last_client_message: from_micros(w.last_sub),
                 end: end.map(from_micros),
-                outcome: match outcome {
-                    Outcome::Answered => "answered",
-                    Outcome::Open => "open",
-                    Outcome::Closed => "closed",
-                    Outcome::Expired => "expired",
-                }
-                .to_owned(),
+                outcome: outcome.label().to_owned(),
                 reply_author: answer.and_then(|r| r.0).map(str::to_owned),
                 reply_channel: answer.map(|r| r.1.to_owned()),
                 closed_by: (outcome == Outcome::Closed)
