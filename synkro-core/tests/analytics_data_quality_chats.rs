@@ -1,5 +1,6 @@
-//! `dq.unassigned_items` of the chat metrics (metrics.md §3.15, §5.5): messages, waits and
-//! dialogs attributed to `unassigned`, with exact counts, denominators and samples.
+//! Data-quality counters of the chat metrics (metrics.md §3.15, §5.5) with exact counts,
+//! denominators and samples: `dq.unassigned_items` (messages, waits and dialogs attributed to
+//! `unassigned`) and the dropped duplicate messages of `dq.timestamp_anomalies`.
 
 mod analytics_support;
 
@@ -70,4 +71,39 @@ fn messages_waits_and_dialogs_of_a_lead_without_responsible_are_unassigned_items
         ),
         (2, 1, 1, 1)
     );
+}
+
+#[test]
+fn a_duplicate_message_of_the_period_is_a_timestamp_anomaly() {
+    // The client's question arrives twice (one id, one instant); a copy of a message from the
+    // day before the period is dropped too, but counts in neither number (anchored outside).
+    let ask = client("c", "c1", msk("2025-11-11 10:00:00"), "Нужен счёт");
+    let old = staff(
+        "c",
+        "c0",
+        msk("2025-11-10 10:00:00"),
+        "anna",
+        "Здравствуйте",
+    );
+    let d = dialog(
+        "c",
+        vec![
+            old.clone(),
+            old,
+            ask.clone(),
+            ask,
+            staff("c", "c2", msk("2025-11-11 10:05:00"), "anna", "Готово"),
+        ],
+    );
+    let r = run(fixture_config(), &[d], "2025-11-11", "2025-11-12");
+    check_dq(
+        &r,
+        "dq.timestamp_anomalies",
+        1,
+        3,
+        &["duplicate message in chat c"],
+    );
+    // The copy is no second message or wait.
+    assert_eq!(r.totals.messages.inbound, 1);
+    assert_eq!(r.totals.waits.total, 1);
 }

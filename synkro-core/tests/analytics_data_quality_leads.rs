@@ -176,16 +176,26 @@ fn stage_changes_and_closes_before_a_leads_creation_are_timestamp_anomalies() {
         "2025-11-11 10:00:00",
         &[("2025-11-10 23:00:00", "s1", "s2")],
     );
-    let r = run(
+    // L5's early change (22:00, before its creation at 23:00) is after A (21:00): not read.
+    let l5 = lead(
+        "L5",
+        "2025-11-11 23:00:00",
+        &[("2025-11-11 22:00:00", "s1", "s2")],
+    );
+    let r = run_with(
         fixture_config(),
-        &[l1, l2, l3, l4],
-        "2025-11-11",
-        "2025-11-12",
+        ReferenceData::default(),
+        &[l1, l2, l3, l4, l5],
+        msk("2025-11-11 00:00:00"),
+        msk("2025-11-12 00:00:00"),
+        msk("2025-11-11 21:00:00"),
+        MSK,
     );
     let d = r
         .dq("dq.timestamp_anomalies")
         .expect("the anomalies are counted");
-    assert_eq!(d.count, 2, "{d:?}");
+    // Read: L1's close, L2's two changes, L3's change.
+    assert_eq!((d.count, d.denominator), (2, 4), "{d:?}");
     assert_eq!(
         d.samples,
         [

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use analytics_support::leads::*;
 use analytics_support::*;
 use synkro_core::analytics::*;
-use synkro_core::model::ManagerId;
+use synkro_core::model::{ManagerId, StageId};
 use synkro_core::pipeline::Dialog;
 
 /// `cfg` with the filter `dimension = values`.
@@ -148,15 +148,16 @@ fn a_funnel_cohort_is_kept_by_the_leads_pass_of_its_stage() {
             ("s1", "won", 0, 1),
         ]
     );
-    // Stage filter: the stage the lead stood in at the pass (L5). In S3 stood L2 passing S2 and
-    // S3 (it skipped S2) and L1 passing S3; L1 passed S2 standing in S2, so cohort S2 is L2 alone.
+    // Stage filter: a cohort item of stage X has stage X (its anchor is the pass of X, even
+    // when the lead skipped over X). Cohort S3 is L1 and L2 (which skipped S2); only L1 goes on
+    // (won: it passes S4). No cohort of S1 or S2 is kept.
     let r = run_e16_leads(filtered("stage", &["s3"]), &e16_leads());
     let f = r.funnel("p1").expect("the funnel of p1");
     assert_eq!(
         steps(&f.steps),
         [
             ("s1", "s2", 0, 0),
-            ("s2", "s3", 1, 1),
+            ("s2", "s3", 0, 0),
             ("s3", "s4", 1, 2),
             ("s4", "won", 0, 0),
             ("s1", "s3", 0, 0),
@@ -170,6 +171,10 @@ fn a_funnel_cohort_is_kept_by_the_leads_pass_of_its_stage() {
         losses(&r),
         [("(none)", 1, vec![("anna", 1)], vec![("s3", 1)])]
     );
+    // Won is no cohort stage: a filter on it keeps no cohort (L1 won standing in 142).
+    let r = run_e16_leads(filtered("stage", &["142"]), &e16_leads());
+    let f = r.funnel("p1").expect("the funnel of p1");
+    assert!(f.steps.iter().all(|s| s.cohort == 0), "{:?}", f.steps);
 }
 
 #[test]
@@ -193,6 +198,30 @@ fn a_close_counts_in_the_stage_it_closed_from() {
         })
         .collect();
     assert_eq!(rows, [("s1", 0, 1), ("s3", 1, 1)]);
+
+    // A close the stage history does not record (a deal lost with no moves at all) closed
+    // from no known stage: `(no stage)`, and `(none)` in the loss reasons — not the lost stage.
+    let mut lost = Dialog::new(deal("L9", "anna", msk("2025-11-03 10:00:00")));
+    lost.deal.stage = Some(StageId::new("143"));
+    lost.deal.closed_at = Some(msk("2025-11-04 10:00:00"));
+    let cfg = MetricsConfig {
+        breakdowns: vec![vec![Dimension::Stage]],
+        ..fixture_config()
+    };
+    let r = run_e16_leads(cfg, &[lost]);
+    let rows: Vec<(&str, u64)> = r
+        .breakdown(&[Dimension::Stage])
+        .expect("the stage breakdown")
+        .rows
+        .iter()
+        .filter(|row| row.values.leads.lost > 0)
+        .map(|row| (row.key[0].as_str(), row.values.leads.lost))
+        .collect();
+    assert_eq!(rows, [("(no stage)", 1)]);
+    assert_eq!(
+        losses(&r),
+        [("(none)", 1, vec![("anna", 1)], vec![("(none)", 1)])]
+    );
 }
 
 #[test]
@@ -256,4 +285,56 @@ fn the_open_waits_of_each_day_end_follow_the_filter() {
         open(&r),
         [("2025-11-10".to_owned(), 0), ("2025-11-11".to_owned(), 0)]
     );
+}
+
+#[test]
+fn lead_items_have_channel_dash_for_a_channel_filter() {
+    // §6 marks channel "—" for leads: their items hold `-`, which a filter lists explicitly.
+    let only_whatsapp = run_e16_leads(filtered("channel", &["whatsapp"]), &e16_leads());
+    let f = only_whatsapp.funnel("p1").expect("the funnel of p1");
+    assert!(f.steps.iter().all(|s| s.cohort == 0), "{:?}", f.steps);
+    assert!(only_whatsapp.stage_times.is_empty());
+    assert!(only_whatsapp.loss_reasons.is_empty());
+    assert_eq!(only_whatsapp.totals.leads.lost, 0);
+    let with_leads = run_e16_leads(filtered("channel", &["whatsapp", "-"]), &e16_leads());
+    let f = with_leads.funnel("p1").expect("the funnel of p1");
+    assert_eq!(steps(&f.steps)[0], ("s1", "s2", 3, 4));
+    assert_eq!(
+        stays(&with_leads),
+        [("s1", 5, 0), ("s2", 2, 1), ("s3", 2, 0)]
+    );
+    assert_eq!(with_leads.totals.leads.lost, 2);
+}
+
+#[test]
+fn a_wait_open_at_a_day_end_has_the_leads_stage_then() {
+    // §4.7: the snapshot's anchor is the day's end; §6: pipeline and stage "at the anchor". The
+    // client asks on Monday at 17:30 in S1; the lead moves to S2 at 19:00; Anna answers on
+    // Tuesday. Monday's open wait is in S2.
+    let mut d = dialog(
+        "c",
+        vec![
+            client("c", "c1", msk("2025-11-10 17:30:00"), "Вопрос"),
+            staff("c", "c2", msk("2025-11-11 09:05:00"), "anna", "Ответ"),
+        ],
+    );
+    d.stage_changes = vec![stage_change(
+        "sc",
+        "lead-c",
+        msk("2025-11-10 19:00:00"),
+        "s1",
+        "s2",
+    )];
+    let open = |stage: &str| {
+        let r = run(
+            filtered("stage", &[stage]),
+            std::slice::from_ref(&d),
+            "2025-11-10",
+            "2025-11-12",
+        );
+        (r.open_at_end_by_day[0].open, r.totals.waits.total)
+    };
+    // The wait itself (anchored at its start) is S1's; its Monday snapshot S2's.
+    assert_eq!(open("s2"), (1, 0));
+    assert_eq!(open("s1"), (0, 1));
 }

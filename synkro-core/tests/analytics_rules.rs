@@ -398,8 +398,8 @@ fn messages_of_one_instant_are_ordered_by_id_whatever_order_they_come_in() {
     // Boris's m1 comes first: the client's m2 opens a wait nobody answers.
     assert_eq!(group(("m2", "client"), ("m1", "staff")), (0, 1));
     assert_eq!(group(("m1", "staff"), ("m2", "client")), (0, 1));
-    // Numeric ids (Radist's) by value: the client's 9 comes before Boris's 10, although "10" is
-    // before "9" as text.
+    // Numeric ids (a source with integer ids, such as Telegram's) by value: the client's 9 comes
+    // before Boris's 10, although "10" is before "9" as text.
     assert_eq!(group(("10", "staff"), ("9", "client")), (1, 0));
     assert_eq!(group(("9", "staff"), ("10", "client")), (0, 1));
 }

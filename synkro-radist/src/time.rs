@@ -1,14 +1,17 @@
 //! Radist's timestamps, read leniently (radist-api.md: "parse RFC 3339 leniently, treat a
-//! missing offset as UTC"): an RFC 3339 instant with its offset, or a date-time without one
-//! (`2026-01-01T09:00:00`, fractional seconds and a space instead of `T` accepted), read as UTC.
+//! missing offset as UTC"): an instant with its offset as chrono reads one (RFC 3339 and its
+//! relaxed forms), or a date-time without one (`2026-01-01T09:00:00`, fractional seconds and a
+//! space instead of `T` accepted), read as UTC.
 //! Anything else is an error naming the text, so a bad payload fails at its field's path.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer, de::Error};
 
 /// The instant `s` stands for, or why it is none.
 fn parse(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+    // chrono's own reading (what serde's default did): RFC 3339 and its relaxed forms (`+0300`,
+    // a space separator, ` UTC`).
+    if let Ok(t) = s.parse::<DateTime<FixedOffset>>() {
         return Ok(t.with_timezone(&Utc));
     }
     ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
@@ -43,6 +46,9 @@ mod tests {
         assert_eq!(parse("2026-01-01T09:00:00").unwrap(), z);
         assert_eq!(parse("2026-01-01 09:00:00").unwrap(), z);
         assert_eq!(parse("2026-01-01T12:00:00+03:00").unwrap(), z);
+        // Forms the serde default accepted keep working.
+        assert_eq!(parse("2026-01-01T12:00:00+0300").unwrap(), z);
+        assert_eq!(parse("2026-01-01 09:00:00 UTC").unwrap(), z);
         assert_eq!(
             parse("2026-01-01T09:00:00.123456").unwrap(),
             parse("2026-01-01T09:00:00.123456Z").unwrap()

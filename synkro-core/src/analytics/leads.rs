@@ -16,7 +16,7 @@ use crate::analytics::report::{
     DurationMetric, Funnel, FunnelStep, LossReason, StageStays, StageTime,
 };
 use crate::analytics::stats::{ItemState, classify};
-use crate::model::{ActivityKind, ChatKind, Direction, StageKind};
+use crate::model::{ActivityKind, ChatKind, Direction, StageChange, StageKind};
 
 /// One lead's first pass of each open stage of a pipeline, then of won: (instant, interned
 /// responsible then, whether the report filter keeps the lead's cohort item of that stage).
@@ -264,8 +264,6 @@ type SummedStays<'l> = ((&'l str, &'l str), i64, i64, bool, u32, bool);
 type LeadTouch = (Micros, u8, u32);
 
 impl MetricsEngine {
-    /// Whether a CRM user id is a known human manager (O2, O6): not a bot id and, when the
-    /// `managers` list is set, on it.
     /// Whether the report filter (§6) keeps a lead item anchored at `t`, attributed to
     /// `manager`, with the lead at `place` (pipeline, stage) then; always without a filter (no
     /// key is built then).
@@ -282,6 +280,8 @@ impl MetricsEngine {
         self.acc.selects(&key)
     }
 
+    /// Whether a CRM user id is a known human manager (O2, O6): not a bot id and, when the
+    /// `managers` list is set, on it.
     fn is_staff(&self, id: &str) -> bool {
         !self.cfg.bot_author_ids.iter().any(|b| b == id)
             && (self.cfg.managers.is_empty() || self.cfg.managers.iter().any(|m| m == id))
@@ -385,28 +385,29 @@ impl MetricsEngine {
         }
     }
 
-    /// §3.15 `dq.timestamp_anomalies`: a stage change or a close of the period stamped before
-    /// the lead's creation (its span from creation is clamped to 0 s in the cycle, speed to lead
-    /// and the stay of the creation stage), each event once (a close with its stage change at
-    /// the same instant is one event). Synthetic deals carry no CRM history and are skipped.
+    /// §3.15 `dq.timestamp_anomalies`: of the lead's stage changes and close in the period (at
+    /// or before A), those stamped before its creation (its cycle and the stay of its creation
+    /// stage are clamped to 0 s then). Each event once: a close with its stage change at the
+    /// same instant is one event. Synthetic deals carry no CRM history and are skipped.
     fn lead_time_anomalies(&mut self, l: &LeadView<'_>) {
         if l.deal.synthetic {
             return;
         }
-        let stamped = |t: &Micros| *t < l.created && self.in_period(*t);
-        let mut early: Vec<Micros> = l
+        let (from, to, a) = (self.from, self.to, self.a);
+        let read = |t: &Micros| from <= *t && *t < to && *t <= a;
+        let mut events: Vec<Micros> = l
             .stages
             .iter()
             .map(|c| c.at.timestamp_micros())
-            .filter(stamped)
+            .filter(read)
             .collect();
-        if let Some(c) = l.closed.filter(stamped)
-            && !early.contains(&c)
+        if let Some(c) = l.closed.filter(read)
+            && !events.contains(&c)
         {
-            early.push(c);
+            events.push(c);
         }
-        for t in early {
-            self.dq_add("dq.timestamp_anomalies", true, || {
+        for t in events {
+            self.dq_add("dq.timestamp_anomalies", t < l.created, || {
                 format!(
                     "lead {} changed at {} before its creation at {}",
                     l.deal.id,
@@ -491,7 +492,8 @@ impl MetricsEngine {
 
     fn win_loss(&mut self, input: &LeadInput<'_, '_>) {
         let l = input.lead;
-        let mut last: Option<(Micros, StageKind, Option<String>)> = None;
+        // The last close in the period: instant, kind, the stage change that recorded it.
+        let mut last: Option<(Micros, StageKind, Option<&StageChange>)> = None;
         for c in &l.stages {
             let t = c.at.timestamp_micros();
             if !self.in_period(t) || t > self.a {
@@ -500,7 +502,7 @@ impl MetricsEngine {
             if let Some(s) = &c.to_stage {
                 let k = self.reference.stage_kind(s);
                 if k != StageKind::Open {
-                    last = Some((t, k, c.from_stage.as_ref().map(|s| s.0.clone())));
+                    last = Some((t, k, Some(*c)));
                 }
             }
         }
@@ -536,10 +538,25 @@ impl MetricsEngine {
             self.cals.at(p)
         }
         .business_micros(l.created, at);
-        // The stage it closed from (§3.14 "by stage at loss"; the `stage` of a close item, §6):
-        // the close's `from`, else where the lead stood just before the close.
-        let stage = from.or_else(|| l.stage_at(at - 1).1.map(str::to_owned));
-        let place = (l.stage_at(at).0, stage.as_deref());
+        // Where it closed from (§3.14 "by stage at loss"; the pipeline and stage of a close
+        // item, §6): the close's `from`, else where the lead stood just before the close — an
+        // open stage; a won/lost stage there (a close with no history) is no stage.
+        let before = l.stage_at(at - 1);
+        let place = match from {
+            Some(c) if c.from_stage.is_some() => (
+                c.from_pipeline
+                    .as_ref()
+                    .or(l.deal.pipeline.as_ref())
+                    .map(|p| p.as_str()),
+                c.from_stage.as_ref().map(|s| s.as_str()),
+            ),
+            _ => (
+                before.0,
+                before
+                    .1
+                    .filter(|s| self.reference.stage_kind_of(s) == StageKind::Open),
+            ),
+        };
         let key = self.key(at, mgr, "-", None, place, ChatKind::Direct, 0);
         self.acc.apply(&key, |a| {
             if won {
@@ -558,7 +575,7 @@ impl MetricsEngine {
                 .clone()
                 .filter(|r| !r.trim().is_empty())
                 .unwrap_or_else(|| "(none)".to_owned());
-            let stage = stage.unwrap_or_else(|| "(none)".to_owned());
+            let stage = place.1.unwrap_or("(none)").to_owned();
             let name = self.managers.name(mgr).to_owned();
             let t = self.leads.losses.entry(reason).or_default();
             t.count += 1;
@@ -611,11 +628,11 @@ impl MetricsEngine {
         let pos = self.positions(input);
         // Funnel passes per pipeline.
         let mut per_pipeline: BTreeMap<&str, LeadPasses> = BTreeMap::new();
+        let pass_through = self.cfg.funnel_mode == FunnelMode::PassThrough;
+        let filtered = self.acc.is_filtered();
         for (t, p, s) in &pos {
             let (Some(p), Some(s)) = (p, s) else { continue };
             let who = self.manager_id(l.responsible_at(*t));
-            // A cohort item of a stage passed here is anchored here: the lead's place at `t`.
-            let kept = self.lead_item_kept(*t, who, (Some(p), Some(s)));
             let Some(pipe) = self
                 .reference
                 .pipelines
@@ -631,29 +648,41 @@ impl MetricsEngine {
                 .collect();
             open.sort_by_key(|s| s.sort);
             let n = open.len();
-            let passes = per_pipeline.entry(*p).or_insert_with(|| vec![None; n + 1]);
-            let kind = self.reference.stage_kind_of(s);
-            let mut mark = |i: usize| {
-                if passes[i].is_none() {
-                    passes[i] = Some((*t, who, kept));
-                }
+            // The stage indices passed at `t` (won is index n): pass-through passes every
+            // stage before the one entered too.
+            let passed = match self.reference.stage_kind_of(s) {
+                StageKind::Open => match open.iter().position(|x| x.id.as_str() == *s) {
+                    Some(i) if pass_through => 0..i + 1,
+                    Some(i) => i..i + 1,
+                    None => 0..0,
+                },
+                StageKind::Won if pass_through => 0..n + 1,
+                StageKind::Won => n..n + 1,
+                StageKind::Lost => 0..0,
             };
-            match kind {
-                StageKind::Open => {
-                    if let Some(i) = open.iter().position(|x| x.id.as_str() == *s) {
-                        match self.cfg.funnel_mode {
-                            FunnelMode::PassThrough => (0..=i).for_each(&mut mark),
-                            FunnelMode::Strict => mark(i),
-                        }
-                    }
+            // Under a filter, each cohort item of stage X is kept by its pass of X: the
+            // responsible then, the pipeline and stage X (§3.12's anchor; a lead skipping to a
+            // later stage passes X without standing in it). Won is no cohort stage.
+            let cohort_ids: Vec<String> = if filtered {
+                passed
+                    .clone()
+                    .filter(|i| *i < n)
+                    .map(|i| open[i].id.0.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let first = passed.start;
+            let passes = per_pipeline.entry(*p).or_insert_with(|| vec![None; n + 1]);
+            for i in passed {
+                if passes[i].is_some() {
+                    continue;
                 }
-                StageKind::Won => {
-                    if self.cfg.funnel_mode == FunnelMode::PassThrough {
-                        (0..n).for_each(&mut mark);
-                    }
-                    mark(n);
-                }
-                StageKind::Lost => {}
+                let kept = match cohort_ids.get(i - first) {
+                    Some(x) => self.lead_item_kept(*t, who, (Some(p), Some(x))),
+                    None => true,
+                };
+                passes[i] = Some((*t, who, kept));
             }
         }
         for (p, v) in per_pipeline {

@@ -70,7 +70,8 @@ impl Dimension {
     }
 }
 
-/// The channel labels a key can hold: the messengers, `phone` for calls, `unknown`.
+/// The channel labels a key can hold: the messengers, `phone` for calls, `unknown`, `-` for lead
+/// items.
 const CHANNEL_LABELS: &[&str] = &[
     "whatsapp",
     "waba",
@@ -80,6 +81,7 @@ const CHANNEL_LABELS: &[&str] = &[
     "other",
     "phone",
     "unknown",
+    "-",
 ];
 
 /// Row labels of the dimensions whose key holds a code (the code is the index), shared by the

@@ -155,8 +155,10 @@ pub enum Dimension {
     /// Anchor inside working time.
     InHours,
     /// Stage of the lead at the anchor (L5), by stage id; `(no stage)` without a lead or stage.
-    /// A close (win rate, won amount, cycle, loss reasons) takes the stage it closed from
-    /// (§3.14 "stage at loss"), not the won/lost stage it entered.
+    /// A close (win rate, won amount, cycle, loss reasons) takes the pipeline and stage it
+    /// closed from (§3.14 "stage at loss"; `(no stage)` when no open stage is known), not the
+    /// won/lost stage it entered; a funnel cohort item of stage X takes X (§3.12: its anchor is
+    /// the pass of X, also when the lead skipped over X).
     Stage,
     /// The item's outcome as of A (P4: the anchor stays, only the outcome moves), one label set
     /// for every kind of item:
@@ -325,7 +327,7 @@ pub struct MetricsConfig {
     ///
     /// Values: `manager` a manager id or `unassigned`; `team` a team id or `(no team)`;
     /// `channel` one of `whatsapp`, `waba`, `telegram`, `telegram_bot`, `max`, `other`,
-    /// `phone` (calls), `unknown`; `connection` a connection or `unknown`; `pipeline` a
+    /// `phone` (calls), `unknown`, `-` (lead items); `connection` a connection or `unknown`; `pipeline` a
     /// pipeline id or `(no lead)`; `stage` a stage id or `(no stage)`; `day` `YYYY-MM-DD` (the
     /// day bucket, P1); `hour` `0`–`23` (`09` as rows show it is accepted too); `weekday`
     /// `mon`–`sun`; `chat_kind` `direct` or `group`; `initiator` `client`, `manager`, `bot`,
@@ -346,11 +348,17 @@ pub struct MetricsConfig {
     /// (§2.4) is kept when its session passes (the key of `dialog.new`), a wait row when its
     /// wait passes (the key of the wait metrics). The lead tables follow it too, each item by
     /// its anchor and attribution (§3.12–§3.14): a funnel cohort of stage X by the lead's pass
-    /// of X (its responsible, pipeline and stage then; conversions count the kept cohorts'
+    /// of X (the responsible then, the pipeline, stage X; conversions count the kept cohorts'
     /// leads), a stay by its entry, a loss by its close; `open_at_end_by_day` counts the waits
-    /// whose snapshot at that day's end passes. Lead items have no channel (`-`): a `channel`
-    /// filter keeps none of them. Not filtered: `data_quality` (it describes the input data,
-    /// not the selected items).
+    /// whose snapshot at that day's end passes (owner, pipeline and stage then).
+    ///
+    /// A dimension §6 marks "—" for a kind of item still has a value there, and a filter on it
+    /// keeps the item only when that value is listed: lead items (speed to lead, win rate,
+    /// funnels, stays, losses, follow-up) have channel `-`, connection `unknown`, chat kind
+    /// `direct` and initiator `-`; calls have chat kind `direct` and initiator `-`; messages
+    /// initiator `-`. So `channel = ["whatsapp"]` keeps no lead item, and
+    /// `channel = ["whatsapp", "-"]` keeps WhatsApp's items and every lead item. Not
+    /// filtered: `data_quality` (it describes the input data, not the selected items).
     pub filters: BTreeMap<String, Vec<String>>,
 }
 

@@ -194,15 +194,25 @@ impl MetricsEngine {
             }
             i = j;
         }
-        // De-duplicate by id (a copy carries the same instant, so it is next to it now).
-        let before = ev.len();
+        // De-duplicate by id (a copy carries the same instant, so it is next to it now). §3.15
+        // `dq.timestamp_anomalies` counts the dropped copies of the period among the period's
+        // messages read.
+        let (from, to) = (self.from, self.to);
+        let read = ev.iter().filter(|e| from <= e.0 && e.0 < to).count() as u64;
+        let mut dropped = 0u64;
         ev.dedup_by(|b, a| {
-            a.0 == b.0 && a.1 == b.1 && input.message(a.2).id == input.message(b.2).id
+            let copy = a.0 == b.0 && a.1 == b.1 && input.message(a.2).id == input.message(b.2).id;
+            dropped += u64::from(copy && from <= b.0 && b.0 < to);
+            copy
         });
-        for _ in ev.len()..before {
-            self.dq_add("dq.timestamp_anomalies", true, || {
+        let e = self.dq.entry("dq.timestamp_anomalies").or_default();
+        (e.count, e.denominator) = (e.count + dropped, e.denominator + read);
+        for _ in 0..dropped {
+            if !self.dq_sample("dq.timestamp_anomalies", || {
                 format!("duplicate message in chat {}", chat.id)
-            });
+            }) {
+                break;
+            }
         }
         let messages = ev.len();
         if self.reply_by_call {
@@ -759,8 +769,9 @@ impl MetricsEngine {
     }
 }
 
-/// C5's order of message ids at one instant: numeric ids (Radist numbers its messages) by value,
-/// before any other id; other ids as text. A total order: "9" < "010" < "10" < "m1".
+/// C5's order of message ids at one instant: numeric ids by value (a source with integer ids,
+/// such as Telegram's, written as text), before any other id; other ids (Radist's UUIDs) as
+/// text. A total order: "9" < "010" < "10" < "m1".
 fn c5_id_order(a: &str, b: &str) -> std::cmp::Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     match (numeric(a), numeric(b)) {

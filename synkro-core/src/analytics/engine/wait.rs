@@ -75,13 +75,15 @@ impl MetricsEngine {
     }
 
     /// A wait's snapshot at `at` (§3.4): the wait's key with `owner` (and `owner`'s working time
-    /// at the wait's start) in the bucket of the instant before `at`, and its age then: calendar,
-    /// business on `owner`'s calendar, and the one `sla_basis` measures.
+    /// at the wait's start) and the lead's `(pipeline, stage)` ids then, in the bucket of the
+    /// instant before `at`, and its age then: calendar, business on `owner`'s calendar, and the
+    /// one `sla_basis` measures.
     fn snapshot(
         &mut self,
         w: &WaitState,
         at: Micros,
         owner: u32,
+        (pipeline, stage): (u32, u32),
         key: Key,
     ) -> (Key, (i64, i64, i64)) {
         let from = self.moved_start(w, at);
@@ -91,6 +93,7 @@ impl MetricsEngine {
         let mut k = key;
         k.manager = owner;
         k.team = self.team_of(owner);
+        (k.pipeline, k.stage) = (pipeline, stage);
         if self.in_hours_dim {
             k.in_hours = u8::from(self.cals.at(cal).in_hours(w.start));
         }
@@ -166,17 +169,16 @@ impl MetricsEngine {
         };
         // A snapshot (at E, or at a day's end) is of a wait unanswered then: it belongs to the
         // responsible at that instant, whose calendar measures its age (§5.5), unless waits go
-        // to the owner at their start.
-        let snapshot_owner =
-            |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| match e.cfg.attribution {
+        // to the owner at their start; its pipeline and stage are the lead's then (its anchor,
+        // §4.7). A look back at a day's end must not move the chat's cursor off its message.
+        let snapshot_owner = |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| {
+            let then = timeline.peek(t, &mut e.managers, &mut e.pipelines, &mut e.stages);
+            let owner = match e.cfg.attribution {
                 Attribution::OwnerAtStart => at_start.responsible_id,
-                // A look back at a day's end must not move the chat's cursor off its message.
-                _ => {
-                    timeline
-                        .peek(t, &mut e.managers, &mut e.pipelines, &mut e.stages)
-                        .responsible_id
-                }
+                _ => then.responsible_id,
             };
+            (owner, then.place())
+        };
         let mstart = self.moved_start(w, end_at);
         let cal_ix = {
             let p = self.cal_pos(mgr);
@@ -207,8 +209,8 @@ impl MetricsEngine {
         if open_at_a_day_end {
             for i in open_days {
                 let de = self.day_ends[i].1;
-                let owner = snapshot_owner(self, timeline, de);
-                let (skey, age) = self.snapshot(w, de, owner, key);
+                let (owner, place) = snapshot_owner(self, timeline, de);
+                let (skey, age) = self.snapshot(w, de, owner, place, key);
                 if !self.acc.selects(&skey) {
                     continue;
                 }
@@ -239,8 +241,8 @@ impl MetricsEngine {
         // Snapshot at E (§3.4): aged from the anchor at or before E, on its owner's calendar. A
         // last day that E cuts short has it as its day-end snapshot too.
         if open_at_e {
-            let owner = snapshot_owner(self, timeline, self.e);
-            let (ekey, age) = self.snapshot(w, self.e, owner, key);
+            let (owner, place) = snapshot_owner(self, timeline, self.e);
+            let (ekey, age) = self.snapshot(w, self.e, owner, place, key);
             let partial_day = self.day_ends.last().is_none_or(|(_, de)| *de != self.e);
             self.acc.apply(&ekey, |a| {
                 a.at_end.add(age, &a.sla);
