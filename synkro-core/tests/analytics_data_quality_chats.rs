@@ -107,3 +107,37 @@ fn a_duplicate_message_of_the_period_is_a_timestamp_anomaly() {
     assert_eq!(r.totals.messages.inbound, 1);
     assert_eq!(r.totals.waits.total, 1);
 }
+
+#[test]
+fn a_message_time_without_offset_is_a_timestamp_anomaly() {
+    // C1: the source wrote `created_at` without an offset (read as UTC). One such message in the
+    // period counts; one on the day before does not (its anchor is outside).
+    let mut ask = client("c", "c1", msk("2025-11-11 10:00:00"), "Нужен счёт");
+    ask.naive_time = true;
+    let mut old = staff(
+        "c",
+        "c0",
+        msk("2025-11-10 10:00:00"),
+        "anna",
+        "Здравствуйте",
+    );
+    old.naive_time = true;
+    let d = dialog(
+        "c",
+        vec![
+            old,
+            ask,
+            staff("c", "c2", msk("2025-11-11 10:05:00"), "anna", "Готово"),
+        ],
+    );
+    let r = run(fixture_config(), &[d], "2025-11-11", "2025-11-12");
+    check_dq(
+        &r,
+        "dq.timestamp_anomalies",
+        1,
+        2,
+        &["message c1 without a time zone offset"],
+    );
+    // The message itself counts as usual.
+    assert_eq!(r.totals.waits.answered, 1);
+}

@@ -253,7 +253,7 @@ impl RadistClient {
                 ],
             )
             .await?;
-        let keep = pager.accept(raw.iter().map(|m| (m.message_id.as_str(), m.created_at)));
+        let keep = pager.accept(raw.iter().map(|m| (m.message_id.as_str(), m.created_at.at)));
         let id = convert::chat_id(connection_id, chat_id);
         Ok(raw
             .iter()

@@ -222,7 +222,8 @@ pub(crate) fn message(m: &dto::Message, chat: &ChatId, channel: Channel) -> Mess
         attachments,
         is_template,
         is_broadcast: false,
-        created_at: m.created_at,
+        created_at: m.created_at.at,
+        naive_time: m.created_at.naive,
         delivered_at: m.delivered_at,
         read_at: m.read_at,
         error_at: m.error_at,
@@ -233,7 +234,7 @@ pub(crate) fn message(m: &dto::Message, chat: &ChatId, channel: Channel) -> Mess
 
 /// Converts one chat of a contact.
 pub(crate) fn chat(contact: &dto::ContactWithChats, c: &dto::Chat, channel: Channel) -> Chat {
-    let last = c.last_message.as_ref().map(|m| m.created_at);
+    let last = c.last_message.as_ref().map(|m| m.created_at.at);
     let updated = last
         .or(contact.last_chat_updated_at)
         .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);

@@ -165,8 +165,9 @@ pub(crate) struct Message {
     pub(crate) message_type: Option<String>,
     #[serde(default)]
     pub(crate) author: Option<Author>,
-    #[serde(deserialize_with = "crate::time::instant")]
-    pub(crate) created_at: DateTime<Utc>,
+    /// When it was sent, and whether Radist wrote it without an offset.
+    #[serde(deserialize_with = "crate::time::stamp")]
+    pub(crate) created_at: crate::time::Stamp,
     #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub(crate) delivered_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::time::optional_instant")]

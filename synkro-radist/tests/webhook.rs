@@ -66,16 +66,20 @@ fn a_timestamp_without_offset_is_read_as_utc() {
                              "text": {{"text": "Hi"}}, "created_at": "{at}"}}}}}}"#
         )
     };
-    let at = |raw: &str| {
+    let read = |raw: &str| {
         let WebhookEvent::MessageCreated(ev) = parse_webhook(body(raw).as_bytes()).unwrap() else {
             panic!("not a message event");
         };
-        ev.message(Channel::Whatsapp).created_at
+        ev.message(Channel::Whatsapp)
     };
+    let at = |raw: &str| read(raw).created_at;
     let utc = at("2026-01-01T09:00:00Z");
     assert_eq!(utc.to_rfc3339(), "2026-01-01T09:00:00+00:00");
     assert_eq!(at("2026-01-01T09:00:00"), utc);
     assert_eq!(at("2026-01-01T12:00:00+03:00"), utc);
+    // The message says so, for the metrics' `dq.timestamp_anomalies` (C1).
+    assert!(read("2026-01-01T09:00:00").naive_time);
+    assert!(!read("2026-01-01T09:00:00Z").naive_time);
     assert_eq!(
         at("2026-01-01T09:00:00.250000").timestamp_micros(),
         utc.timestamp_micros() + 250_000

@@ -48,6 +48,7 @@ pub(crate) fn client_message(id: &str, chat: &str, t: &str) -> Message {
         is_template: false,
         is_broadcast: false,
         created_at: at(t),
+        naive_time: false,
         delivered_at: None,
         read_at: None,
         error_at: None,

@@ -70,6 +70,7 @@ pub fn message(
         is_template: false,
         is_broadcast: false,
         created_at: t,
+        naive_time: false,
         delivered_at: None,
         read_at: None,
         error_at: None,

@@ -203,6 +203,7 @@ impl Generator<'_> {
             is_template: outbound && channel == Channel::Waba && author_kind == AuthorKind::Bot,
             is_broadcast: false,
             created_at: at,
+            naive_time: false,
             delivered_at,
             read_at: read_at.filter(|r| *r < self.spec.end),
             error_at: failed.then_some(at + Duration::seconds(2)),

@@ -30,6 +30,9 @@ struct SamplesFull {
 /// outbound ones (`msg.out.*`: human, bot, unknown) attributed to no manager (§5.5).
 const UNASSIGNED_MSG_IN: &str = "dq.unassigned_items.msg.in";
 const UNASSIGNED_MSG_OUT: &str = "dq.unassigned_items.msg.out";
+/// §3.15: naive timestamps (C1) and dropped duplicate messages of the period, among the period's
+/// messages read (also a lead's changes before its creation, `leads.rs`).
+const TIMESTAMP_ANOMALIES: &str = "dq.timestamp_anomalies";
 
 /// How a message counts (§1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,10 +208,10 @@ impl MetricsEngine {
             dropped += u64::from(copy && from <= b.0 && b.0 < to);
             copy
         });
-        let e = self.dq.entry("dq.timestamp_anomalies").or_default();
+        let e = self.dq.entry(TIMESTAMP_ANOMALIES).or_default();
         (e.count, e.denominator) = (e.count + dropped, e.denominator + read);
         for _ in 0..dropped {
-            if !self.dq_sample("dq.timestamp_anomalies", || {
+            if !self.dq_sample(TIMESTAMP_ANOMALIES, || {
                 format!("duplicate message in chat {}", chat.id)
             }) {
                 break;
@@ -385,6 +388,13 @@ impl MetricsEngine {
                 }
                 _ => {
                     let m = input.message(idx);
+                    // C1: a `created_at` the source wrote without an offset (read as UTC).
+                    if m.naive_time && self.in_period(t) {
+                        self.dq.entry(TIMESTAMP_ANOMALIES).or_default().count += 1;
+                        self.dq_sample(TIMESTAMP_ANOMALIES, || {
+                            format!("message {} without a time zone offset", m.id)
+                        });
+                    }
                     // O0: an outbound message without an author takes the author of the one
                     // CRM outgoing-chat-message event within the tolerance, if exactly one.
                     let o0 = if m.direction == Direction::Outbound && m.author_id.is_none() {

@@ -105,6 +105,10 @@ pub struct Message {
     pub is_broadcast: bool,
     /// When it was sent.
     pub created_at: DateTime<Utc>,
+    /// The source wrote `created_at` without an offset and it was read as UTC (metrics.md C1);
+    /// the metrics count it in `dq.timestamp_anomalies`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub naive_time: bool,
     /// When it was delivered (outbound only).
     pub delivered_at: Option<DateTime<Utc>>,
     /// When it was read (outbound only).
