@@ -15,7 +15,7 @@ struct Derived {
 }
 
 /// The report filter (metrics.md §6) on key values: per filtered dimension (by its
-/// discriminant, as [`Key::values`] indexes them), the values it keeps. Dimensions combine with
+/// discriminant, as the key's values are indexed), the values it keeps. Dimensions combine with
 /// AND, values of one dimension with OR.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {

@@ -83,8 +83,8 @@ fn live_views<'v, 'a>(
 /// rebuild the state the period starts in (C7) and items after it only end the items that start
 /// in it.
 ///
-/// A synthetic deal (the stand-in of a chat in `radist_only`, [`Deal::synthetic`]) is no CRM lead
-/// (L3): its chat is a chat without a lead, as below, and no lead metric counts it.
+/// A synthetic deal (the stand-in of a chat in `radist_only`,
+/// [`Deal::synthetic`](crate::model::Deal::synthetic)) is no CRM lead (L3): its chat is a chat without a lead, as below, and no lead metric counts it.
 ///
 /// A deal deleted in the CRM at or before A ([`Deal::is_deleted_at`](crate::model::Deal::is_deleted_at);
 /// one deleted after A was live at A, C3) is no lead:
