@@ -246,7 +246,8 @@ fn an_outcome_filter_keeps_its_waits_and_their_rows() {
 #[test]
 fn a_group_wait_left_out_of_the_wait_metrics_has_its_outcome() {
     // G4: a group chat's waits are only counted as excluded, in the row of their outcome; the
-    // group dialog has its status like any other.
+    // group dialog has no never-answered status (§3.5, K9), so its session is `-` (with its
+    // distinct counts).
     let mut g = answered("g", "2025-11-11 10:00:00", "anna", "2025-11-11 10:05:00");
     if let Some(c) = g.chat.as_mut() {
         c.kind = ChatKind::Group;
@@ -260,7 +261,10 @@ fn a_group_wait_left_out_of_the_wait_metrics_has_its_outcome() {
     assert_eq!(labels(&r), ["-", "answered"]);
     let answered = row(&r, "answered");
     assert_eq!(answered.waits.group_excluded, 1);
-    assert_eq!(dialog_counts(answered), (1, 1, 0, 0, 0));
+    assert_eq!(dialog_counts(answered), (0, 0, 0, 0, 0));
+    let none = row(&r, "-");
+    assert_eq!(dialog_counts(none), (1, 1, 0, 0, 0));
+    assert_eq!((none.dialogs.active, none.dialogs.participation), (1, 1));
     let r = tuesday(by_outcome(wait_config(), &["open"]), &ds);
     assert_eq!(r.totals.waits.group_excluded, 0);
     assert_eq!(r.totals.dialogs.new, 0);
@@ -423,4 +427,76 @@ fn an_unknown_outcome_is_rejected_with_the_accepted_values() {
     bad.filters.insert("colour".into(), vec!["red".into()]);
     let e = bad.validate().expect_err("no dimension").to_string();
     assert!(e.contains("stage, outcome"), "{e}");
+}
+
+#[test]
+fn a_sessions_distinct_counts_are_in_its_outcome_row() {
+    // §4.7: `dialog.active` and `dialog.participation` count the session (in the buckets of its
+    // messages), so they are in the session's outcome row, and a filter on it keeps them.
+    let ds = [answered(
+        "a",
+        "2025-11-11 10:00:00",
+        "anna",
+        "2025-11-11 10:05:00",
+    )];
+    let counts = |v: &MetricValues| (v.dialogs.new, v.dialogs.active, v.dialogs.participation);
+    let r = tuesday(by_outcome(wait_config(), &[]), &ds);
+    assert_eq!(counts(row(&r, "answered")), (1, 1, 1));
+    assert_eq!(counts(row(&r, "-")), (0, 0, 0));
+    assert_eq!(row(&r, "-").messages.inbound, 1);
+    let r = tuesday(by_outcome(wait_config(), &["answered"]), &ds);
+    assert_eq!(counts(&r.totals), (1, 1, 1));
+}
+
+#[test]
+fn a_dialogs_status_is_that_of_its_last_wait() {
+    // One session: the 10:00 question expires at 11:00 unanswered, the 23:30 one is open at A
+    // (Wed 00:00): the dialog is still `awaiting`, not `lost_expired`.
+    let d = dialog(
+        "w",
+        vec![
+            client("w", "w1", msk("2025-11-11 10:00:00"), "Нужен счёт"),
+            client("w", "w2", msk("2025-11-11 23:30:00"), "Вы тут?"),
+        ],
+    );
+    let r = tuesday(by_outcome(wait_config(), &[]), &[d]);
+    assert_eq!(labels(&r), ["-", "open", "expired", "awaiting"]);
+    assert_eq!(dialog_counts(row(&r, "awaiting")), (1, 1, 0, 0, 1));
+    assert_eq!(wait_counts(row(&r, "expired")).4, 1);
+    assert_eq!(wait_counts(row(&r, "open")).2, 1);
+}
+
+#[test]
+fn a_group_wait_left_out_counts_on_the_day_of_its_start() {
+    // §4.7: a wait's anchor is its start, also when G4 only counts it as left out. The group
+    // session begins on Monday; its second question is on Tuesday (23 h later, the same
+    // session): the Tuesday report's day row is Tuesday's, not the session's Monday.
+    let mut g = dialog(
+        "g",
+        vec![
+            client("g", "g1", msk("2025-11-10 10:00:00"), "Нужен счёт"),
+            staff("g", "g2", msk("2025-11-10 10:05:00"), "anna", "Готово"),
+            client("g", "g3", msk("2025-11-11 09:00:00"), "А доставка?"),
+            staff("g", "g4", msk("2025-11-11 09:10:00"), "anna", "Завтра"),
+        ],
+    );
+    if let Some(c) = g.chat.as_mut() {
+        c.kind = ChatKind::Group;
+    }
+    let mut cfg = wait_config();
+    cfg.breakdowns = vec![vec![Dimension::Day, Dimension::Outcome]];
+    let r = tuesday(cfg, &[g]);
+    let rows: Vec<(Vec<String>, u64)> = r
+        .breakdown(&[Dimension::Day, Dimension::Outcome])
+        .expect("the day × outcome breakdown")
+        .rows
+        .iter()
+        .filter(|row| row.values.waits.group_excluded > 0)
+        .map(|row| (row.key.clone(), row.values.waits.group_excluded))
+        .collect();
+    assert_eq!(
+        rows,
+        [(vec!["2025-11-11".to_owned(), "answered".to_owned()], 1)]
+    );
+    assert_eq!(r.totals.waits.group_excluded, 1);
 }

@@ -14,59 +14,55 @@ pub(crate) enum FilterValue {
     Code(i64),
 }
 
-/// Reads nothing: hands the variant names serde's derived `Deserialize` of an enum asks for
-/// (`deserialize_enum`'s `variants`) to its holder, then fails.
-struct VariantNames<'a>(&'a mut &'static [&'static str]);
-
-impl<'de> serde::Deserializer<'de> for VariantNames<'_> {
-    type Error = serde::de::value::Error;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-        Err(serde::de::Error::custom("not an enum"))
-    }
-
-    fn deserialize_enum<V: serde::de::Visitor<'de>>(
-        self,
-        _: &'static str,
-        variants: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Self::Error> {
-        *self.0 = variants;
-        Err(serde::de::Error::custom("variant names only"))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier
-        ignored_any
-    }
-}
-
 impl Dimension {
-    /// Every dimension's configuration name (as `breakdowns` and `filters` write it), in
-    /// declaration order, which is the discriminant order. The names are serde's own (the
-    /// derived `Deserialize` with `rename_all = "snake_case"`), so no second list can drift from
-    /// them.
-    #[must_use]
-    pub fn names() -> &'static [&'static str] {
-        let mut names: &'static [&'static str] = &[];
-        // The derive always asks for an enum; the error only ends the call.
-        let _ = <Dimension as serde::Deserialize>::deserialize(VariantNames(&mut names));
-        names
-    }
+    /// Every dimension, in declaration (discriminant) order.
+    pub const ALL: [Dimension; 13] = [
+        Dimension::Manager,
+        Dimension::Team,
+        Dimension::Channel,
+        Dimension::Connection,
+        Dimension::Pipeline,
+        Dimension::Day,
+        Dimension::Hour,
+        Dimension::Weekday,
+        Dimension::ChatKind,
+        Dimension::Initiator,
+        Dimension::InHours,
+        Dimension::Stage,
+        Dimension::Outcome,
+    ];
 
-    /// The dimension of a configuration name (`None` for no dimension), read by serde like
-    /// `breakdowns`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        use serde::de::value::{Error, StrDeserializer};
-        <Dimension as serde::Deserialize>::deserialize(StrDeserializer::<Error>::new(name)).ok()
-    }
-
-    /// The configuration name.
+    /// The configuration name (as `breakdowns` and `filters` write it; a test holds it equal
+    /// to the serde name, and the match makes every new variant name itself).
     #[must_use]
     pub fn name(self) -> &'static str {
-        Self::names()[self as usize]
+        match self {
+            Dimension::Manager => "manager",
+            Dimension::Team => "team",
+            Dimension::Channel => "channel",
+            Dimension::Connection => "connection",
+            Dimension::Pipeline => "pipeline",
+            Dimension::Day => "day",
+            Dimension::Hour => "hour",
+            Dimension::Weekday => "weekday",
+            Dimension::ChatKind => "chat_kind",
+            Dimension::Initiator => "initiator",
+            Dimension::InHours => "in_hours",
+            Dimension::Stage => "stage",
+            Dimension::Outcome => "outcome",
+        }
+    }
+
+    /// Every dimension's configuration name, in [`ALL`](Self::ALL)'s order.
+    #[must_use]
+    pub fn names() -> [&'static str; 13] {
+        Self::ALL.map(Self::name)
+    }
+
+    /// The dimension of a configuration name (`None` for no dimension).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
     }
 }
 
@@ -211,14 +207,15 @@ mod tests {
 
     #[test]
     fn dimension_names_are_serdes_in_discriminant_order() {
-        let names = Dimension::names();
-        assert_eq!(names.first(), Some(&"manager"));
-        for (i, n) in names.iter().enumerate() {
-            let d = Dimension::from_name(n).expect("a serde name reads back");
-            assert_eq!(d as usize, i, "{n}");
-            assert_eq!(d.name(), *n);
+        for (i, d) in Dimension::ALL.into_iter().enumerate() {
+            assert_eq!(d as usize, i, "{d:?}: ALL is in discriminant order");
+            let n = d.name();
             assert_eq!(serde_json::to_value(d).unwrap(), serde_json::json!(n));
+            let read: Dimension = serde_json::from_value(serde_json::json!(n)).unwrap();
+            assert_eq!(read, d);
+            assert_eq!(Dimension::from_name(n), Some(d));
         }
+        assert_eq!(Dimension::names()[0], "manager");
         assert_eq!(Dimension::from_name("colour"), None);
         assert_eq!(Dimension::from_name("Manager"), None);
     }

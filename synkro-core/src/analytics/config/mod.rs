@@ -168,17 +168,20 @@ pub enum Dimension {
     ///   row (with A = E every wait open at E is `open`); group waits left out of the wait
     ///   metrics (`wait.group_excluded`) too;
     /// - sessions (§3.5): a dialog's never-answered status `lost_expired`, `lost_closed`,
-    ///   `awaiting`, or `answered` when one of its waits was answered; sessions that are no
-    ///   dialog (outreach, ack-only) and dialogs without a wait `-`. Every counter of the session
-    ///   (`dialog.sessions`, `dialog.new` and its initiators, `dialog.outreach`,
-    ///   `dialog.ack_only`, the never-answered counts and their rate's denominator) and the dialog
-    ///   row export carry it, so a row's never-answered rate is over the dialogs of that status;
+    ///   `awaiting` (by its last wait), or `answered` when one of its waits was answered;
+    ///   sessions that are no dialog (outreach, ack-only), dialogs without a wait and group
+    ///   dialogs §3.5 leaves out (K9, unless `group_chats_in_waits`) `-`. Every counter of the
+    ///   session (`dialog.sessions`, `dialog.new` and its initiators, `dialog.outreach`,
+    ///   `dialog.ack_only`, the never-answered counts and their rate's denominator, and the
+    ///   distinct `dialog.active` and `dialog.participation` in its messages' buckets) and the
+    ///   dialog row export carry it, so a row's never-answered rate is over the dialogs of that
+    ///   status;
     /// - missed-call episodes (§3.7): `called_back`, `client_recalled`, `not_called_back`, `open`;
     /// - speed to lead (§3.6): `touched`, `open`, `closed`, `expired`.
     ///
-    /// Everything else has no outcome and takes `-`: messages, `msg.ratio`, `dialog.active`,
-    /// `dialog.participation`, call volumes and missed calls, manual leads left out of speed to
-    /// lead, win/loss, sales cycle and follow-up.
+    /// Everything else has no outcome and takes `-`: messages, `msg.ratio`, call volumes and
+    /// missed calls, manual leads left out of speed to lead, win/loss, sales cycle and
+    /// follow-up (§6's lead column "touched / open / closed" is read as speed to lead's).
     Outcome,
 }
 

@@ -50,10 +50,31 @@ impl MetricsEngine {
             (None, "ongoing")
         };
         let is_dialog = s.client_sub > 0;
+        let group = input.chat.kind == ChatKind::Group;
+        // §3.5 (K9): group dialogs have no never-answered status unless their waits count.
+        let count_rate = is_dialog && (!group || self.cfg.group_chats_in_waits);
+        let never =
+            (count_rate && s.waits > 0 && s.answered == 0).then_some(match s.last_outcome {
+                Some(Outcome::Expired) => "lost_expired",
+                Some(Outcome::Closed) => "lost_closed",
+                _ => "awaiting",
+            });
+        // §6 `outcome` of the session (one item, one outcome): the dialog's never-answered
+        // status, `answered` once a wait was answered, `-` for a session that is no dialog, has
+        // no wait, or is a group dialog §3.5 leaves out. Every session counter, the distinct
+        // counts (`dialog.active`, `dialog.participation`, whose keys are the buckets of its
+        // messages) and the dialog row carry it.
+        let outcome = outcome_code(match never {
+            Some(status) => status,
+            None if count_rate && s.answered > 0 => "answered",
+            None => "-",
+        });
         if !s.active_keys.is_empty() && is_dialog {
+            s.active_keys.iter_mut().for_each(|k| k.outcome = outcome);
             self.acc.apply_distinct(&s.active_keys, |a| a.active += 1);
         }
         if is_dialog && !s.participation.is_empty() {
+            s.participation.iter_mut().for_each(|k| k.outcome = outcome);
             self.acc
                 .apply_distinct(&s.participation, |a| a.participation += 1);
         }
@@ -68,22 +89,7 @@ impl MetricsEngine {
         if !self.in_period(s.start) {
             return;
         }
-        let never = (is_dialog && s.waits > 0 && s.answered == 0).then_some(match s.last_outcome {
-            Some(Outcome::Expired) => "lost_expired",
-            Some(Outcome::Closed) => "lost_closed",
-            _ => "awaiting",
-        });
-        // §6 `outcome`: the dialog's never-answered status, `answered` once a wait was answered,
-        // `-` for sessions that are no dialog or have no wait. Every counter below and the dialog
-        // row carry it (one session, one outcome); the session's messages and distinct counts
-        // (`dialog.active`, `dialog.participation`) have keys of their own, without one.
-        s.key.outcome = outcome_code(match never {
-            Some(status) => status,
-            None if is_dialog && s.answered > 0 => "answered",
-            None => "-",
-        });
-        let group = input.chat.kind == ChatKind::Group;
-        let count_rate = is_dialog && (!group || self.cfg.group_chats_in_waits);
+        s.key.outcome = outcome;
         let initiator = INITIATORS[s.initiator as usize];
         // S5: staff messages without a substantive client message are outreach (acks or not);
         // client acks alone are ack-only.

@@ -138,22 +138,32 @@ impl MetricsEngine {
         if !in_period && !open_at_e && !open_at_a_day_end {
             return;
         }
-        if group && !self.cfg.group_chats_in_waits {
-            if in_period {
-                // The session's key with the wait's outcome.
-                let mut key = s.key;
-                key.outcome = outcome.code();
-                self.acc.apply(&key, |a| a.group_excluded += 1);
-            }
-            return;
-        }
-        let end_at = end.unwrap_or(self.a);
         let at_start = timeline.at(
             w.start,
             &mut self.managers,
             &mut self.pipelines,
             &mut self.stages,
         );
+        if group && !self.cfg.group_chats_in_waits {
+            if in_period {
+                // G4: counted only as left out, anchored at its start (§4.7) with the
+                // responsible then, in the row of its outcome.
+                let (channel, connection) = self.chat_dims;
+                let mut key = self.key_ids(
+                    w.start,
+                    at_start.responsible_id,
+                    channel,
+                    connection,
+                    at_start.place(),
+                    input.chat.kind,
+                    s.initiator,
+                );
+                key.outcome = outcome.code();
+                self.acc.apply(&key, |a| a.group_excluded += 1);
+            }
+            return;
+        }
+        let end_at = end.unwrap_or(self.a);
         let owner_at = |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| {
             timeline
                 .at(t, &mut e.managers, &mut e.pipelines, &mut e.stages)
@@ -352,5 +362,23 @@ impl MetricsEngine {
                 connection: chat.connection.clone(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    /// The codes index the shared label table: a reordered `OUTCOMES` would mislabel waits.
+    #[test]
+    fn wait_outcome_codes_name_their_outcome() {
+        let labels = [
+            Outcome::Answered,
+            Outcome::Open,
+            Outcome::Closed,
+            Outcome::Expired,
+        ]
+        .map(Outcome::label);
+        assert_eq!(labels, ["answered", "open", "closed", "expired"]);
     }
 }
