@@ -500,3 +500,32 @@ fn a_group_wait_left_out_counts_on_the_day_of_its_start() {
     );
     assert_eq!(r.totals.waits.group_excluded, 1);
 }
+
+#[test]
+fn each_outcome_row_drills_down_to_the_dialog_rows_of_that_outcome() {
+    // §6: every aggregate row offers its items — the dialog export names each session's outcome,
+    // and a row's dialogs are the exported dialogs with its label (P2).
+    let r = tuesday(by_outcome(wait_config(), &[]), &four_waits());
+    let mut exported: Vec<(&str, &str)> = r
+        .dialogs
+        .iter()
+        .map(|d| (d.chat.as_str(), d.outcome.as_str()))
+        .collect();
+    exported.sort_unstable();
+    assert_eq!(
+        exported,
+        [
+            ("a", "answered"),
+            ("c", "lost_closed"),
+            ("o", "awaiting"),
+            ("x", "lost_expired")
+        ]
+    );
+    for (label, values) in rows(&r) {
+        let n = r.dialogs.iter().filter(|d| d.outcome == label).count() as u64;
+        assert_eq!(values.dialogs.new, n, "`{label}`");
+    }
+    let csv = synkro_core::report::dialogs_csv(&r).expect("a CSV in memory");
+    let header = csv.lines().next().expect("a header");
+    assert!(header.ends_with(",never_answered,outcome"), "{header}");
+}

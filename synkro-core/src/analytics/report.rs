@@ -368,6 +368,10 @@ pub struct DialogRow {
     pub first_response_business_s: Option<f64>,
     /// Never-answered status: `lost_expired`, `lost_closed`, `awaiting`, or `null`.
     pub never_answered: Option<String>,
+    /// The session's `outcome` (§6, [`Dimension::Outcome`](crate::analytics::Dimension::Outcome)):
+    /// its never-answered status, `answered`, or `-`; the row label of its breakdown rows.
+    #[serde(default)]
+    pub outcome: String,
 }
 
 /// One manager, exported as a row: the manager breakdown flattened.

@@ -172,6 +172,7 @@ pub const DIALOG_COLUMNS: &[DialogCol] = &[
     ("never_answered", |d| {
         t(d.never_answered.as_deref().unwrap_or(""))
     }),
+    ("outcome", |d| t(&d.outcome)),
 ];
 
 /// The fixed columns of the per-wait export (§2.4); a column `sla_<target>` per SLA target,

@@ -2,7 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
-use crate::analytics::config::outcome_code;
+use crate::analytics::config::{OUTCOMES, outcome_code};
 use crate::analytics::engine::wait::{Outcome, WaitState};
 
 /// A session being rebuilt.
@@ -148,6 +148,7 @@ impl MetricsEngine {
                 first_response_calendar_s: s.first_response.map(|x| x.0 as f64 / 1e6),
                 first_response_business_s: s.first_response.map(|x| x.1 as f64 / 1e6),
                 never_answered: never.map(str::to_owned),
+                outcome: OUTCOMES[usize::from(outcome)].to_owned(),
             });
         }
     }
