@@ -209,3 +209,24 @@ fn stage_changes_and_closes_before_a_leads_creation_are_timestamp_anomalies() {
     let cycle = &r.totals.leads.cycle;
     assert_eq!((cycle.calendar.n, cycle.calendar.max), (1, Some(0.0)));
 }
+
+#[test]
+fn a_deals_close_time_beside_its_recorded_close_is_one_event() {
+    // The CRM's `closed_at` is a second off the status change that records the close: one
+    // close read, and one anomaly when both are before the lead's creation at 12:00.
+    let mut d = Dialog::new(deal("L1", "anna", msk("2025-11-11 12:00:00")));
+    d.stage_changes = vec![stage_change(
+        "L1-0",
+        "L1",
+        msk("2025-11-11 11:00:00"),
+        "s1",
+        "143",
+    )];
+    d.deal.stage = Some(StageId::new("143"));
+    d.deal.closed_at = Some(msk("2025-11-11 11:00:01"));
+    let r = run(fixture_config(), &[d], "2025-11-11", "2025-11-12");
+    let a = r
+        .dq("dq.timestamp_anomalies")
+        .expect("the anomalies are counted");
+    assert_eq!((a.count, a.denominator), (1, 1), "{a:?}");
+}

@@ -222,6 +222,23 @@ fn a_close_counts_in_the_stage_it_closed_from() {
         losses(&r),
         [("(none)", 1, vec![("anna", 1)], vec![("(none)", 1)])]
     );
+
+    // Won, then moved to lost: it closed from no open stage either (not from `142`).
+    let mut flipped = Dialog::new(deal("L8", "anna", msk("2025-11-03 10:00:00")));
+    flipped.stage_changes = stage_moves(
+        "L8",
+        &[
+            ("2025-11-04 10:00:00", "s1", "142"),
+            ("2025-11-05 10:00:00", "142", "143"),
+        ],
+    );
+    flipped.deal.stage = Some(StageId::new("143"));
+    flipped.deal.closed_at = Some(msk("2025-11-05 10:00:00"));
+    let r = run_e16_leads(fixture_config(), &[flipped]);
+    assert_eq!(
+        losses(&r),
+        [("(none)", 1, vec![("anna", 1)], vec![("(none)", 1)])]
+    );
 }
 
 #[test]

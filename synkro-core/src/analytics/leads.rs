@@ -16,7 +16,7 @@ use crate::analytics::report::{
     DurationMetric, Funnel, FunnelStep, LossReason, StageStays, StageTime,
 };
 use crate::analytics::stats::{ItemState, classify};
-use crate::model::{ActivityKind, ChatKind, Direction, StageChange, StageKind};
+use crate::model::{ActivityKind, ChatKind, Direction, StageChange, StageId, StageKind};
 
 /// One lead's first pass of each open stage of a pipeline, then of won: (instant, interned
 /// responsible then, whether the report filter keeps the lead's cohort item of that stage).
@@ -401,8 +401,15 @@ impl MetricsEngine {
             .map(|c| c.at.timestamp_micros())
             .filter(read)
             .collect();
+        // The deal's own close only when its history records none (as `win_loss` reads it):
+        // a `closed_at` a second off its status change is the same close.
+        let close_recorded = l.stages.iter().any(|c| {
+            c.to_stage
+                .as_ref()
+                .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
+        });
         if let Some(c) = l.closed.filter(read)
-            && !events.contains(&c)
+            && !close_recorded
         {
             events.push(c);
         }
@@ -542,8 +549,9 @@ impl MetricsEngine {
         // item, §6): the close's `from`, else where the lead stood just before the close — an
         // open stage; a won/lost stage there (a close with no history) is no stage.
         let before = l.stage_at(at - 1);
+        let open = |s: &StageId| self.reference.stage_kind(s) == StageKind::Open;
         let place = match from {
-            Some(c) if c.from_stage.is_some() => (
+            Some(c) if c.from_stage.as_ref().is_some_and(open) => (
                 c.from_pipeline
                     .as_ref()
                     .or(l.deal.pipeline.as_ref())

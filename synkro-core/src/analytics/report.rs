@@ -369,9 +369,15 @@ pub struct DialogRow {
     /// Never-answered status: `lost_expired`, `lost_closed`, `awaiting`, or `null`.
     pub never_answered: Option<String>,
     /// The session's `outcome` (§6, [`Dimension::Outcome`](crate::analytics::Dimension::Outcome)):
-    /// its never-answered status, `answered`, or `-`; the row label of its breakdown rows.
-    #[serde(default)]
+    /// its never-answered status, `answered`, or `-`; the row label of its breakdown rows. A
+    /// report saved without it reads `-`.
+    #[serde(default = "no_outcome")]
     pub outcome: String,
+}
+
+/// The `outcome` of a dialog row saved before the field existed.
+fn no_outcome() -> String {
+    "-".to_owned()
 }
 
 /// One manager, exported as a row: the manager breakdown flattened.

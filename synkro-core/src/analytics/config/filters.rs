@@ -215,6 +215,25 @@ mod tests {
             assert_eq!(read, d);
             assert_eq!(Dimension::from_name(n), Some(d));
         }
+        // `ALL` holds every variant: the match has one arm per variant, and the last one is
+        // the last of `ALL`.
+        let last = |d: Dimension| match d {
+            Dimension::Manager
+            | Dimension::Team
+            | Dimension::Channel
+            | Dimension::Connection
+            | Dimension::Pipeline
+            | Dimension::Day
+            | Dimension::Hour
+            | Dimension::Weekday
+            | Dimension::ChatKind
+            | Dimension::Initiator
+            | Dimension::InHours
+            | Dimension::Stage => false,
+            Dimension::Outcome => true,
+        };
+        assert!(last(Dimension::ALL[Dimension::ALL.len() - 1]));
+        assert_eq!(Dimension::Outcome as usize + 1, Dimension::ALL.len());
         assert_eq!(Dimension::names()[0], "manager");
         assert_eq!(Dimension::from_name("colour"), None);
         assert_eq!(Dimension::from_name("Manager"), None);

@@ -19,6 +19,7 @@ const LEAD_CLOSE: u32 = 1 << 31;
 /// Per-message data-quality counters whose sample lists are full.
 #[derive(Debug, Default)]
 struct SamplesFull {
+    naive: bool,
     lead: bool,
     author: bool,
     undelivered: bool,
@@ -31,7 +32,8 @@ struct SamplesFull {
 const UNASSIGNED_MSG_IN: &str = "dq.unassigned_items.msg.in";
 const UNASSIGNED_MSG_OUT: &str = "dq.unassigned_items.msg.out";
 /// §3.15: naive timestamps (C1) and dropped duplicate messages of the period, among the period's
-/// messages read (also a lead's changes before its creation, `leads.rs`).
+/// messages read — rows read, copies included, so a naive message that also came twice counts
+/// twice, over two rows (also a lead's changes before its creation, `leads.rs`).
 const TIMESTAMP_ANOMALIES: &str = "dq.timestamp_anomalies";
 
 /// How a message counts (§1.6).
@@ -168,11 +170,25 @@ impl MetricsEngine {
         ev.reserve(input.messages.len() + input.history.len() + input.after.len());
         // Messages before `history_start` (K8 reads them only if there are any).
         let mut before_history = false;
+        // §3.15 `dq.timestamp_anomalies`: the period's messages read (copies included) and,
+        // of them, those whose time had no offset (C1).
+        let (from, to) = (self.from, self.to);
+        let (mut read, mut naive) = (0u64, 0u64);
         for (i, m) in input.indexed() {
             let t = us(m.created_at);
             if t > self.a || t < self.history_start {
                 before_history |= t < self.history_start;
                 continue;
+            }
+            let in_period = from <= t && t < to;
+            read += u64::from(in_period);
+            if m.naive_time && in_period {
+                naive += 1;
+                if !samples_full.naive {
+                    samples_full.naive = !self.dq_sample(TIMESTAMP_ANOMALIES, || {
+                        format!("message {} without a time zone offset", m.id)
+                    });
+                }
             }
             ev.push((t, u8::from(m.direction == Direction::Outbound), i));
         }
@@ -198,10 +214,7 @@ impl MetricsEngine {
             i = j;
         }
         // De-duplicate by id (a copy carries the same instant, so it is next to it now). §3.15
-        // `dq.timestamp_anomalies` counts the dropped copies of the period among the period's
-        // messages read.
-        let (from, to) = (self.from, self.to);
-        let read = ev.iter().filter(|e| from <= e.0 && e.0 < to).count() as u64;
+        // `dq.timestamp_anomalies` counts the dropped copies of the period too.
         let mut dropped = 0u64;
         ev.dedup_by(|b, a| {
             let copy = a.0 == b.0 && a.1 == b.1 && input.message(a.2).id == input.message(b.2).id;
@@ -209,7 +222,7 @@ impl MetricsEngine {
             copy
         });
         let e = self.dq.entry(TIMESTAMP_ANOMALIES).or_default();
-        (e.count, e.denominator) = (e.count + dropped, e.denominator + read);
+        (e.count, e.denominator) = (e.count + naive + dropped, e.denominator + read);
         for _ in 0..dropped {
             if !self.dq_sample(TIMESTAMP_ANOMALIES, || {
                 format!("duplicate message in chat {}", chat.id)
@@ -388,13 +401,6 @@ impl MetricsEngine {
                 }
                 _ => {
                     let m = input.message(idx);
-                    // C1: a `created_at` the source wrote without an offset (read as UTC).
-                    if m.naive_time && self.in_period(t) {
-                        self.dq.entry(TIMESTAMP_ANOMALIES).or_default().count += 1;
-                        self.dq_sample(TIMESTAMP_ANOMALIES, || {
-                            format!("message {} without a time zone offset", m.id)
-                        });
-                    }
                     // O0: an outbound message without an author takes the author of the one
                     // CRM outgoing-chat-message event within the tolerance, if exactly one.
                     let o0 = if m.direction == Direction::Outbound && m.author_id.is_none() {

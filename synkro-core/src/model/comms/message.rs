@@ -142,3 +142,30 @@ impl Message {
             .fold(self.created_at, DateTime::max)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::fixtures::client_message;
+
+    use super::Message;
+
+    /// Stored messages are JSON documents: one written before `naive_time` existed reads as
+    /// not naive, and `false` is not written (an unchanged message keeps an identical document,
+    /// so a re-sync does not rewrite it).
+    #[test]
+    fn naive_time_is_absent_when_false_and_false_when_absent() {
+        let m = client_message("m1", "c1", "2026-03-02T10:00:00Z");
+        let json = serde_json::to_value(&m).unwrap();
+        assert!(json.get("naive_time").is_none(), "{json}");
+        let read: Message = serde_json::from_value(json.clone()).unwrap();
+        assert!(!read.naive_time);
+        assert_eq!(read, m);
+        let naive = Message {
+            naive_time: true,
+            ..m
+        };
+        let json = serde_json::to_value(&naive).unwrap();
+        assert_eq!(json["naive_time"], true);
+        assert_eq!(serde_json::from_value::<Message>(json).unwrap(), naive);
+    }
+}
