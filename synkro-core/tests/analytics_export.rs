@@ -1,4 +1,5 @@
-//! Row-level outputs (metrics.md §2.4): one row per wait, in the report and in CSV/XLSX.
+//! Row-level outputs (metrics.md §2.4): one row per wait and per dialog, in the report and in
+//! CSV/XLSX.
 
 mod analytics_support;
 
@@ -377,4 +378,72 @@ fn wait_rows_written_before_due_at_and_calendar_are_still_read() {
     let row: WaitRow = serde_json::from_value(old).unwrap();
     assert_eq!((row.calendar.as_str(), row.due_at.len()), ("", 0));
     assert_eq!(row.business_s, r.waits[0].business_s);
+}
+
+#[test]
+fn a_dialog_row_has_the_session_fields_of_section_2_4() {
+    // §2.4's session row: the lead's pipeline at start, unknown-author counts, the first wait.
+    // Chat `a`: the client's question (the first wait, a1), Boris's answer, an outbound message
+    // of no known author (kept unknown, O7); chat `o` has no lead.
+    let mut a = dialog(
+        "a",
+        vec![
+            client("a", "a1", msk("2025-11-11 12:00:00"), "Нужен счёт"),
+            staff("a", "a2", msk("2025-11-11 12:05:00"), "boris", "Готово"),
+            message(
+                "a",
+                "a3",
+                msk("2025-11-11 12:06:00"),
+                synkro_core::model::Direction::Outbound,
+                None,
+                "Счёт во вложении",
+            ),
+        ],
+    );
+    a.messages[2].author_kind = synkro_core::model::AuthorKind::Unknown;
+    let mut o = dialog(
+        "o",
+        vec![client(
+            "o",
+            "o1",
+            msk("2025-11-11 13:00:00"),
+            "Здравствуйте",
+        )],
+    );
+    o.deal.deleted_at = Some(msk("2025-11-01 00:00:00"));
+    let cfg = MetricsConfig {
+        unknown_outbound_as: UnknownOutboundAs::Unknown,
+        ..fixture_config()
+    };
+    let r = run(cfg, &[a, o], "2025-11-11", "2025-11-12");
+    let rows: Vec<_> = r
+        .dialogs
+        .iter()
+        .map(|d| {
+            (
+                d.chat.as_str(),
+                d.pipeline.as_deref(),
+                d.unknown_messages,
+                d.first_wait.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [("a", Some("p1"), 1, Some("a1")), ("o", None, 0, Some("o1"))]
+    );
+    let csv = dialogs_csv(&r).expect("a CSV in memory");
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|h| h.ends_with(",outcome,pipeline,unknown_messages,first_wait")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.ends_with(",answered,p1,1,a1")),
+        "{csv}"
+    );
 }

@@ -373,6 +373,15 @@ pub struct DialogRow {
     /// report saved without it reads `-`.
     #[serde(default = "no_outcome")]
     pub outcome: String,
+    /// The lead's pipeline at session start (L5; `None` without a lead or pipeline).
+    #[serde(default)]
+    pub pipeline: Option<String>,
+    /// Outbound messages of unknown authorship (O7).
+    #[serde(default)]
+    pub unknown_messages: u32,
+    /// The id of the message that opened the session's first wait (W10), if it had one.
+    #[serde(default)]
+    pub first_wait: Option<String>,
 }
 
 /// The `outcome` of a dialog row saved before the field existed.

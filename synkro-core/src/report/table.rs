@@ -173,6 +173,9 @@ pub const DIALOG_COLUMNS: &[DialogCol] = &[
         t(d.never_answered.as_deref().unwrap_or(""))
     }),
     ("outcome", |d| t(&d.outcome)),
+    ("pipeline", |d| t(d.pipeline.as_deref().unwrap_or(""))),
+    ("unknown_messages", |d| n(u64::from(d.unknown_messages))),
+    ("first_wait", |d| t(d.first_wait.as_deref().unwrap_or(""))),
 ];
 
 /// The fixed columns of the per-wait export (§2.4); a column `sla_<target>` per SLA target,

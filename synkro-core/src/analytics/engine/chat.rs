@@ -460,6 +460,7 @@ impl MetricsEngine {
                             unknown: 0,
                             waits: 0,
                             answered: 0,
+                            first_wait: None,
                             last_outcome: None,
                             last_wait_end: None,
                             pending_close: None,
@@ -489,6 +490,9 @@ impl MetricsEngine {
                                     }
                                     None => {
                                         s.waits += 1;
+                                        if s.waits == 1 {
+                                            s.first_wait = Some(idx);
+                                        }
                                         wait = Some(WaitState::new(t, idx, s.waits == 1));
                                     }
                                 }

@@ -19,6 +19,8 @@ pub(super) struct SessionState {
     pub(super) unknown: u32,
     pub(super) waits: u32,
     pub(super) answered: u32,
+    /// The message that opened the first wait (its index in [`ChatInput::message`]).
+    pub(super) first_wait: Option<u32>,
     pub(super) last_outcome: Option<Outcome>,
     pub(super) last_wait_end: Option<Micros>,
     pub(super) pending_close: Option<Micros>,
@@ -149,6 +151,10 @@ impl MetricsEngine {
                 first_response_business_s: s.first_response.map(|x| x.1 as f64 / 1e6),
                 never_answered: never.map(str::to_owned),
                 outcome: OUTCOMES[usize::from(outcome)].to_owned(),
+                pipeline: (s.key.pipeline != 0)
+                    .then(|| self.pipelines.name(s.key.pipeline).to_owned()),
+                unknown_messages: s.unknown,
+                first_wait: s.first_wait.map(|i| input.message(i).id.0.clone()),
             });
         }
     }
