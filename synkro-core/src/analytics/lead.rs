@@ -51,6 +51,16 @@ impl ReferenceData {
         }
     }
 
+    /// Whether a stage change closes its lead: it enters a won or lost stage (§1.4
+    /// `LeadClosed`).
+    #[must_use]
+    pub fn closes(&self, change: &StageChange) -> bool {
+        change
+            .to_stage
+            .as_ref()
+            .is_some_and(|s| self.stage_kind(s) != StageKind::Open)
+    }
+
     /// Responsible changes grouped by deal id, oldest first.
     #[must_use]
     pub fn deal_responsible_changes(&self) -> HashMap<&str, Vec<&ResponsibleChange>> {

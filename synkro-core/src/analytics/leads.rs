@@ -16,7 +16,7 @@ use crate::analytics::report::{
     DurationMetric, Funnel, FunnelStep, LossReason, StageStays, StageTime,
 };
 use crate::analytics::stats::{ItemState, classify};
-use crate::model::{ActivityKind, ChatKind, Direction, StageChange, StageId, StageKind};
+use crate::model::{ActivityKind, ChatKind, Direction, StageChange, StageKind};
 
 /// One lead's first pass of each open stage of a pipeline, then of won: (instant, interned
 /// responsible then, whether the report filter keeps the lead's cohort item of that stage).
@@ -349,11 +349,7 @@ impl MetricsEngine {
         }
         l.stages
             .iter()
-            .filter(|c| {
-                c.to_stage
-                    .as_ref()
-                    .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
-            })
+            .filter(|c| self.reference.closes(c))
             .map(|c| c.at.timestamp_micros())
             .find(|t| *t >= l.created)
             .or(l.closed)
@@ -403,11 +399,7 @@ impl MetricsEngine {
             .collect();
         // The deal's own close only when its history records none (as `win_loss` reads it):
         // a `closed_at` a second off its status change is the same close.
-        let close_recorded = l.stages.iter().any(|c| {
-            c.to_stage
-                .as_ref()
-                .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
-        });
+        let close_recorded = l.stages.iter().any(|c| self.reference.closes(c));
         if let Some(c) = l.closed.filter(read)
             && !close_recorded
         {
@@ -515,11 +507,7 @@ impl MetricsEngine {
         }
         // A close the stage history does not record (no change of the lead, also before the
         // period, is to a closed stage) is read from the deal itself.
-        let close_recorded = l.stages.iter().any(|c| {
-            c.to_stage
-                .as_ref()
-                .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
-        });
+        let close_recorded = l.stages.iter().any(|c| self.reference.closes(c));
         if last.is_none()
             && !close_recorded
             && let (Some(c), Some(s)) = (l.closed, &l.deal.stage)
@@ -549,22 +537,13 @@ impl MetricsEngine {
         // item, §6): the close's `from`, else where the lead stood just before the close — an
         // open stage; a won/lost stage there (a close with no history) is no stage.
         let before = l.stage_at(at - 1);
-        let open = |s: &StageId| self.reference.stage_kind(s) == StageKind::Open;
-        let place = match from {
-            Some(c) if c.from_stage.as_ref().is_some_and(open) => (
-                c.from_pipeline
-                    .as_ref()
-                    .or(l.deal.pipeline.as_ref())
-                    .map(|p| p.as_str()),
-                c.from_stage.as_ref().map(|s| s.as_str()),
-            ),
-            _ => (
-                before.0,
-                before
-                    .1
-                    .filter(|s| self.reference.stage_kind_of(s) == StageKind::Open),
-            ),
-        };
+        let open = |s: &&str| self.reference.stage_kind_of(s) == StageKind::Open;
+        let recorded = from.and_then(|c| {
+            let stage = c.from_stage.as_ref().map(|s| s.as_str()).filter(open)?;
+            let pipeline = c.from_pipeline.as_ref().or(l.deal.pipeline.as_ref());
+            Some((pipeline.map(|p| p.as_str()), Some(stage)))
+        });
+        let place = recorded.unwrap_or((before.0, before.1.filter(open)));
         let key = self.key(at, mgr, "-", None, place, ChatKind::Direct, 0);
         self.acc.apply(&key, |a| {
             if won {

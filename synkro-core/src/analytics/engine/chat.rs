@@ -7,7 +7,7 @@ use crate::analytics::agg::MsgCounts;
 use crate::analytics::engine::session::SessionState;
 use crate::analytics::engine::timeline::Timeline;
 use crate::analytics::engine::wait::{Outcome, WaitState};
-use crate::model::{ActivityKind, StageKind};
+use crate::model::ActivityKind;
 
 /// Message cells a chat collects before adding them to the accumulator (a key repeats when the
 /// chat returns to it; repeats are summed when they are added).
@@ -271,11 +271,7 @@ impl MetricsEngine {
             // LeadClosed events: every move to a closed stage (a lead closed, reopened and closed
             // again closes twice), else the deal's own close when its history records none.
             for (i, l) in input.leads.iter().enumerate() {
-                let closes = l.stages.iter().filter(|c| {
-                    c.to_stage
-                        .as_ref()
-                        .is_some_and(|s| self.reference.stage_kind(s) != StageKind::Open)
-                });
+                let closes = l.stages.iter().filter(|c| self.reference.closes(c));
                 let mut any = false;
                 for c in closes {
                     any = true;

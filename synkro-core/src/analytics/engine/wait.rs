@@ -181,7 +181,7 @@ impl MetricsEngine {
         // responsible at that instant, whose calendar measures its age (§5.5), unless waits go
         // to the owner at their start; its pipeline and stage are the lead's then (its anchor,
         // §4.7). A look back at a day's end must not move the chat's cursor off its message.
-        let snapshot_owner = |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| {
+        let snapshot_at = |e: &mut Self, timeline: &mut Timeline<'_, '_>, t: Micros| {
             let then = timeline.peek(t, &mut e.managers, &mut e.pipelines, &mut e.stages);
             let owner = match e.cfg.attribution {
                 Attribution::OwnerAtStart => at_start.responsible_id,
@@ -219,7 +219,7 @@ impl MetricsEngine {
         if open_at_a_day_end {
             for i in open_days {
                 let de = self.day_ends[i].1;
-                let (owner, place) = snapshot_owner(self, timeline, de);
+                let (owner, place) = snapshot_at(self, timeline, de);
                 let (skey, age) = self.snapshot(w, de, owner, place, key);
                 if !self.acc.selects(&skey) {
                     continue;
@@ -251,7 +251,7 @@ impl MetricsEngine {
         // Snapshot at E (§3.4): aged from the anchor at or before E, on its owner's calendar. A
         // last day that E cuts short has it as its day-end snapshot too.
         if open_at_e {
-            let (owner, place) = snapshot_owner(self, timeline, self.e);
+            let (owner, place) = snapshot_at(self, timeline, self.e);
             let (ekey, age) = self.snapshot(w, self.e, owner, place, key);
             let partial_day = self.day_ends.last().is_none_or(|(_, de)| *de != self.e);
             self.acc.apply(&ekey, |a| {
